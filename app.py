@@ -1,0 +1,142 @@
+"""Composition root and command line.
+
+    python app.py serve [--host H] [--port P]        the Teams bot (POST /api/messages, GET /healthz)
+    python app.py index --corpus DIR [--index PATH]  build or refresh the local index
+    python app.py ask "QUESTION" [--json]            answer in the terminal
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from logs import configure_logging
+from retrieval.analysis import detect_language
+from retrieval.models import Question
+from retrieval.serialize import answer_to_dict
+from services import IndexAdmin, Services, build_services
+from settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("app")
+BOT_KEY = web.AppKey("bot", object)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> web.Application:
+    """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
+    from bot.handler import RegulationBot
+    from bot.server import create_adapter, messages_handler
+
+    services = services or build_services(settings)
+    adapter = create_adapter(settings.bot_framework_config())
+    bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
+                        admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
+                        max_question_chars=settings.max_question_chars)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        stats = await asyncio.to_thread(services.index.stats)
+        return web.json_response({"status": "ok", "passages": stats["passages"]})
+
+    async def lifecycle(_app: web.Application):
+        yield
+        await bot.wait_for_background()
+        services.close()
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(lifecycle)
+    app[BOT_KEY] = bot
+    return app
+
+
+def _progress(number: int, total: int, doc: str) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    filled = width * number // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {number}/{total} {doc[:50]:<50}")
+    if number == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run_index(services: Services, corpus: Path, *, full: bool = False, dry_run: bool = False,
+              out=sys.stdout) -> int:
+    summary = services.indexer.run(corpus, full=full, dry_run=dry_run, progress=_progress,
+                                   notice=lambda line: print(line, file=sys.stderr))
+    print(summary.line(), file=out)
+    return 1 if summary.failed and not (summary.added or summary.updated or summary.unchanged) else 0
+
+
+def ensure_index(services: Services, corpus: Path) -> None:
+    """Build the index on first use so `make run` works on a fresh machine."""
+    if not services.index.exists():
+        log.info("index %s is empty: indexing %s", services.index.path, corpus)
+        run_index(services, corpus, out=sys.stderr)  # stdout stays clean for `ask --json`
+
+
+def ask(services: Services, text: str) -> dict:
+    question = Question(text=text, language=detect_language(text))
+    return answer_to_dict(services.pipeline.answer(question))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="例規 Q&A bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the Teams bot endpoint")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    index = commands.add_parser("index", help="build or refresh the local index")
+    index.add_argument("--corpus", type=Path)
+    index.add_argument("--index", type=Path)
+    index.add_argument("--full", action="store_true", help="re-parse every file")
+    index.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    question = commands.add_parser("ask", help="answer one question in the terminal")
+    question.add_argument("question")
+    question.add_argument("--index", type=Path)
+    question.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    services = build_services(settings, index_path=getattr(args, "index", None))
+    try:
+        if args.command == "serve":
+            ensure_index(services, settings.corpus_dir)
+            web.run_app(create_app(settings, services), host=args.host or settings.host,
+                        port=args.port or settings.port, print=None)
+            return 0
+        if args.command == "index":
+            corpus = args.corpus or settings.corpus_dir
+            if not corpus.is_dir():
+                print(f"error: corpus folder not found: {corpus}", file=sys.stderr)
+                return 2
+            return run_index(services, corpus, full=args.full, dry_run=args.dry_run)
+        if args.command == "ask":
+            if not services.index.exists():
+                ensure_index(services, settings.corpus_dir)
+            result = ask(services, args.question)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False))
+            else:
+                print(result["answer"])
+            return 0
+    finally:
+        services.close()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

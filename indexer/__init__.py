@@ -1,0 +1,1 @@
+"""Turning regulation files into article-level passages (independent of the target index)."""

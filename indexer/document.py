@@ -1,0 +1,34 @@
+"""What a loader hands to the structure parser: lines of text with their page, plus metadata.
+
+Loaders only turn a file format into lines; recognising 章/条/項/附則 is done once, in
+`indexer.structure`, so every format gets the same article-level passages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LoadError(Exception):
+    """A file could not be read as its format claims (corrupt, encrypted, empty...)."""
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """One logical line of a document.
+
+    `heading_level` > 0 marks an explicit heading from the format (Markdown `#`, HTML `<h2>`,
+    e-Gov `<ChapterTitle>`); 0 means ordinary text, whose structure the parser infers.
+    """
+
+    text: str
+    page: int | None = None
+    heading_level: int = 0
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    blocks: list[TextBlock]
+    title: str | None = None
+    # Front matter / sidecar values (title, url, category, effective_date, allowed_groups, ...)
+    metadata: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,248 @@
+"""Recovering 例規 structure from a loaded document's lines and cutting it into passages.
+
+Every loader emits lines in the canonical statute layout (headings, （caption）, `第N条　…`,
+`２　…` paragraphs, `一　…` items, `附　則`). This module is the one place that knows that layout:
+articles become passages (long ones split by 項 with the article header repeated), 附則 is kept
+apart from the main provisions, and text without articles is cut by heading and page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from indexer.document import LoadedDocument, TextBlock
+from retrieval.models import Passage
+from retrieval.numerals import NUMBER_CLASS, article_key, int_to_kanji, kanji_to_int
+
+_N = NUMBER_CLASS
+ARTICLE_START = re.compile(rf"^(第{_N}+条(?:の{_N}+)*)(?=\s|（|\(|$)\s*")
+HEADING = re.compile(rf"^第{_N}+([編章節款目])(?:の{_N}+)*(?:\s|$)")
+SUPPLEMENTARY = re.compile(r"^附\s*則(?!第)")
+PARAGRAPH = re.compile(r"^([1-9１-９][0-9０-９]?)(?:\s+|$)")
+# A label standing alone on its line (2013 e-Gov text puts ２ or 二 on a line of its own).
+BARE_LABEL = re.compile(rf"^(?:{_N}{{1,3}}|[イロハニホヘトチリヌルヲ]|[（(]{_N}{{1,3}}[）)])$")
+CAPTION = re.compile(r"^[（(]([^）)]{1,60})[）)]$")
+TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
+_HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
+
+DEFAULT_MAX_TOKENS = 600
+
+
+@dataclass
+class _Paragraph:
+    label: str | None  # 第二項; None for the first paragraph / unnumbered text
+    lines: list[str]
+    page: int | None
+
+
+@dataclass
+class _Unit:
+    """An article, or a run of non-article text under one heading."""
+
+    article: str | None
+    caption: str | None
+    headings: tuple[str, ...]
+    supplementary: bool
+    paragraphs: list[_Paragraph] = field(default_factory=list)
+
+    def add_line(self, text: str, page: int | None, label: str | None = None) -> None:
+        if label is not None or not self.paragraphs or page != self.paragraphs[-1].page:
+            # A page change opens a new piece too, so a page citation can stay exact.
+            self.paragraphs.append(_Paragraph(label, [text], page))
+            return
+        lines = self.paragraphs[-1].lines
+        if BARE_LABEL.match(lines[-1]):
+            lines[-1] = f"{lines[-1]}　{text}"
+        else:
+            lines.append(text)
+
+    @property
+    def header(self) -> str:
+        """（caption）第N条 — repeated on every piece of a split article."""
+        caption = f"（{self.caption}）\n" if self.caption else ""
+        if self.article is None:
+            return caption
+        return caption + self.article.removeprefix("附則") + "　"
+
+
+class _Parser:
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.units: list[_Unit] = []
+        self.headings: list[tuple[int, str]] = []
+        self.supplementary = False
+        self.pending_caption: str | None = None
+        self.current: _Unit | None = None
+
+    # -- state changes -------------------------------------------------------------------
+    def _heading_path(self) -> tuple[str, ...]:
+        return tuple(text for _, text in self.headings)
+
+    def set_heading(self, text: str, level: int) -> None:
+        text = TOC_RANGE.sub("", text).strip()
+        if level <= 1 and text == self.title:
+            return  # the document's own title is not a section
+        self.headings = [(lvl, t) for lvl, t in self.headings if lvl < level] + [(level, text)]
+        self.current = None
+        self.pending_caption = None
+
+    def start_supplementary(self, text: str) -> None:
+        self.supplementary = True
+        self.headings = [(1, text.strip())]
+        self.current = None
+        self.pending_caption = None
+
+    def start_article(self, label: str) -> None:
+        article = ("附則" if self.supplementary else "") + label
+        self.current = _Unit(article, self.pending_caption, self._heading_path(), self.supplementary)
+        self.pending_caption = None
+        self.units.append(self.current)
+
+    def text_unit(self) -> _Unit:
+        if self.current is None:
+            self.current = _Unit(None, None, self._heading_path(), self.supplementary)
+            self.units.append(self.current)
+        return self.current
+
+    # -- one line ------------------------------------------------------------------------
+    def feed(self, block: TextBlock) -> None:
+        text = block.text.strip()
+        if not text:
+            return
+        if SUPPLEMENTARY.match(text) and len(text) <= 80:
+            self.start_supplementary(text)
+            return
+        heading = HEADING.match(text)
+        if heading and (block.heading_level or len(text) <= 60):
+            level = _HEADING_LEVEL[heading.group(1)]
+            if level <= 2 and self.supplementary:
+                # A 章 after 附則 means that 附則 line was a table-of-contents entry.
+                self.supplementary = False
+                self.headings = []
+            self.set_heading(text, level)
+            return
+        if block.heading_level:
+            self.set_heading(text, block.heading_level)
+            return
+        caption = CAPTION.match(text)
+        if caption and len(text) <= 40:
+            self.pending_caption = caption.group(1)
+            return
+        article = ARTICLE_START.match(text)
+        if article:
+            # Keep the label as written (第三十八条 stays 漢数字, 第19条 stays Arabic).
+            self.start_article(re.sub(r"\s", "", article.group(1)))
+            rest = text[article.end():].strip()
+            if rest:
+                self.current.add_line(rest, block.page)
+            return
+        unit = self.text_unit()
+        paragraph = PARAGRAPH.match(text)
+        if paragraph and (unit.article is not None or unit.supplementary):
+            number = kanji_to_int(paragraph.group(1))
+            unit.add_line(text, block.page, label=f"第{int_to_kanji(number)}項")
+            return
+        if self.pending_caption and unit.article is None:
+            text = f"（{self.pending_caption}）{text}"  # a caption not followed by an article
+            self.pending_caption = None
+        unit.add_line(text, block.page)
+
+
+def parse_units(document: LoadedDocument, title: str) -> list[_Unit]:
+    parser = _Parser(title)
+    for block in document.blocks:
+        parser.feed(block)
+    return [unit for unit in parser.units if unit.paragraphs]
+
+
+def chunk_document(
+    document: LoadedDocument,
+    *,
+    doc_id: str,
+    title: str,
+    count_tokens: Callable[[str], int],
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    base: dict | None = None,
+) -> list[Passage]:
+    """Passages for one document. `base` carries document-level fields (url, category, ...)."""
+    base = base or {}
+    passages: list[Passage] = []
+    for unit in parse_units(document, title):
+        for text, first in _split_unit(unit, count_tokens, max_tokens):
+            passages.append(
+                Passage(
+                    doc=doc_id,
+                    seq=len(passages),
+                    title=title,
+                    text=text,
+                    article=unit.article,
+                    article_key=article_key(unit.article) if unit.article else None,
+                    paragraph=first.label if unit.article and first.label else None,
+                    page=first.page,
+                    headings=unit.headings,
+                    caption=unit.caption,
+                    supplementary=unit.supplementary,
+                    **base,
+                )
+            )
+    return passages
+
+
+def _split_unit(
+    unit: _Unit, count_tokens: Callable[[str], int], max_tokens: int
+) -> Iterator[tuple[str, _Paragraph]]:
+    """Yield (text, first paragraph) pieces of at most `max_tokens` each.
+
+    Articles are packed 項 by 項 and every piece repeats the article header, so a piece read alone
+    still says which article it is. Text sections never cross a page boundary, so a page citation
+    stays exact.
+    """
+    header = unit.header
+    pieces: list[_Paragraph] = []
+    for paragraph in unit.paragraphs:
+        pieces.extend(_split_paragraph(paragraph, count_tokens, max_tokens))
+
+    group: list[_Paragraph] = []
+    for piece in pieces:
+        candidate = group + [piece]
+        too_big = count_tokens(header + _join(candidate)) > max_tokens
+        page_break = unit.article is None and group and piece.page != group[0].page
+        if group and (too_big or page_break):
+            yield header + _join(group), group[0]
+            group = [piece]
+        else:
+            group = candidate
+    if group:
+        yield header + _join(group), group[0]
+
+
+def _join(paragraphs: list[_Paragraph]) -> str:
+    return "\n".join("\n".join(p.lines) for p in paragraphs)
+
+
+def _split_paragraph(
+    paragraph: _Paragraph, count_tokens: Callable[[str], int], max_tokens: int
+) -> list[_Paragraph]:
+    """Split one over-long paragraph at lines (号), then at sentence ends."""
+    if count_tokens("\n".join(paragraph.lines)) <= max_tokens:
+        return [paragraph]
+    out: list[_Paragraph] = []
+    for line in paragraph.lines:
+        for sentence in _sentences(line, count_tokens, max_tokens):
+            out.append(_Paragraph(paragraph.label, [sentence], paragraph.page))
+    return out
+
+
+def _sentences(line: str, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
+    if count_tokens(line) <= max_tokens:
+        return [line]
+    parts = [part for part in re.split(r"(?<=[。．.!?！？])\s*", line) if part]
+    out: list[str] = []
+    for part in parts:
+        while count_tokens(part) > max_tokens:  # no sentence end: cut by characters
+            cut = max(1, len(part) * max_tokens // count_tokens(part) - 1)
+            out.append(part[:cut])
+            part = part[cut:]
+        out.append(part)
+    return out

@@ -1,0 +1,239 @@
+"""The embedded index: SQLite tables for passages and documents plus an FTS5 table for BM25.
+
+FTS5 sees pre-analysed text (Sudachi terms joined by spaces) through the `unicode61` tokenizer;
+see `retrieval.analysis` for why. Writes happen in one transaction, so a run that fails or is
+killed midway leaves the previous index intact and readable.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from retrieval.models import Passage, ScoredPassage
+
+SCHEMA_VERSION = "3"
+# bm25() column weights: body, title, headings (章/節 + article caption)
+COLUMN_WEIGHTS = (1.0, 0.6, 1.5)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    url TEXT, category TEXT, effective_date TEXT,
+    allowed_groups TEXT NOT NULL DEFAULT '[]',
+    metadata TEXT NOT NULL DEFAULT '{}',
+    passage_count INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL REFERENCES documents(doc) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    title TEXT NOT NULL, text TEXT NOT NULL,
+    article TEXT, article_key TEXT, paragraph TEXT, page INTEGER,
+    headings TEXT NOT NULL, caption TEXT, supplementary INTEGER NOT NULL,
+    url TEXT, category TEXT, effective_date TEXT,
+    allowed_groups TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (doc, seq)
+);
+CREATE INDEX IF NOT EXISTS passages_article ON passages(article_key);
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
+    body, title, headings, tokenize = 'unicode61 remove_diacritics 0'
+);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc: str
+    title: str
+    content_hash: str
+    url: str | None = None
+    category: str | None = None
+    effective_date: str | None = None
+    allowed_groups: tuple[str, ...] = ()
+    metadata: dict | None = None
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A passage with its analysed terms, ready to store."""
+
+    passage: Passage
+    body_terms: Sequence[str]
+    title_terms: Sequence[str]
+    heading_terms: Sequence[str]
+
+
+class IndexMissingError(RuntimeError):
+    pass
+
+
+class LocalIndex:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    # -- connections -----------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        """One connection per thread: the bot reads while a background re-index writes."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")  # readers are not blocked by a writer
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_SCHEMA)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def exists(self) -> bool:
+        return self.path.exists() and self.passage_count() > 0
+
+    # -- writing ---------------------------------------------------------------------------
+    def apply_changes(
+        self,
+        upserts: Iterable[tuple[DocumentRecord, list[IndexedPassage]]],
+        removals: Iterable[str] = (),
+    ) -> None:
+        """Replace/insert documents and delete removed ones, all in one transaction."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for doc in removals:
+                self._delete_document(conn, doc)
+            for record, passages in upserts:
+                self._delete_document(conn, record.doc)
+                self._insert_document(conn, record, passages)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _delete_document(conn: sqlite3.Connection, doc: str) -> None:
+        conn.execute(
+            "DELETE FROM passage_terms WHERE rowid IN (SELECT id FROM passages WHERE doc = ?)", (doc,)
+        )
+        conn.execute("DELETE FROM passages WHERE doc = ?", (doc,))
+        conn.execute("DELETE FROM documents WHERE doc = ?", (doc,))
+
+    @staticmethod
+    def _insert_document(
+        conn: sqlite3.Connection, record: DocumentRecord, passages: list[IndexedPassage]
+    ) -> None:
+        groups = json.dumps(list(record.allowed_groups))
+        conn.execute(
+            "INSERT INTO documents(doc, title, content_hash, url, category, effective_date,"
+            " allowed_groups, metadata, passage_count) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                record.doc, record.title, record.content_hash, record.url, record.category,
+                record.effective_date, groups, json.dumps(record.metadata or {}, ensure_ascii=False,
+                default=str), len(passages),
+            ),
+        )
+        for item in passages:
+            p = item.passage
+            cursor = conn.execute(
+                "INSERT INTO passages(doc, seq, title, text, article, article_key, paragraph, page,"
+                " headings, caption, supplementary, url, category, effective_date, allowed_groups)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    p.doc, p.seq, p.title, p.text, p.article, p.article_key, p.paragraph, p.page,
+                    json.dumps(list(p.headings), ensure_ascii=False), p.caption, int(p.supplementary),
+                    p.url, p.category, p.effective_date, json.dumps(list(p.allowed_groups)),
+                ),
+            )
+            conn.execute(
+                "INSERT INTO passage_terms(rowid, body, title, headings) VALUES (?,?,?,?)",
+                (
+                    cursor.lastrowid, " ".join(item.body_terms), " ".join(item.title_terms),
+                    " ".join(item.heading_terms),
+                ),
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+    def document_hashes(self) -> dict[str, str]:
+        rows = self._connect().execute("SELECT doc, content_hash FROM documents")
+        return dict(rows.fetchall())
+
+    def passage_count(self) -> int:
+        return self._connect().execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def stats(self) -> dict:
+        conn = self._connect()
+        docs, last = conn.execute("SELECT count(*), max(indexed_at) FROM documents").fetchone()
+        return {"documents": docs, "passages": self.passage_count(), "last_indexed": last}
+
+    def search_terms(
+        self, terms: Sequence[str], *, limit: int, groups: Sequence[str] | None = None
+    ) -> list[ScoredPassage]:
+        """BM25 over the analysed columns; `groups` limits results to documents the user may see."""
+        unique = list(dict.fromkeys(t for t in terms if t))
+        if not unique:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
+        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        sql = (
+            f"SELECT p.*, bm25(passage_terms, {weights}) AS rank FROM passage_terms"
+            " JOIN passages p ON p.id = passage_terms.rowid"
+            " WHERE passage_terms MATCH ? AND " + _acl_clause(groups)
+            + " ORDER BY rank LIMIT ?"
+        )
+        params: list = [match, *(groups or []), limit]
+        rows = self._connect().execute(sql, params).fetchall()
+        return [ScoredPassage(_row_to_passage(row), -row[-1]) for row in rows]
+
+    def passages_by_article(
+        self, article_key: str, *, title_like: str | None = None, groups: Sequence[str] | None = None
+    ) -> list[Passage]:
+        sql = "SELECT p.* FROM passages p WHERE article_key = ? AND supplementary = 0 AND " + _acl_clause(groups)
+        params: list = [article_key, *(groups or [])]
+        if title_like:
+            sql += " AND title LIKE ?"
+            params.append(f"%{title_like}%")
+        return [_row_to_passage(row) for row in self._connect().execute(sql + " ORDER BY doc, seq", params)]
+
+    def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> list[Passage]:
+        rows = self._connect().execute(
+            "SELECT * FROM passages WHERE doc = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (passage.doc, passage.seq - before, passage.seq + after),
+        )
+        return [_row_to_passage(row) for row in rows]
+
+
+def _acl_clause(groups: Sequence[str] | None) -> str:
+    """Documents with no allowed_groups are public; others need one of the user's groups."""
+    if not groups:
+        return "p.allowed_groups = '[]'"
+    marks = ",".join("?" * len(groups))
+    return (
+        "(p.allowed_groups = '[]' OR EXISTS (SELECT 1 FROM json_each(p.allowed_groups)"
+        f" WHERE json_each.value IN ({marks})))"
+    )
+
+
+def _row_to_passage(row: sqlite3.Row | tuple) -> Passage:
+    (_id, doc, seq, title, text, article, key, paragraph, page, headings, caption, supplementary,
+     url, category, effective_date, allowed_groups) = row[:16]
+    return Passage(
+        doc=doc, seq=seq, title=title, text=text, article=article, article_key=key,
+        paragraph=paragraph, page=page, headings=tuple(json.loads(headings)), caption=caption,
+        supplementary=bool(supplementary), url=url, category=category,
+        effective_date=effective_date, allowed_groups=tuple(json.loads(allowed_groups)),
+    )

@@ -1,0 +1,70 @@
+"""The project's own data types. SDK results are converted into these at the boundary."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrievable unit: an article (or one 項 of a long article), or a heading section."""
+
+    doc: str  # document id: path relative to the corpus root, with forward slashes
+    seq: int  # position within the document, 0-based
+    title: str  # document title (法令名 / 規程名)
+    text: str
+    article: str | None = None  # as written: 第三十八条, 第19条, 附則第二条
+    article_key: str | None = None  # numeric form for matching: "38", "27-2"
+    paragraph: str | None = None  # 第二項 when the passage is one 項 of a split article
+    page: int | None = None  # 1-based page for paged formats (PDF)
+    headings: tuple[str, ...] = ()  # 編/章/節 path, outermost first
+    caption: str | None = None  # （目的）-style article caption, without brackets
+    supplementary: bool = False  # True inside 附則
+    url: str | None = None
+    category: str | None = None  # 条例/規則/規程/要綱/法律
+    effective_date: str | None = None
+    allowed_groups: tuple[str, ...] = ()  # empty = everyone
+
+    @property
+    def passage_id(self) -> str:
+        return f"{self.doc}#{self.seq}"
+
+    @property
+    def citation_name(self) -> str:
+        """規程名 第N条 — what a citation calls this passage."""
+        if self.article:
+            return f"{self.title} {self.article}" + (self.paragraph or "")
+        if self.page is not None:
+            return f"{self.title} p.{self.page}"
+        if self.headings:
+            return f"{self.title} {self.headings[-1]}"
+        return self.title
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    position: int  # the n of the [n] marker in the answer text
+    passage: Passage
+    quote: str  # the sentence(s) the answer rests on
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # contains [n] markers matching citation positions
+    citations: tuple[Citation, ...]
+    passages: tuple[ScoredPassage, ...]  # everything retrieved, in rank order
+    abstained: bool
+    language: str  # "ja" or "en": the language the answer is written in
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str  # "ja" or "en"
+    user_id: str | None = None
+    groups: tuple[str, ...] = field(default_factory=tuple)

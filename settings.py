@@ -1,0 +1,94 @@
+"""The one typed settings object; the only code that reads the environment (and `.env`).
+
+Bot credentials keep the Bot Framework's usual names (MicrosoftAppId, ...). Everything else is
+prefixed REIKI_ so it cannot collide with other software on the host.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+ROOT = Path(__file__).resolve().parent
+
+
+class SettingsError(Exception):
+    """Configuration is invalid; the message says which setting and why (no secret values)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # --- Bot Framework credentials (empty app id = anonymous, local development only) --------
+    microsoft_app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID"))
+    microsoft_app_password: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD"))
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = Field(
+        "MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE"))
+    microsoft_app_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID"))
+
+    # --- serving --------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", validation_alias="REIKI_HOST")
+    port: int = Field(3978, ge=1, le=65535, validation_alias="REIKI_PORT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="REIKI_LOG_LEVEL")
+    max_question_chars: int = Field(1000, ge=10, validation_alias="REIKI_MAX_QUESTION_CHARS")
+
+    # --- corpus and embedded index ---------------------------------------------------------
+    corpus_dir: Path = Field(ROOT / "samples" / "regulations", validation_alias="REIKI_CORPUS_DIR")
+    index_path: Path = Field(ROOT / "data" / "index.sqlite", validation_alias="REIKI_INDEX_PATH")
+    search_backend: Literal["local"] = Field("local", validation_alias="REIKI_SEARCH_BACKEND")
+    answerer: Literal["extractive"] = Field("extractive", validation_alias="REIKI_ANSWERER")
+    top_k: int = Field(10, ge=1, le=50, validation_alias="REIKI_TOP_K")
+    sudachi_split_mode: Literal["A", "B", "C"] = Field("A", validation_alias="REIKI_SUDACHI_MODE")
+    max_passage_tokens: int = Field(600, ge=50, validation_alias="REIKI_MAX_PASSAGE_TOKENS")
+    tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
+
+    # --- administration ----------------------------------------------------------------------
+    # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
+    admin_object_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ADMIN_OBJECT_IDS")
+
+    @field_validator("admin_object_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value):
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _check_credentials(self):
+        if self.microsoft_app_id and not self.microsoft_app_password.get_secret_value() \
+                and self.microsoft_app_type != "UserAssignedMSI":
+            raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+        if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
+            raise ValueError("MicrosoftAppTenantId is required for MicrosoftAppType=SingleTenant")
+        return self
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.microsoft_app_id
+
+    def bot_framework_config(self) -> dict[str, str]:
+        """The key names botbuilder's ConfigurationBotFrameworkAuthentication expects."""
+        return {
+            "APP_ID": self.microsoft_app_id,
+            "APP_PASSWORD": self.microsoft_app_password.get_secret_value(),
+            "APP_TYPE": self.microsoft_app_type,
+            "APP_TENANTID": self.microsoft_app_tenant_id,
+        }
+
+
+def load_settings(**overrides) -> Settings:
+    """Read and validate settings once at start-up; raise SettingsError with a readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

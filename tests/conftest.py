@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from services import build_services
+from settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A private copy of the fixture corpus, so tests may add/remove files."""
+    target = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(FIXTURE_CORPUS, target, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def services(corpus_dir, tmp_path_factory):
+    settings = load_settings(corpus_dir=corpus_dir, index_path=tmp_path_factory.mktemp("idx") / "index.sqlite")
+    built = build_services(settings)
+    built.indexer.run(corpus_dir)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def shared_datasets() -> Path:
+    if not SHARED_DATASETS.is_dir():
+        pytest.skip("../shared/datasets is not present")
+    return SHARED_DATASETS

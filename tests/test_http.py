@@ -1,0 +1,124 @@
+"""The real HTTP path: POST /api/messages on a running app; replies arrive at a local receiver
+that stands in for the Bot Connector (the activity's serviceUrl)."""
+import asyncio
+import json
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from app import create_app
+
+
+class ConnectorReceiver:
+    """Records what the bot POSTs to {serviceUrl}/v3/conversations/{id}/activities/{reply_to}."""
+
+    def __init__(self):
+        self.posted: list[dict] = []
+        self.arrived = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._record)
+        self.server = TestServer(app)
+
+    async def _record(self, request):
+        self.posted.append(await request.json())
+        self.arrived.set()
+        return web.json_response({"id": f"reply-{len(self.posted)}"})
+
+    @property
+    def url(self):
+        return str(self.server.make_url("")).rstrip("/")
+
+
+@pytest.fixture
+async def receiver():
+    r = ConnectorReceiver()
+    await r.server.start_server()
+    yield r
+    await r.server.close()
+
+
+@pytest.fixture
+async def bot_url(services):
+    server = TestServer(create_app(services.settings, services))
+    await server.start_server()
+    yield str(server.make_url("/api/messages"))
+    await server.close()
+
+
+def teams_message(service_url, text, activity_id="act-1"):
+    return {
+        "type": "message", "id": activity_id, "channelId": "msteams", "serviceUrl": service_url,
+        "text": text, "locale": "ja-JP", "timestamp": "2026-11-27T00:00:00Z",
+        "from": {"id": "29:user", "name": "職員", "aadObjectId": "00000000-0000-0000-0000-000000000001"},
+        "recipient": {"id": "28:bot", "name": "例規ボット"},
+        "conversation": {"id": "a:conv-1", "conversationType": "personal"},
+        "entities": [{"type": "mention", "text": "<at>例規ボット</at>",
+                      "mentioned": {"id": "28:bot", "name": "例規ボット"}}],
+    }
+
+
+async def post(url, body, raw=None):
+    async with aiohttp.ClientSession() as session:
+        data = raw if raw is not None else json.dumps(body)
+        async with session.post(url, data=data, headers={"Content-Type": "application/json"}) as resp:
+            return resp.status, await resp.text()
+
+
+async def test_teams_message_reply_is_posted_to_service_url_with_citations(bot_url, receiver):
+    status, _ = await post(bot_url, teams_message(receiver.url, "<at>例規ボット</at> 年次休暇は何日ですか"))
+    assert status == 200
+    await asyncio.wait_for(receiver.arrived.wait(), 10)
+    [reply] = receiver.posted
+    assert "[1]" in reply["text"]
+    assert reply["replyToId"] == "act-1" and reply["conversation"]["id"] == "a:conv-1"
+    [entity] = reply["entities"]
+    assert entity["type"] == "https://schema.org/Message"
+    assert entity["@context"] == "https://schema.org" and entity["@id"] == ""
+    assert entity["additionalType"] == ["AIGeneratedContent"]
+    appearance = entity["citation"][0]["appearance"]
+    assert appearance["@type"] == "DigitalDocument"
+    assert appearance["name"].startswith("テスト町職員の休暇に関する規程 第二条")
+    assert appearance["url"] == "https://reiki.example.test/kyuka"
+
+
+async def test_duplicate_delivery_is_answered_once(bot_url, receiver):
+    body = teams_message(receiver.url, "年次休暇は何日ですか", activity_id="dup-1")
+    assert (await post(bot_url, body))[0] == 200
+    assert (await post(bot_url, body))[0] == 200
+    await asyncio.wait_for(receiver.arrived.wait(), 10)
+    await asyncio.sleep(0.2)
+    assert len(receiver.posted) == 1
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "not a Bot Framework activity"),
+    (json.dumps({"text": "no type"}), "not a Bot Framework activity"),
+    (json.dumps({"type": "message", "text": "年休"}), "lacks serviceUrl"),
+])
+async def test_malformed_requests_get_400_not_500(bot_url, raw, reason):
+    status, body = await post(bot_url, None, raw=raw)
+    assert status == 400 and reason in body
+
+
+async def test_non_message_activity_is_accepted_without_reply(bot_url, receiver):
+    body = teams_message(receiver.url, "")
+    body.update(type="messageReaction", id="react-1")
+    status, _ = await post(bot_url, body)
+    assert status == 200
+    await asyncio.sleep(0.2)
+    assert receiver.posted == []
+
+
+async def test_health_check(services):
+    server = TestServer(create_app(services.settings, services))
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.make_url("/healthz")) as resp:
+                assert resp.status == 200 and (await resp.json())["passages"] > 0
+    finally:
+        await server.close()

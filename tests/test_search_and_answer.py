@@ -1,0 +1,38 @@
+"""The embedded pipeline over the fixture corpus: real Sudachi, real SQLite FTS5."""
+import pytest
+
+from retrieval.models import Question
+
+
+def ask(services, text, language="ja"):
+    return services.pipeline.answer(Question(text=text, language=language))
+
+
+@pytest.mark.parametrize("term, article", [("休暇", "第二条"), ("育休", "第三条")])
+def test_two_character_terms_are_found(services, term, article):
+    passages = services.pipeline.searcher.search(Question(text=term, language="ja"), 5)
+    assert passages, f"nothing found for {term}"
+    assert any(p.passage.article == article for p in passages[:3])
+
+
+def test_answer_quotes_the_article_and_cites_it(services):
+    answer = ask(services, "年次休暇は何日ですか")
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.position == 1 and "[1]" in answer.text
+    assert first.passage.article == "第二条"
+    assert "二十日" in first.quote
+    assert first.passage.title == "テスト町職員の休暇に関する規程"
+    assert first.passage.url == "https://reiki.example.test/kyuka"
+
+
+def test_off_topic_question_abstains(services):
+    answer = ask(services, "社員食堂のカレーの値段はいくらですか")
+    assert answer.abstained
+    assert answer.citations == ()
+    assert "見つかりませんでした" in answer.text
+
+
+def test_english_abstention_is_in_english(services):
+    answer = ask(services, "What is the price of curry in the canteen?", language="en")
+    assert answer.abstained and "could not find" in answer.text

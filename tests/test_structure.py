@@ -1,0 +1,55 @@
+from indexer.document import LoadedDocument, TextBlock
+from indexer.loaders import loader_for
+from indexer.structure import chunk_document
+from tests.conftest import FIXTURE_CORPUS
+
+
+def _chunk(lines, max_tokens=600, title="テスト規程"):
+    document = LoadedDocument(blocks=[TextBlock(line) for line in lines])
+    return chunk_document(document, doc_id="d.md", title=title, count_tokens=len, max_tokens=max_tokens)
+
+
+def test_articles_become_passages_with_caption_and_paragraphs():
+    passages = _chunk(["第一章　総則", "（目的）", "第一条　この規程は目的を定める。",
+                       "（定義）", "第二条　用語の意義は次による。", "一　職員　常勤の者", "２　前項の規定は準用する。"])
+    assert [p.article for p in passages] == ["第一条", "第二条"]
+    second = passages[1]
+    assert second.caption == "定義"
+    assert second.headings == ("第一章　総則",)
+    assert second.text == "（定義）\n第二条　用語の意義は次による。\n一　職員　常勤の者\n２　前項の規定は準用する。"
+    assert second.article_key == "2"
+
+
+def test_long_article_is_split_by_paragraph_with_header_repeated():
+    body = "あ" * 40
+    passages = _chunk(["（長い条）", f"第五条　{body}", f"２　{body}", f"３　{body}"], max_tokens=70)
+    assert len(passages) == 3
+    assert all(p.article == "第五条" and p.text.startswith("（長い条）\n第五条　") for p in passages)
+    assert [p.paragraph for p in passages] == [None, "第二項", "第三項"]
+
+
+def test_supplementary_provisions_are_kept_apart():
+    passages = _chunk(["第一条　本則。", "附　則", "（施行期日）", "第一条　この規程は公布の日から施行する。"])
+    assert [(p.article, p.supplementary) for p in passages] == [("第一条", False), ("附則第一条", True)]
+
+
+def test_table_of_contents_does_not_mark_the_body_as_supplementary():
+    passages = _chunk(["第一章　総則（第一条―第二条）", "附則", "第一章　総則", "第一条　本則の条文。"])
+    assert passages[0].supplementary is False
+    assert passages[0].headings == ("第一章　総則",)
+
+
+def test_egov_2013_text_layout_with_labels_on_their_own_lines():
+    document = loader_for(FIXTURE_CORPUS / "jimu.txt")(FIXTURE_CORPUS / "jimu.txt")
+    passages = chunk_document(document, doc_id="jimu.txt", title=document.title, count_tokens=len)
+    article = next(p for p in passages if p.article == "第二条")
+    assert article.text.startswith("（精算）\n第二条　旅行者は")
+    assert "\n２　前項の期限までに" in article.text
+    assert passages[-1].supplementary and passages[-1].article is None
+
+
+def test_text_without_articles_is_cut_by_page():
+    document = LoadedDocument(blocks=[TextBlock("Intro", page=1), TextBlock("More", page=1),
+                                      TextBlock("Next page", page=2)])
+    passages = chunk_document(document, doc_id="a.pdf", title="A", count_tokens=len)
+    assert [(p.page, p.text) for p in passages] == [(1, "Intro\nMore"), (2, "Next page")]
