@@ -22,6 +22,8 @@ SUPPLEMENTARY = re.compile(r"^附\s*則(?!第)")
 PARAGRAPH = re.compile(r"^([1-9１-９][0-9０-９]?)(?:\s+|$)")
 # A label standing alone on its line (2013 e-Gov text puts ２ or 二 on a line of its own).
 BARE_LABEL = re.compile(rf"^(?:{_N}{{1,3}}|[イロハニホヘトチリヌルヲ]|[（(]{_N}{{1,3}}[）)])$")
+PARAGRAPH_HEADING = re.compile(rf"^第({_N}+)項$")
+ITEM_HEADING = re.compile(rf"^第({_N}+)号$")
 CAPTION = re.compile(r"^[（(]([^）)]{1,60})[）)]$")
 TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
 _HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
@@ -105,6 +107,23 @@ class _Parser:
             self.units.append(self.current)
         return self.current
 
+    def _structural_heading(self, text: str, block: TextBlock) -> bool:
+        """Markdown excerpts of laws write `### 第5条`, `#### 第6項`, `##### 第2号` as headings."""
+        if ARTICLE_START.match(text) and ARTICLE_START.match(text).end() == len(text):
+            self.start_article(re.sub(r"\s", "", text))
+            return True
+        unit = self.current
+        if unit is not None and unit.article is not None:
+            paragraph = PARAGRAPH_HEADING.match(text)
+            if paragraph:
+                number = kanji_to_int(paragraph.group(1))
+                unit.add_line(paragraph.group(1), block.page, label=f"第{int_to_kanji(number)}項")
+                return True
+            if ITEM_HEADING.match(text):
+                unit.add_line(ITEM_HEADING.match(text).group(1), block.page)
+                return True
+        return False
+
     # -- one line ------------------------------------------------------------------------
     def feed(self, block: TextBlock) -> None:
         text = block.text.strip()
@@ -123,6 +142,8 @@ class _Parser:
             self.set_heading(text, level)
             return
         if block.heading_level:
+            if self._structural_heading(text, block):
+                return
             self.set_heading(text, block.heading_level)
             return
         caption = CAPTION.match(text)

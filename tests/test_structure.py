@@ -53,3 +53,14 @@ def test_text_without_articles_is_cut_by_page():
                                       TextBlock("Next page", page=2)])
     passages = chunk_document(document, doc_id="a.pdf", title="A", count_tokens=len)
     assert [(p.page, p.text) for p in passages] == [(1, "Intro\nMore"), (2, "Next page")]
+
+
+def test_markdown_law_excerpt_headings_become_article_and_paragraph(tmp_path):
+    source = tmp_path / "excerpt.md"
+    source.write_text("## 金融商品取引法\n### 第5条\n#### 第6項\n届出書に代えて書類を提出できる。\n"
+                      "##### 第2号\n英語で記載されているもの\n", encoding="utf-8")
+    document = loader_for(source)(source)
+    [passage] = chunk_document(document, doc_id="excerpt.md", title=document.title, count_tokens=len)
+    assert document.title == "金融商品取引法"
+    assert (passage.article, passage.article_key, passage.paragraph) == ("第5条", "5", "第六項")
+    assert passage.text == "第5条　6　届出書に代えて書類を提出できる。\n2　英語で記載されているもの"

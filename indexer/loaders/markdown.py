@@ -31,6 +31,7 @@ def load(path: Path) -> LoadedDocument:
     meta, body = split_front_matter(read_text(path))
     blocks: list[TextBlock] = []
     title = meta.get("title")
+    first_heading = None  # the title when there is no H1 (law excerpts start at `## 法令名`)
     for raw_line in body.splitlines():
         line = raw_line.strip()
         if not line:
@@ -38,10 +39,12 @@ def load(path: Path) -> LoadedDocument:
         heading = _HEADING.match(line)
         if heading:
             level, text = len(heading.group(1)), _MARKUP.sub("", heading.group(2))
-            if level == 1 and title is None:
-                title = text
+            if title is None and (level == 1 or first_heading is None):
+                first_heading = first_heading or text
+                if level == 1:
+                    title = text
             blocks.append(TextBlock(text, heading_level=level))
             continue
         line = re.sub(r"^[-*+]\s+", "", line)  # list bullets carry no meaning in 例規 text
         blocks.append(TextBlock(_MARKUP.sub("", line)))
-    return LoadedDocument(blocks=blocks, title=title, metadata=meta)
+    return LoadedDocument(blocks=blocks, title=title or first_heading, metadata=meta)
