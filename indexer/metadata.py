@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from indexer.document import LoadError, TextBlock
+from retrieval.numerals import wareki_to_iso
 
 FOLDER_META = "_meta.yaml"
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -68,6 +69,8 @@ def _clean(meta: dict[str, Any]) -> dict[str, Any]:
     for key in ("effective_date", "last_amended"):
         if isinstance(out.get(key), date):
             out[key] = out[key].isoformat()
+        elif isinstance(out.get(key), str):
+            out[key] = wareki_to_iso(out[key]) or out[key]  # 令和六年五月三一日 -> 2024-05-31
     groups = out.get("allowed_groups") or ()
     if isinstance(groups, str):
         groups = [groups]
@@ -80,5 +83,5 @@ def dates_in_text(blocks: list[TextBlock]) -> dict[str, str]:
     for block in blocks[:8]:
         match = _AMENDED.search(block.text)
         if match:
-            return {"last_amended": match.group(1)}
+            return {"last_amended": wareki_to_iso(match.group(1)) or match.group(1)}
     return {}

@@ -24,6 +24,7 @@ PARAGRAPH = re.compile(r"^([1-9１-９][0-9０-９]?)(?:\s+|$)")
 BARE_LABEL = re.compile(rf"^(?:{_N}{{1,3}}|[イロハニホヘトチリヌルヲ]|[（(]{_N}{{1,3}}[）)])$")
 PARAGRAPH_HEADING = re.compile(rf"^第({_N}+)項$")
 ITEM_HEADING = re.compile(rf"^第({_N}+)号$")
+COMMENTARY = re.compile(r"^【[^】]{1,40}】$")
 CAPTION = re.compile(r"^[（(]([^）)]{1,60})[）)]$")
 TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
 _HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
@@ -145,6 +146,11 @@ class _Parser:
             if self._structural_heading(text, block):
                 return
             self.set_heading(text, block.heading_level)
+            return
+        if COMMENTARY.match(text):
+            # 【第１条 目的】 opens a commentary (解説) block: it ends the article before it.
+            self.current = _Unit(None, None, self._heading_path() + (text,), self.supplementary)
+            self.units.append(self.current)
             return
         caption = CAPTION.match(text)
         if caption and len(text) <= 40:
