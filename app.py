@@ -3,13 +3,16 @@
     python app.py serve [--host H] [--port P]        the Teams bot (POST /api/messages, GET /healthz)
     python app.py index --corpus DIR [--index PATH]  build or refresh the local index
     python app.py ask "QUESTION" [--json]            answer in the terminal
+    python app.py eval --questions F --corpus DIR --out DIR   offline answer-quality evaluation
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from services import IndexAdmin, Services, build_services
 from settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("app")
+ROOT = Path(__file__).resolve().parent
 BOT_KEY = web.AppKey("bot", object)
 
 
@@ -80,9 +84,39 @@ def ensure_index(services: Services, corpus: Path) -> None:
         run_index(services, corpus, out=sys.stderr)  # stdout stays clean for `ask --json`
 
 
-def ask(services: Services, text: str) -> dict:
-    question = Question(text=text, language=detect_language(text))
+def ask(services: Services, text: str, *, user: str | None = None, groups=()) -> dict:
+    question = Question(text=text, language=detect_language(text), user_id=user,
+                        groups=tuple(groups or ()))
     return answer_to_dict(services.pipeline.answer(question))
+
+
+def default_eval_index(corpus: Path) -> Path:
+    """One index per evaluated corpus, beside (never instead of) the bot's own index."""
+    digest = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
+    return ROOT / "data" / "eval" / f"{corpus.resolve().name}-{digest}.sqlite"
+
+
+def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.cli import main_with_ask
+
+    if not args.corpus.is_dir():
+        print(f"error: corpus folder not found: {args.corpus}", file=sys.stderr)
+        return 2
+    if not args.questions.is_file():
+        print(f"error: questions file not found: {args.questions}", file=sys.stderr)
+        return 2
+    services = build_services(settings, index_path=args.index or default_eval_index(args.corpus))
+    try:
+        run_index(services, args.corpus, out=sys.stderr)
+        return main_with_ask(
+            args, lambda text, **context: ask(services, text, **context),
+            dataset_name=args.corpus.resolve().parent.name, corpus_dir=args.corpus,
+            settings={"backend": settings.search_backend, "answerer": settings.answerer,
+                      "analyzer": f"sudachi-core mode {settings.sudachi_split_mode}",
+                      "k": args.k, "top_k": settings.top_k,
+                      "max_passage_tokens": settings.max_passage_tokens})
+    finally:
+        services.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,10 +134,18 @@ def _parser() -> argparse.ArgumentParser:
     question.add_argument("question")
     question.add_argument("--index", type=Path)
     question.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation = commands.add_parser("eval", help="offline evaluation on a question set")
+    evaluation.add_argument("--corpus", type=Path, required=True)
+    evaluation.add_argument("--index", type=Path)
+    from eval.cli import add_arguments
+
+    add_arguments(evaluation)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # `app.py ask ... | head` should end quietly, not with a BrokenPipeError traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -111,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    if args.command == "eval":
+        return run_eval_command(args, settings)
     services = build_services(settings, index_path=getattr(args, "index", None))
     try:
         if args.command == "serve":

@@ -12,10 +12,15 @@ from typing import Sequence
 from prompts import messages
 from retrieval.analysis import Analyzer
 from retrieval.models import Answer, Citation, Question, ScoredPassage
+from retrieval.numerals import NUMBER_CLASS
 from retrieval.query import content_terms
 
-_SENTENCE_END = re.compile(r"(?<=[。．])|\n")
 MAX_QUOTE_CHARS = 220
+_CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
+_LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
+_QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
+_ASKS_QUANTITY = re.compile(r"何[日年月週時回割歳人円]|いつ|いくら|どのくらい|どれくらい|期限|期間|何時間|何キロ|"
+                            r"how (?:many|much|long)|when|deadline|until", re.I)
 
 
 class ExtractiveAnswerer:
@@ -44,8 +49,9 @@ class ExtractiveAnswerer:
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order
         text_lines = [messages(question.language)["answer_intro"]]
         citations = []
+        wants_number = bool(_ASKS_QUANTITY.search(question.text))
         for position, scored in enumerate(chosen, start=1):
-            quote = best_quote(scored.passage.text, set(terms), self.analyzer)
+            quote = best_quote(scored.passage.text, set(terms), self.analyzer, wants_number=wants_number)
             citations.append(Citation(position=position, passage=scored.passage, quote=quote))
             text_lines.append(messages(question.language)["answer_item"].format(
                 quote=quote, n=position, name=scored.passage.citation_name))
@@ -53,8 +59,12 @@ class ExtractiveAnswerer:
         return Answer(text="\n\n".join(text_lines), citations=tuple(citations),
                       passages=tuple(passages), abstained=False, language=question.language)
 
+    def _confidence(self, terms: Sequence[str], passage: ScoredPassage) -> float:
+        """The searcher's own confidence when it gives one, else plain term coverage."""
+        return passage.confidence if passage.confidence is not None else self.coverage(terms, passage)
+
     def _choose(self, terms: Sequence[str], passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
-        if not passages or self.coverage(terms, passages[0]) < self.min_coverage:
+        if not passages or self._confidence(terms, passages[0]) < self.min_coverage:
             return []
         chosen = [passages[0]]
         for candidate in passages[1:]:
@@ -64,7 +74,7 @@ class ExtractiveAnswerer:
                 c.passage.doc == candidate.passage.doc and c.passage.article == candidate.passage.article
                 for c in chosen)
             if (candidate.score >= passages[0].score * self.second_score_ratio and not same_article
-                    and self.coverage(terms, candidate) >= self.min_coverage):
+                    and self._confidence(terms, candidate) >= self.min_coverage):
                 chosen.append(candidate)
         return chosen
 
@@ -74,11 +84,42 @@ class ExtractiveAnswerer:
                       passages=tuple(passages), abstained=True, language=question.language)
 
 
-def best_quote(text: str, terms: set[str], analyzer: Analyzer) -> str:
-    """The sentence of `text` sharing most terms with the question (first wins ties)."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-    sentences = [s for s in sentences if not re.fullmatch(r"[（(].*[）)]", s)] or sentences
-    best = max(sentences, key=lambda s: len(terms & set(analyzer.terms(s))), default=text)
+def split_sentences(text: str) -> list[str]:
+    """Sentences of statute text: split at 。 and line ends, but never inside （…） or 「…」,
+    where 。 ends a definition, not the sentence."""
+    sentences, current, depth = [], [], 0
+    for ch in text:
+        if ch == "\n" and depth == 0:
+            sentences.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+        if ch in "（(「『":
+            depth += 1
+        elif ch in "）)」』":
+            depth = max(0, depth - 1)
+        elif ch in "。．" and depth == 0:
+            sentences.append("".join(current))
+            current = []
+    sentences.append("".join(current))
+    return [s.strip() for s in sentences if s.strip()]
+
+
+def _strip_labels(sentence: str) -> str:
+    """Drop the leading 第N条 / ２ labels: the citation already names the article."""
+    return _LEADING_LABEL.sub("", sentence).strip() or sentence
+
+
+def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False) -> str:
+    """The sentence of `text` sharing most terms with the question (first wins ties). When the
+    question asks for a quantity (何日, いつまで, how many), sentences stating one score higher."""
+    sentences = [s for s in split_sentences(text) if not _CAPTION_ONLY.fullmatch(s)] or [text]
+
+    def score(sentence: str) -> float:
+        overlap = len(terms & set(analyzer.terms(sentence)))
+        return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
+
+    best = _strip_labels(max(sentences, key=score))
     if len(best) > MAX_QUOTE_CHARS:
         best = best[: MAX_QUOTE_CHARS - 1] + "…"
     return best

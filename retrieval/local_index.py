@@ -46,7 +46,19 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article_key);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
     body, title, headings, tokenize = 'unicode61 remove_diacritics 0'
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_terms, 'row');
 """
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A BM25 hit with the analysed terms it was indexed under (for re-ranking features)."""
+
+    passage: Passage
+    bm25: float  # higher is better
+    body_terms: frozenset[str]
+    title_terms: frozenset[str]
+    heading_terms: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -184,30 +196,59 @@ class LocalIndex:
         self, terms: Sequence[str], *, limit: int, groups: Sequence[str] | None = None
     ) -> list[ScoredPassage]:
         """BM25 over the analysed columns; `groups` limits results to documents the user may see."""
+        return [ScoredPassage(c.passage, c.bm25) for c in self.candidates(terms, limit=limit, groups=groups)]
+
+    def candidates(
+        self, terms: Sequence[str], *, limit: int, groups: Sequence[str] | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> list[Candidate]:
+        """Top BM25 hits for any of `terms`, optionally only within documents titled `titles`."""
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        title_clause = f" AND p.title IN ({','.join('?' * len(titles))})" if titles else ""
         sql = (
-            f"SELECT p.*, bm25(passage_terms, {weights}) AS rank FROM passage_terms"
+            "SELECT p.*, passage_terms.body, passage_terms.title, passage_terms.headings,"
+            f" bm25(passage_terms, {weights}) AS rank FROM passage_terms"
             " JOIN passages p ON p.id = passage_terms.rowid"
-            " WHERE passage_terms MATCH ? AND " + _acl_clause(groups)
+            " WHERE passage_terms MATCH ? AND " + _acl_clause(groups) + title_clause
             + " ORDER BY rank LIMIT ?"
         )
-        params: list = [match, *(groups or []), limit]
-        rows = self._connect().execute(sql, params).fetchall()
-        return [ScoredPassage(_row_to_passage(row), -row[-1]) for row in rows]
+        params: list = [match, *(groups or []), *(titles or []), limit]
+        return [
+            Candidate(_row_to_passage(row), -row[-1], frozenset(row[16].split()),
+                      frozenset(row[17].split()), frozenset(row[18].split()))
+            for row in self._connect().execute(sql, params)
+        ]
 
-    def passages_by_article(
-        self, article_key: str, *, title_like: str | None = None, groups: Sequence[str] | None = None
-    ) -> list[Passage]:
-        sql = "SELECT p.* FROM passages p WHERE article_key = ? AND supplementary = 0 AND " + _acl_clause(groups)
-        params: list = [article_key, *(groups or [])]
-        if title_like:
-            sql += " AND title LIKE ?"
-            params.append(f"%{title_like}%")
-        return [_row_to_passage(row) for row in self._connect().execute(sql + " ORDER BY doc, seq", params)]
+    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        if not terms:
+            return {}
+        marks = ",".join("?" * len(terms))
+        rows = self._connect().execute(
+            f"SELECT term, doc FROM passage_vocab WHERE term IN ({marks})", list(terms))
+        return dict(rows.fetchall())
+
+    def titles(self) -> list[str]:
+        return [row[0] for row in self._connect().execute("SELECT DISTINCT title FROM documents")]
+
+    def article_candidates(
+        self, article_key: str, *, titles: Sequence[str] | None, groups: Sequence[str] | None = None
+    ) -> list[Candidate]:
+        """Every main-provision passage of an article (in the named laws, when given)."""
+        title_clause = f" AND p.title IN ({','.join('?' * len(titles))})" if titles else ""
+        sql = ("SELECT p.*, t.body, t.title, t.headings FROM passages p"
+               " JOIN passage_terms t ON t.rowid = p.id"
+               " WHERE p.article_key = ? AND p.supplementary = 0 AND " + _acl_clause(groups)
+               + title_clause + " ORDER BY p.doc, p.seq LIMIT 50")
+        params: list = [article_key, *(groups or []), *(titles or [])]
+        return [
+            Candidate(_row_to_passage(row), 0.0, frozenset(row[16].split()),
+                      frozenset(row[17].split()), frozenset(row[18].split()))
+            for row in self._connect().execute(sql, params)
+        ]
 
     def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> list[Passage]:
         rows = self._connect().execute(

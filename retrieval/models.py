@@ -44,6 +44,8 @@ class Passage:
 class ScoredPassage:
     passage: Passage
     score: float
+    # 0..1: how much of what the question asks about this passage covers (None if unknown).
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,30 @@
-"""What a question is about: its content terms, with chat filler and question words removed."""
+"""What a question is about, before searching: its content terms, the statutory words behind its
+colloquial ones, the laws and articles it names, and whether it asks about an older version.
+
+All vocabulary is reviewed data in retrieval/data (stop words, synonyms, law abbreviations, an
+English glossary); nothing here names a particular question.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
-from retrieval.analysis import Analyzer
+import yaml
+
+from retrieval.analysis import Analyzer, normalize
+from retrieval.numerals import NUMBER_CLASS, kanji_to_int
 
 DATA_DIR = Path(__file__).parent / "data"
+
+# 地公法38条, 第三十八条第2項, 第27条の2の2, 法第4条第1項
+_ARTICLE_REF = re.compile(
+    rf"第?({NUMBER_CLASS}+)条((?:の{NUMBER_CLASS}+)*)(?:第({NUMBER_CLASS}+)項)?"
+)
+_OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
+_CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の")
 
 
 @lru_cache(maxsize=None)
@@ -16,6 +34,128 @@ def load_word_list(name: str) -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=None)
+def load_mapping(name: str) -> dict:
+    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8")) or {}
+    return {normalize(str(key)).lower(): value for key, value in data.items()}
+
+
 def content_terms(analyzer: Analyzer, text: str) -> list[str]:
     stop = load_word_list("query_stopwords.txt")
     return [t for t in analyzer.terms(text) if t not in stop]
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    law: str | None  # formal title, when the question names the law
+    article_key: str  # "38", "27-2"
+    paragraph: int | None
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    text: str
+    terms: tuple[str, ...]  # the asker's own content terms
+    expansions: tuple[str, ...]  # statutory words for colloquial/English ones
+    laws: tuple[str, ...]  # formal titles of laws the question names
+    articles: tuple[ArticleRef, ...]
+    wants_old_version: bool
+    wants_current_version: bool
+
+    @property
+    def all_terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.terms + self.expansions))
+
+
+class QueryPlanner:
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+
+    def plan(self, text: str, known_titles: Iterable[str] = ()) -> QueryPlan:
+        flat = normalize(text)
+        laws = self._laws(flat, known_titles)
+        # Law names and article numbers are matched structurally, not as words: 金融/商品/法/条
+        # would otherwise pull in every passage that cites that law.
+        terms = content_terms(self.analyzer, self._without_references(flat, laws))
+        expansion_words = self._synonyms(flat) + self._english(flat)
+        expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
+        return QueryPlan(
+            text=text,
+            terms=tuple(dict.fromkeys(terms)),
+            expansions=tuple(t for t in dict.fromkeys(expansions) if t not in terms),
+            laws=tuple(laws),
+            articles=tuple(self._articles(flat, laws)),
+            wants_old_version=bool(_OLD_VERSION.search(flat)),
+            wants_current_version=bool(_CURRENT_VERSION.search(flat)),
+        )
+
+    @staticmethod
+    def _laws(flat: str, known_titles: Iterable[str]) -> list[str]:
+        """Formal titles named in the question, by abbreviation or in full (longest match first)."""
+        found: list[str] = []
+        lowered = flat.lower()
+        candidates = {**{normalize(t).lower(): t for t in known_titles if len(t) >= 3},
+                      **load_mapping("law_aliases.yaml")}
+        for key in sorted(candidates, key=len, reverse=True):
+            if key in lowered:
+                title = candidates[key]
+                if title not in found:
+                    found.append(title)
+                lowered = lowered.replace(key, " ")
+        return found
+
+    @staticmethod
+    def _without_references(flat: str, laws: list[str]) -> str:
+        keys = [k for k, t in load_mapping("law_aliases.yaml").items() if t in laws]
+        keys += [normalize(t).lower() for t in laws]
+        out = flat
+        for key in sorted(set(keys), key=len, reverse=True):
+            out = re.sub(re.escape(key), " ", out, flags=re.I)
+        return _ARTICLE_REF.sub(" ", out)
+
+    @staticmethod
+    def _synonyms(flat: str) -> list[str]:
+        words: list[str] = []
+        for key, values in load_mapping("synonyms.yaml").items():
+            if key in flat:
+                words.extend(values)
+        return words
+
+    @staticmethod
+    def _english(flat: str) -> list[str]:
+        """Japanese search words for English phrases (longest phrases first, each word used once)."""
+        lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', flat.lower())} "
+        words: list[str] = []
+        glossary = load_mapping("glossary_en.yaml")
+        for key in sorted(glossary, key=len, reverse=True):
+            pattern = re.compile(rf" {re.escape(key)}(?:e?s)? ")
+            if pattern.search(lowered):
+                words.extend(glossary[key])
+                lowered = pattern.sub(" | ", lowered)
+        return words
+
+    @staticmethod
+    def _articles(flat: str, laws: list[str]) -> list[ArticleRef]:
+        refs: list[ArticleRef] = []
+        for match in _ARTICLE_REF.finditer(flat):
+            numbers = [kanji_to_int(match.group(1))]
+            numbers += [kanji_to_int(p) for p in match.group(2).split("の") if p]
+            if any(n is None or n <= 0 for n in numbers):
+                continue
+            paragraph = kanji_to_int(match.group(3)) if match.group(3) else None
+            law = _law_before(flat[: match.start()], laws)
+            refs.append(ArticleRef(law, "-".join(map(str, numbers)), paragraph))
+        return list(dict.fromkeys(refs))
+
+
+def _law_before(prefix: str, laws: list[str]) -> str | None:
+    """The law named closest before an article reference (地公法38条 -> 地方公務員法)."""
+    best, best_pos = None, -1
+    aliases = load_mapping("law_aliases.yaml")
+    for key, title in [*aliases.items(), *((normalize(t).lower(), t) for t in laws)]:
+        if title not in laws:
+            continue
+        pos = prefix.lower().rfind(key)
+        if pos > best_pos:
+            best, best_pos = title, pos
+    return best if best is not None else (laws[0] if len(laws) == 1 else None)

@@ -11,7 +11,7 @@ SNAPSHOT = ROOT / "tests" / "snapshots" / "answer_activity.json"
 def _passage(n, **extra):
     return Passage(doc="kinmu.md", seq=n, title="みどり区職員の勤務時間、休日及び休暇に関する条例",
                    text=f"第{n}条の本文。" + "長い" * 120, article=f"第{n}条", article_key=str(n),
-                   url="https://reiki.example.midori.lg.jp/kinmu", category="条例",
+                   url="https://reiki.midori-ku.example/kinmu", category="条例",
                    effective_date="2020-04-01", **extra)
 
 
