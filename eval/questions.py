@@ -60,6 +60,14 @@ class EvalQuestion:
     # Dataset-specific fields (choices, correct_choice, ...) kept for reports; never used for scoring.
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def ask_text(self) -> str:
+        """What a user would send: a multiple-choice question comes with its choices pasted below
+        it (lawqa-jp's "次のうち、正しいものを教えてください。" means nothing without them)."""
+        choices = self.extra.get("choices")
+        if isinstance(choices, list):
+            choices = "\n".join(str(c) for c in choices)
+        return f"{self.question}\n{choices}" if isinstance(choices, str) and choices.strip() else self.question
+
     def ask_context(self) -> dict[str, Any]:
         """Keyword arguments for ask(): only what the line carries, so plain ask(question) still works."""
         context: dict[str, Any] = {}

@@ -59,7 +59,7 @@ def evaluate_question(question: EvalQuestion, ask: Callable[..., Mapping[str, An
     error = None
     started = time.perf_counter()
     try:
-        response = normalize_response(ask(question.question, **question.ask_context()), k=k)
+        response = normalize_response(ask(question.ask_text(), **question.ask_context()), k=k)
     except Exception as exc:  # recorded per question; see the module docstring
         error = f"{type(exc).__name__}: {exc}"
         response = normalize_response({})

@@ -124,6 +124,9 @@ class LocalIndex:
         removals: Iterable[str] = (),
     ) -> None:
         """Replace/insert documents and delete removed ones, all in one transaction."""
+        upserts, removals = list(upserts), list(removals)
+        if not upserts and not removals:
+            return
         conn = self._connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -132,6 +135,9 @@ class LocalIndex:
             for record, passages in upserts:
                 self._delete_document(conn, record.doc)
                 self._insert_document(conn, record, passages)
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -222,6 +228,18 @@ class LocalIndex:
                       frozenset(row[17].split()), frozenset(row[18].split()))
             for row in self._connect().execute(sql, params)
         ]
+
+    def generation(self) -> int:
+        """Bumped by every write, so in-memory views of the index know when to reload."""
+        row = self._connect().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def analysed_passages(self) -> tuple[list[Passage], list[tuple[str, str, str]]]:
+        """Every passage with its analysed body/title/heading terms, in storage order."""
+        rows = self._connect().execute(
+            "SELECT p.*, t.body, t.title, t.headings FROM passages p"
+            " JOIN passage_terms t ON t.rowid = p.id ORDER BY p.id").fetchall()
+        return [_row_to_passage(row) for row in rows], [(row[16], row[17], row[18]) for row in rows]
 
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
         if not terms:

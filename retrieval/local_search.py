@@ -1,37 +1,40 @@
-"""The embedded Searcher: query planning, BM25 candidates from SQLite FTS5, feature re-ranking.
+"""The embedded Searcher: query planning, in-memory BM25F, and feature re-ranking.
 
-Candidates come from three places: BM25 over the asker's words plus their statutory synonyms,
-the same restricted to laws the question names, and a direct jump to articles it cites
-(地公法38条). A small linear model over interpretable features then orders them; its weights are
-set by measurement on the dev sets (see README, "Retrieval quality").
+Every passage is scored at once (numpy): BM25F over the asker's words and, with less weight, the
+statutory synonyms and English-glossary terms the planner added; then interpretable features —
+share of the question covered, the law or article the question names, 附則, the version of a law
+asked about. The weights are set by measurement on the dev sets (README, "Retrieval quality").
 """
 from __future__ import annotations
 
-import math
 import re
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 from retrieval.analysis import Analyzer, normalize
-from retrieval.local_index import Candidate, LocalIndex
+from retrieval.local_index import LocalIndex
 from retrieval.models import Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
+from retrieval.term_matrix import TermMatrix
 
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 
 
 @dataclass(frozen=True)
 class RankWeights:
-    bm25: float = 1.0
-    coverage: float = 1.0  # share (IDF-weighted) of the asker's terms found in the passage
-    expansion_coverage: float = 0.5
+    expansion_term: float = 0.5  # BM25 weight of an added synonym relative to the asker's word
+    bm25: float = 1.0  # BM25F, divided by the best score for this question
+    coverage: float = 1.0  # IDF-weighted share of the asker's terms found in the passage
+    expansion_coverage: float = 0.5  # the same for added synonyms / glossary terms
     law_match: float = 0.6  # the passage belongs to a law the question names
     article_match: float = 2.0  # the passage is the article the question cites
     paragraph_match: float = 0.3
-    caption_match: float = 0.3  # a query term appears in the article caption （見出し）
+    caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
-    candidate_pool: int = 80
 
 
 class LocalSearcher:
@@ -39,98 +42,137 @@ class LocalSearcher:
         self.index = index
         self.planner = QueryPlanner(analyzer)
         self.weights = weights
-        self._titles: list[str] | None = None
+        self._matrix: TermMatrix | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+        self._version_penalty_rows: dict[bool, np.ndarray] = {}
+        self._supplementary_rows = np.zeros(0, dtype=np.float32)
+        self._restricted: dict[int, set[str]] = {}
 
-    def titles(self) -> list[str]:
-        if self._titles is None:
-            self._titles = self.index.titles()
-        return self._titles
-
-    def refresh(self) -> None:
-        """Forget cached index facts after a re-index."""
-        self._titles = None
+    def matrix(self) -> TermMatrix:
+        """The in-memory view, reloaded when the index has been written since."""
+        generation = self.index.generation()
+        with self._lock:
+            if self._matrix is None or generation != self._generation:
+                passages, analysed = self.index.analysed_passages()
+                self._matrix = TermMatrix(passages, analysed)
+                self._generation = generation
+                self._version_penalty_rows = {}
+                self._supplementary_rows = np.array([p.supplementary for p in passages], dtype=np.float32)
+                self._restricted = {row: set(p.allowed_groups) for row, p in enumerate(passages)
+                                    if p.allowed_groups}
+            return self._matrix
 
     def search(self, question: Question, k: int) -> list[ScoredPassage]:
-        plan = self.planner.plan(question.text, self.titles())
-        groups = question.groups or None
-        # STEP 1: gather candidates
-        pool = self.weights.candidate_pool
-        found: dict[str, Candidate] = {}
-        for candidate in self.index.candidates(plan.all_terms, limit=pool, groups=groups):
-            found.setdefault(candidate.passage.passage_id, candidate)
-        if plan.laws:
-            for candidate in self.index.candidates(plan.all_terms, limit=pool // 2, groups=groups,
-                                                   titles=plan.laws):
-                found.setdefault(candidate.passage.passage_id, candidate)
-        for ref in plan.articles:
-            titles = [ref.law] if ref.law else list(plan.laws) or None
-            for candidate in self.index.article_candidates(ref.article_key, titles=titles, groups=groups):
-                found.setdefault(candidate.passage.passage_id, candidate)
-        if not found:
+        matrix = self.matrix()
+        if matrix.size == 0:
             return []
-        # STEP 2: score each candidate on interpretable features, best first
-        scored = self._rank(plan, list(found.values()))
-        return scored[:k]
+        plan = self.planner.plan(question.text, self._titles(matrix))
+        visible = self._visible(matrix, question.groups)
+        # STEP 1: BM25F over every passage
+        weighted = {t: 1.0 for t in plan.terms}
+        for term in plan.expansions:
+            weighted.setdefault(term, self.weights.expansion_term)
+        bm25 = matrix.scores(weighted)
+        article_rows = self._article_rows(matrix, plan)
+        if not bm25.any() and not article_rows:
+            return []
+        # STEP 2: interpretable features, vectorised over all passages
+        score, confidence = self._features(matrix, plan, bm25, article_rows)
+        score = np.where(visible, score, -np.inf)
+        # STEP 3: the k best visible passages that matched something
+        matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
+        order = [int(i) for i in np.argsort(-score, kind="stable")[: k * 2] if matched[i]][:k]
+        return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
+                for i in order]
 
-    def _rank(self, plan: QueryPlan, candidates: list[Candidate]) -> list[ScoredPassage]:
+    def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
         w = self.weights
-        idf = self._idf(plan.all_terms)
-        user_terms = [t for t in plan.terms if not (_ASCII.match(t) and plan.expansions and idf[t] == 0)]
-        top_bm25 = max(c.bm25 for c in candidates) or 1.0
-        newest = self._newest_versions(candidates)
-        results = []
-        for c in candidates:
-            words = c.body_terms | c.title_terms | c.heading_terms
-            coverage = _weighted_share(user_terms, words, idf)
-            expansion = _weighted_share(plan.expansions, words, idf)
-            p = c.passage
-            score = w.bm25 * (c.bm25 / top_bm25) + w.coverage * coverage + w.expansion_coverage * expansion
-            if p.title in plan.laws:
-                score += w.law_match
-            for ref in plan.articles:
-                if p.article_key == ref.article_key and not p.supplementary and (
-                        ref.law is None or ref.law == p.title):
-                    score += w.article_match
-                    if ref.paragraph and _has_paragraph(p.text, ref.paragraph):
-                        score += w.paragraph_match
-            if c.heading_terms & set(plan.all_terms):
-                score += w.caption_match
-            if p.supplementary:
-                score += w.supplementary
-            if not self._preferred_version(p.doc, p.title, plan, newest):
-                score += w.other_version
-            confidence = max(coverage, 0.75 * expansion) if user_terms else expansion
-            results.append((score, confidence, p))
-        results.sort(key=lambda item: item[0], reverse=True)
-        return [ScoredPassage(p, score, confidence=conf) for score, conf, p in results]
+        user_terms = [t for t in plan.terms if not (_ASCII.match(t) and plan.expansions and matrix.idf(t) == 0)]
+        coverage = _weighted_share(matrix, user_terms)
+        expansion = _weighted_share(matrix, list(plan.expansions))
+        score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
+        if plan.laws:
+            score += w.law_match * np.isin(matrix.titles, list(plan.laws))
+        for row, bonus in article_rows.items():
+            score[row] += bonus
+        heading_hit = np.zeros(matrix.size, dtype=bool)
+        for term in plan.all_terms:
+            heading_hit |= matrix.presence(term, fields=("headings",))
+        score += w.caption_match * heading_hit
+        score += w.supplementary * self._supplementary(matrix)
+        score += w.other_version * self._other_version(matrix, plan)
+        confidence = np.maximum(coverage, 0.75 * expansion) if user_terms else expansion
+        if article_rows:
+            confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
+        return score, confidence
 
-    def _idf(self, terms: Sequence[str]) -> dict[str, float]:
-        frequencies = self.index.document_frequencies(list(terms))
-        total = max(self.index.passage_count(), 1)
-        return {t: (math.log(1 + (total - frequencies.get(t, 0) + 0.5) / (frequencies.get(t, 0) + 0.5))
-                    if frequencies.get(t, 0) else 0.0) for t in terms}
+    def _article_rows(self, matrix: TermMatrix, plan: QueryPlan) -> dict[int, float]:
+        """Rows of the articles the question cites, with their bonus (article, plus paragraph)."""
+        bonus: dict[int, float] = {}
+        for ref in plan.articles:
+            laws = {ref.law} if ref.law else set(plan.laws)
+            for row in matrix.article_rows(ref.article_key):
+                passage = matrix.passages[row]
+                if laws and passage.title not in laws:
+                    continue
+                value = self.weights.article_match
+                if ref.paragraph and _has_paragraph(passage.text, ref.paragraph):
+                    value += self.weights.paragraph_match
+                bonus[row] = max(bonus.get(row, 0.0), value)
+        return bonus
 
     @staticmethod
-    def _newest_versions(candidates: list[Candidate]) -> dict[str, str]:
-        """For each title with several documents among the candidates, the most recent one."""
-        by_title: dict[str, set[tuple[str, str]]] = {}
-        for c in candidates:
-            by_title.setdefault(c.passage.title, set()).add((c.passage.effective_date or "", c.passage.doc))
-        return {title: max(docs)[1] for title, docs in by_title.items() if len(docs) > 1}
+    def _titles(matrix: TermMatrix) -> list[str]:
+        return sorted({p.title for p in matrix.passages})
 
-    @staticmethod
-    def _preferred_version(doc: str, title: str, plan: QueryPlan, newest: dict[str, str]) -> bool:
-        if title not in newest:
-            return True
-        is_newest = newest[title] == doc
-        return not is_newest if plan.wants_old_version and not plan.wants_current_version else is_newest
+    def _visible(self, matrix: TermMatrix, groups: Sequence[str]) -> np.ndarray:
+        """Passages the asker may see: public ones, and restricted ones shared with a group of theirs."""
+        visible = np.ones(matrix.size, dtype=bool)
+        allowed = set(groups or ())
+        for row, row_groups in self._restricted.items():
+            visible[row] = bool(allowed & row_groups)
+        return visible
+
+    def _supplementary(self, matrix: TermMatrix) -> np.ndarray:
+        return self._supplementary_rows
+
+    def _other_version(self, matrix: TermMatrix, plan: QueryPlan) -> np.ndarray:
+        """1 for passages of a document that is not the version of its law the question wants:
+        the newest unless it asks about an earlier date (2013年版, 当時, 改正前)."""
+        wants_old = plan.wants_old_version and not plan.wants_current_version
+        if wants_old not in self._version_penalty_rows:
+            newest: dict[str, tuple[str, str]] = {}
+            oldest: dict[str, tuple[str, str]] = {}
+            docs_by_title: dict[str, set[str]] = {}
+            for p in matrix.passages:
+                key = (p.effective_date or "", p.doc)
+                newest[p.title] = max(newest.get(p.title, key), key)
+                oldest[p.title] = min(oldest.get(p.title, key), key)
+                docs_by_title.setdefault(p.title, set()).add(p.doc)
+            preferred = oldest if wants_old else newest
+            self._version_penalty_rows[wants_old] = np.array(
+                [len(docs_by_title[p.title]) > 1 and preferred[p.title][1] != p.doc for p in matrix.passages],
+                dtype=np.float32)
+        return self._version_penalty_rows[wants_old]
 
 
-def _weighted_share(terms: Sequence[str], words: frozenset[str], idf: dict[str, float]) -> float:
-    total = sum(idf.get(t, 0.0) or 1.0 for t in terms)
+def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
+    """Per passage: IDF-weighted share of `terms` it contains (unknown terms weigh 1)."""
+    share = np.zeros(matrix.size, dtype=np.float32)
+    weights = [(t, matrix.idf(t) or 1.0) for t in dict.fromkeys(terms)]
+    total = sum(w for _, w in weights)
     if not total:
-        return 0.0
-    return sum(idf.get(t, 0.0) or 1.0 for t in terms if t in words) / total
+        return share
+    for term, weight in weights:
+        share += matrix.presence(term) * (weight / total)
+    return share
+
+
+def _mask(size: int, rows) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[list(rows)] = True
+    return mask
 
 
 def _has_paragraph(text: str, number: int) -> bool:

@@ -80,3 +80,14 @@ def test_missing_lang_is_guessed():
     line = json.dumps({"id": 7, "question": "How many days?", "answerable": False})
     question = parse_question_line(line, 1)
     assert question.id == "7" and question.lang == "en" and question.sources == ()
+
+
+def test_multiple_choice_questions_are_asked_with_their_choices(tmp_path):
+    from eval.questions import load_questions
+
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"id": "m1", "question": "次のうち、正しいものを教えてください。", "answer": "b",
+                                "answerable": True, "lang": "ja", "sources": [], "tags": [],
+                                "choices": "a 一\nb 二"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    [question] = load_questions(path)
+    assert question.ask_text() == "次のうち、正しいものを教えてください。\na 一\nb 二"
