@@ -108,10 +108,21 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings, index_path=args.index or default_eval_index(args.corpus))
     try:
         run_index(services, args.corpus, out=sys.stderr)
+        if args.retriever != "default":
+            # A naive baseline retriever over the same passages, for comparison runs.
+            from eval.naive import NaiveSearcher, read_passages
+            from retrieval.extractive import ExtractiveAnswerer
+            from retrieval.pipeline import AnswerPipeline
+
+            services.pipeline = AnswerPipeline(
+                searcher=NaiveSearcher(args.retriever, read_passages(services.index.path),
+                                       analyzer=services.analyzer),
+                answerer=ExtractiveAnswerer(analyzer=services.analyzer), top_k=settings.top_k)
         return main_with_ask(
             args, lambda text, **context: ask(services, text, **context),
             dataset_name=args.corpus.resolve().parent.name, corpus_dir=args.corpus,
-            settings={"backend": settings.search_backend, "answerer": settings.answerer,
+            settings={"backend": settings.search_backend, "retriever": args.retriever,
+                      "answerer": settings.answerer,
                       "analyzer": f"sudachi-core mode {settings.sudachi_split_mode}",
                       "k": args.k, "top_k": settings.top_k,
                       "max_passage_tokens": settings.max_passage_tokens})
@@ -137,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="offline evaluation on a question set")
     evaluation.add_argument("--corpus", type=Path, required=True)
     evaluation.add_argument("--index", type=Path)
+    evaluation.add_argument("--retriever", default="default",
+                            choices=["default", "trigram", "bigram", "sudachi"],
+                            help="evaluate a naive baseline retriever instead of ours")
     from eval.cli import add_arguments
 
     add_arguments(evaluation)

@@ -24,7 +24,7 @@ _ASKS_QUANTITY = re.compile(r"何[日年月週時回割歳人円]|いつ|いく�
 
 
 class ExtractiveAnswerer:
-    def __init__(self, *, analyzer: Analyzer, min_coverage: float = 0.5, max_citations: int = 2,
+    def __init__(self, *, analyzer: Analyzer, min_coverage: float = 0.3, max_citations: int = 2,
                  second_score_ratio: float = 0.85) -> None:
         self.analyzer = analyzer
         self.min_coverage = min_coverage

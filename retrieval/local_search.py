@@ -29,12 +29,13 @@ class RankWeights:
     bm25: float = 1.0  # BM25F, divided by the best score for this question
     coverage: float = 1.0  # IDF-weighted share of the asker's terms found in the passage
     expansion_coverage: float = 0.5  # the same for added synonyms / glossary terms
-    law_match: float = 0.6  # the passage belongs to a law the question names
+    law_match: float = 1.0  # the passage belongs to a law the question names
     article_match: float = 2.0  # the passage is the article the question cites
     paragraph_match: float = 0.3
     caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
+    unknown_terms: float = 0.75  # confidence lost per (IDF-weighted) share of words absent from the corpus
 
 
 class LocalSearcher:
@@ -103,6 +104,8 @@ class LocalSearcher:
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
         confidence = np.maximum(coverage, 0.75 * expansion) if user_terms else expansion
+        # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
+        confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms)
         if article_rows:
             confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
         return score, confidence
@@ -167,6 +170,17 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
     for term, weight in weights:
         share += matrix.presence(term) * (weight / total)
     return share
+
+
+def _unknown_share(matrix: TermMatrix, terms: Sequence[str]) -> float:
+    """Share of the asker's terms that no passage contains (they weigh like the rarest known term)."""
+    terms = list(dict.fromkeys(terms))
+    if not terms:
+        return 0.0
+    known = [matrix.idf(t) for t in terms if matrix.idf(t)]
+    rare = max(known, default=1.0)
+    unknown = sum(1 for t in terms if not matrix.idf(t))
+    return unknown * rare / (sum(known) + unknown * rare)
 
 
 def _mask(size: int, rows) -> np.ndarray:

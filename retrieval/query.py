@@ -24,6 +24,8 @@ _ARTICLE_REF = re.compile(
     rf"第?({NUMBER_CLASS}+)条((?:の{NUMBER_CLASS}+)*)(?:第({NUMBER_CLASS}+)項)?"
 )
 _OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
+# Version phrases steer which version of a law is preferred; as search words they only add noise.
+_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|今の|現行|最新|現在の")
 _CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の")
 
 
@@ -111,7 +113,7 @@ class QueryPlanner:
         out = flat
         for key in sorted(set(keys), key=len, reverse=True):
             out = re.sub(re.escape(key), " ", out, flags=re.I)
-        return _ARTICLE_REF.sub(" ", out)
+        return _VERSION_PHRASE.sub(" ", _ARTICLE_REF.sub(" ", out))
 
     @staticmethod
     def _synonyms(flat: str) -> list[str]:
