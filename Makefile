@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast index eval bench clean
+.PHONY: run test test-fast index eval-gate bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,3 +30,21 @@ index: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+## Quality gate on the shared dev sets: fails when a metric drops a small margin below the
+## committed baseline (eval/baselines/<dataset>/summary.json). Needs ../shared/datasets.
+DATASETS ?= ../shared/datasets
+EVAL_OUT ?= data/eval-out
+eval-gate: $(STAMP)
+	$(PY) app.py eval --no-progress --questions $(DATASETS)/ja-regulations/questions.dev.jsonl \
+	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/ja-regulations \
+	  --baseline eval/baselines/ja-regulations \
+	  --fail-under hit@5=0.92 mrr@10=0.70 balanced_accuracy=0.70
+	$(PY) app.py eval --no-progress --questions $(DATASETS)/contoso-handbook/questions.dev.jsonl \
+	  --corpus $(DATASETS)/contoso-handbook/corpus --out $(EVAL_OUT)/contoso-handbook \
+	  --baseline eval/baselines/contoso-handbook \
+	  --fail-under hit@5=0.60 hit@1=0.24 balanced_accuracy=0.69
+	$(PY) app.py eval --no-progress --questions $(DATASETS)/lawqa-jp/questions.dev.jsonl \
+	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
+	  --baseline eval/baselines/lawqa-jp \
+	  --fail-under hit@1=0.89 hit@5=0.98
