@@ -49,6 +49,7 @@ class LocalSearcher:
         self._version_penalty_rows: dict[bool, np.ndarray] = {}
         self._supplementary_rows = np.zeros(0, dtype=np.float32)
         self._restricted: dict[int, set[str]] = {}
+        self._titles: list[str] = []
 
     def matrix(self) -> TermMatrix:
         """The in-memory view, reloaded when the index has been written since."""
@@ -60,6 +61,7 @@ class LocalSearcher:
                 self._generation = generation
                 self._version_penalty_rows = {}
                 self._supplementary_rows = np.array([p.supplementary for p in passages], dtype=np.float32)
+                self._titles = sorted({p.title for p in passages})
                 self._restricted = {row: set(p.allowed_groups) for row, p in enumerate(passages)
                                     if p.allowed_groups}
             return self._matrix
@@ -68,7 +70,7 @@ class LocalSearcher:
         matrix = self.matrix()
         if matrix.size == 0:
             return []
-        plan = self.planner.plan(question.text, self._titles(matrix))
+        plan = self.planner.plan(question.text, self._titles)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
@@ -83,7 +85,9 @@ class LocalSearcher:
         score = np.where(visible, score, -np.inf)
         # STEP 3: the k best visible passages that matched something
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
-        order = [int(i) for i in np.argsort(-score, kind="stable")[: k * 2] if matched[i]][:k]
+        score = np.where(matched, score, -np.inf)
+        best = np.argpartition(-score, min(k, matrix.size - 1))[: k + 1]
+        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]][:k]
         return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
                 for i in order]
 
@@ -93,8 +97,8 @@ class LocalSearcher:
         coverage = _weighted_share(matrix, user_terms)
         expansion = _weighted_share(matrix, list(plan.expansions))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
-        if plan.laws:
-            score += w.law_match * np.isin(matrix.titles, list(plan.laws))
+        for law in plan.laws:
+            score[matrix.title_rows(law)] += w.law_match
         for row, bonus in article_rows.items():
             score[row] += bonus
         heading_hit = np.zeros(matrix.size, dtype=bool)
@@ -124,10 +128,6 @@ class LocalSearcher:
                     value += self.weights.paragraph_match
                 bonus[row] = max(bonus.get(row, 0.0), value)
         return bonus
-
-    @staticmethod
-    def _titles(matrix: TermMatrix) -> list[str]:
-        return sorted({p.title for p in matrix.passages})
 
     def _visible(self, matrix: TermMatrix, groups: Sequence[str]) -> np.ndarray:
         """Passages the asker may see: public ones, and restricted ones shared with a group of theirs."""

@@ -96,8 +96,7 @@ class QueryPlanner:
         """Formal titles named in the question, by abbreviation or in full (longest match first)."""
         found: list[str] = []
         lowered = flat.lower()
-        candidates = {**{normalize(t).lower(): t for t in known_titles if len(t) >= 3},
-                      **load_mapping("law_aliases.yaml")}
+        candidates = {**_title_keys(tuple(known_titles)), **load_mapping("law_aliases.yaml")}
         for key in sorted(candidates, key=len, reverse=True):
             if key in lowered:
                 title = candidates[key]
@@ -126,12 +125,13 @@ class QueryPlanner:
     @staticmethod
     def _english(flat: str) -> list[str]:
         """Japanese search words for English phrases (longest phrases first, each word used once)."""
+        if not re.search(r"[A-Za-z]{2}", flat):
+            return []
         lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', flat.lower())} "
         words: list[str] = []
         glossary = load_mapping("glossary_en.yaml")
-        for key in sorted(glossary, key=len, reverse=True):
-            pattern = re.compile(rf" {re.escape(key)}(?:e?s)? ")
-            if pattern.search(lowered):
+        for key, pattern in _glossary_patterns():
+            if key.split()[0] in lowered and pattern.search(lowered):
                 words.extend(glossary[key])
                 lowered = pattern.sub(" | ", lowered)
         return words
@@ -148,6 +148,18 @@ class QueryPlanner:
             law = _law_before(flat[: match.start()], laws)
             refs.append(ArticleRef(law, "-".join(map(str, numbers)), paragraph))
         return list(dict.fromkeys(refs))
+
+
+@lru_cache(maxsize=8)
+def _title_keys(titles: tuple[str, ...]) -> dict[str, str]:
+    return {normalize(t).lower(): t for t in titles if len(t) >= 3}
+
+
+@lru_cache(maxsize=1)
+def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
+    """Glossary keys, longest first, each with its word-boundary pattern (plural s/es tolerated)."""
+    keys = sorted(load_mapping("glossary_en.yaml"), key=len, reverse=True)
+    return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
 
 
 def _law_before(prefix: str, laws: list[str]) -> str | None:

@@ -43,7 +43,9 @@ class TermMatrix:
         for row, passage in enumerate(self.passages):
             if passage.article_key and not passage.supplementary:
                 self._by_article[passage.article_key].append(row)
-        self.titles = np.array([p.title for p in self.passages], dtype=object)
+        self._by_title: dict[str, list[int]] = defaultdict(list)
+        for row, passage in enumerate(self.passages):
+            self._by_title[passage.title].append(row)
 
     def document_frequency(self, term: str) -> int:
         if term not in self._df_cache:
@@ -76,6 +78,9 @@ class TermMatrix:
             if postings is not None:
                 mask[postings.rows] = True
         return mask
+
+    def title_rows(self, title: str) -> list[int]:
+        return self._by_title.get(title, [])
 
     def article_rows(self, article_key: str) -> list[int]:
         return self._by_article.get(article_key, [])
