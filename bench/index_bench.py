@@ -29,6 +29,7 @@ services = build_services(load_settings(), index_path=Path({index!r}))
 summary = services.indexer.run(Path({corpus!r}), full={full})
 print(json.dumps({{"seconds": time.perf_counter() - started, "indexer_seconds": summary.seconds,
     "line": summary.line(), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     "passages": services.index.passage_count(), "failed": summary.failed}}, ensure_ascii=False))
 """
 
@@ -50,7 +51,8 @@ def main() -> int:
         size_mb = index.stat().st_size / 1e6
     print(f"corpus: {args.corpus}")
     print(f"full index:      {full['indexer_seconds']:.1f} s (process {full['seconds']:.1f} s),"
-          f" peak RSS {full['peak_rss_mb']:.0f} MB, {full['passages']} passages, index {size_mb:.1f} MB")
+          f" peak RSS {full['peak_rss_mb']:.0f} MB (largest worker {full['worker_peak_rss_mb']:.0f} MB),"
+          f" {full['passages']} passages, index {size_mb:.1f} MB")
     print(f"  {full['line']}")
     for doc, why in full["failed"]:
         print(f"  failed: {doc}: {why}")

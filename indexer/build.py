@@ -8,10 +8,13 @@ file that fails to parse keeps its previously indexed version.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, Union
 
 from indexer.document import LoadError
 from indexer.loaders import loader_for
@@ -47,6 +50,9 @@ class IndexSummary:
 
 
 Progress = Callable[[int, int, str], None]
+ParseOutcome = Union[tuple[DocumentRecord, list[IndexedPassage]], str]  # str = why it failed
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
+PARALLEL_MIN_FILES = 4  # below this, starting worker processes costs more than it saves
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
@@ -69,12 +75,13 @@ def content_hash(path: Path, corpus_dir: Path) -> str:
 
 
 class Indexer:
-    def __init__(self, *, index: LocalIndex, analyzer: Analyzer, tokens: TokenCounter,
-                 max_tokens: int = 600) -> None:
+    def __init__(self, *, index: LocalIndex | None, analyzer: Analyzer, tokens: TokenCounter,
+                 max_tokens: int = 600, workers: int = DEFAULT_WORKERS) -> None:
         self.index = index
         self.analyzer = analyzer
         self.tokens = tokens
         self.max_tokens = max_tokens
+        self.workers = workers
 
     def run(self, corpus_dir: Path, *, full: bool = False, dry_run: bool = False,
             progress: Progress | None = None, notice: Callable[[str], None] = lambda _: None
@@ -84,15 +91,12 @@ class Indexer:
         if not corpus_dir.is_dir():
             raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
         summary = IndexSummary(dry_run=dry_run)
-        known = {} if full else self.index.document_hashes()
-        previously_indexed = set(self.index.document_hashes()) if full else set(known)
-        files = corpus_files(corpus_dir)
+        previous = self.index.document_hashes()
+        # STEP 1: decide what needs parsing (content hash differs or --full)
         seen: set[str] = set()
-        upserts = []
-        for number, path in enumerate(files, 1):
+        todo: list[tuple[Path, str, str]] = []
+        for path in corpus_files(corpus_dir):
             doc = doc_id(path, corpus_dir)
-            if progress:
-                progress(number, len(files), doc)
             if loader_for(path) is None:
                 summary.skipped.append((doc, f"unsupported format {path.suffix or '(none)'}"))
                 notice(f"skipped {doc}: unsupported format")
@@ -100,23 +104,53 @@ class Indexer:
             seen.add(doc)
             try:
                 digest = content_hash(path, corpus_dir)
-                if known.get(doc) == digest:
-                    summary.unchanged.append(doc)
-                    continue
-                record, passages = self._process(path, doc, digest, corpus_dir)
-            except Exception as exc:  # one bad file never aborts the run
-                reason = str(exc) if isinstance(exc, LoadError) else f"{exc.__class__.__name__}: {exc}"
-                summary.failed.append((doc, reason))
-                notice(f"failed {doc}: {reason}")
+            except OSError as exc:
+                summary.failed.append((doc, f"unreadable: {exc.strerror or exc}"))
                 continue
-            (summary.updated if doc in previously_indexed else summary.added).append(doc)
+            if not full and previous.get(doc) == digest:
+                summary.unchanged.append(doc)
+            else:
+                todo.append((path, doc, digest))
+        # STEP 2: parse, chunk and analyse (in worker processes when there is enough work)
+        upserts = []
+        for number, ((path, doc, _), outcome) in enumerate(zip(todo, self._parse_all(todo, corpus_dir)), 1):
+            if progress:
+                progress(number, len(todo), doc)
+            if isinstance(outcome, str):  # one bad file never aborts the run
+                summary.failed.append((doc, outcome))
+                notice(f"failed {doc}: {outcome}")
+                continue
+            record, passages = outcome
+            (summary.updated if doc in previous else summary.added).append(doc)
             summary.passages += len(passages)
             upserts.append((record, passages))
-        summary.removed = sorted(previously_indexed - seen)
+        # STEP 3: one transaction; a failed parse keeps the document's previous version
+        summary.removed = sorted(set(previous) - seen)
         if not dry_run:
             self.index.apply_changes(upserts, summary.removed)
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _parse_all(self, todo: list[tuple[Path, str, str]], corpus_dir: Path) -> Iterator[ParseOutcome]:
+        workers = min(self.workers, len(todo))
+        if workers <= 1 or len(todo) < PARALLEL_MIN_FILES:
+            for path, doc, digest in todo:
+                yield self._safe_process(path, doc, digest, corpus_dir)
+            return
+        # Sudachi holds the GIL; separate processes use both cores. Each worker builds its own
+        # Indexer (analyser + token counter) once, in _init_worker.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(self.analyzer.split_mode, self.tokens.cache_dir,
+                                           self.max_tokens)) as pool:
+            jobs = [(path, doc, digest, corpus_dir) for path, doc, digest in todo]
+            yield from pool.map(_worker_process, jobs, chunksize=1)
+
+    def _safe_process(self, path: Path, doc: str, digest: str, corpus_dir: Path) -> ParseOutcome:
+        try:
+            return self._process(path, doc, digest, corpus_dir)
+        except Exception as exc:
+            return str(exc) if isinstance(exc, LoadError) else f"{exc.__class__.__name__}: {exc}"
 
     def _process(self, path: Path, doc: str, digest: str, corpus_dir: Path
                  ) -> tuple[DocumentRecord, list[IndexedPassage]]:
@@ -149,3 +183,16 @@ class Indexer:
             metadata={k: v for k, v in meta.items() if k != "allowed_groups"},
         )
         return record, indexed
+
+
+_worker: Indexer | None = None
+
+
+def _init_worker(split_mode: str, cache_dir: str | None, max_tokens: int) -> None:
+    global _worker
+    _worker = Indexer(index=None, analyzer=Analyzer(split_mode), tokens=TokenCounter(cache_dir=cache_dir),
+                      max_tokens=max_tokens, workers=1)
+
+
+def _worker_process(job: tuple[Path, str, str, Path]) -> ParseOutcome:
+    return _worker._safe_process(*job)

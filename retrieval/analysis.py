@@ -50,7 +50,7 @@ class Analyzer:
     """Thread-safe term extractor. The Sudachi dictionary (~190 MB) loads once, on first use."""
 
     def __init__(self, split_mode: str = "A") -> None:
-        self._split_mode = split_mode
+        self.split_mode = split_mode
         self._local = threading.local()
 
     def _tokenizer(self):
@@ -58,7 +58,7 @@ class Analyzer:
         if tokenizer is None:
             from sudachipy import SplitMode
 
-            mode = getattr(SplitMode, self._split_mode)
+            mode = getattr(SplitMode, self.split_mode)
             tokenizer = _dictionary().tokenizer(mode=mode)
             self._local.tokenizer = tokenizer
         return tokenizer

@@ -53,6 +53,7 @@ def encoding_for(name: str = DEFAULT_ENCODING, cache_dir: str | None = None):
 
 class TokenCounter:
     def __init__(self, encoding: str = DEFAULT_ENCODING, cache_dir: str | None = None) -> None:
+        self.cache_dir = cache_dir
         self._encoding = encoding_for(encoding, cache_dir)
 
     def count(self, text: str) -> int:

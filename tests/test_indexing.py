@@ -105,3 +105,16 @@ def test_run_killed_midway_leaves_previous_index_readable(corpus, tmp_path):
     assert after.stats()["passages"] == before["passages"]
     assert "new.md" not in after.document_hashes()
     assert after.search_terms(ANALYZER.terms("育休"), limit=1)
+
+
+def test_parallel_indexing_matches_sequential_and_reports_bad_files(corpus, tmp_path):
+    for n in range(3):
+        (corpus / f"extra{n}.md").write_text(f"# 規程{n}\n（目的）\n第一条　規程{n}の目的を定める。\n",
+                                             encoding="utf-8")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7 truncated garbage")
+    sequential = Indexer(index=LocalIndex(tmp_path / "seq.sqlite"), analyzer=ANALYZER, tokens=TOKENS, workers=1)
+    parallel = Indexer(index=LocalIndex(tmp_path / "par.sqlite"), analyzer=ANALYZER, tokens=TOKENS, workers=2)
+    first, second = sequential.run(corpus), parallel.run(corpus)
+    assert sorted(first.added) == sorted(second.added) and len(second.added) == 5
+    assert [doc for doc, _ in second.failed] == ["broken.pdf"]
+    assert sequential.index.analysed_passages() == parallel.index.analysed_passages()
