@@ -27,7 +27,7 @@ _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 class RankWeights:
     expansion_term: float = 0.5  # BM25 weight of an added synonym relative to the asker's word
     bm25: float = 1.0  # BM25F, divided by the best score for this question
-    coverage: float = 1.0  # IDF-weighted share of the asker's terms found in the passage
+    coverage: float = 1.5  # IDF-weighted share of the asker's terms found in the passage
     expansion_coverage: float = 0.5  # the same for added synonyms / glossary terms
     law_match: float = 1.0  # the passage belongs to a law the question names
     article_match: float = 2.0  # the passage is the article the question cites
