@@ -118,6 +118,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                 searcher=NaiveSearcher(args.retriever, read_passages(services.index.path),
                                        analyzer=services.analyzer),
                 answerer=ExtractiveAnswerer(analyzer=services.analyzer), top_k=settings.top_k)
+        services.warm_up()  # so latency figures measure answering, not loading
         return main_with_ask(
             args, lambda text, **context: ask(services, text, **context),
             dataset_name=args.corpus.resolve().parent.name, corpus_dir=args.corpus,
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             ensure_index(services, settings.corpus_dir)
+            services.warm_up()
             web.run_app(create_app(settings, services), host=args.host or settings.host,
                         port=args.port or settings.port, print=None)
             return 0

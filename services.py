@@ -26,6 +26,12 @@ class Services:
     def close(self) -> None:
         self.index.close()
 
+    def warm_up(self) -> None:
+        """Pay start-up costs (dictionary, postings) before the first user waits for them."""
+        warm_up = getattr(self.pipeline.searcher, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+
 
 def build_services(settings: Settings, *, index_path: Path | None = None) -> Services:
     analyzer = Analyzer(settings.sudachi_split_mode)

@@ -275,6 +275,27 @@ class LocalIndex:
         )
         return [_row_to_passage(row) for row in rows]
 
+    def resolve_reference(self, passage: Passage, reference: str) -> list[Passage]:
+        """The passages a relative reference in `passage` points to: 前条 (the article before),
+        同条 / 前項 (this article: 前項 lives in this or an earlier piece of it)."""
+        conn = self._connect()
+        if reference == "前条":
+            row = conn.execute(
+                "SELECT article FROM passages WHERE doc = ? AND seq < ? AND article IS NOT NULL"
+                " AND article != ? ORDER BY seq DESC LIMIT 1",
+                (passage.doc, passage.seq, passage.article or "")).fetchone()
+            article = row[0] if row else None
+        elif reference in ("前項", "同条"):
+            article = passage.article
+        else:
+            raise ValueError(f"unsupported reference {reference!r}")
+        if article is None:
+            return []
+        rows = conn.execute(
+            "SELECT * FROM passages WHERE doc = ? AND article = ? AND seq <= ? ORDER BY seq",
+            (passage.doc, article, passage.seq if reference == "前項" else 1 << 30))
+        return [_row_to_passage(r) for r in rows]
+
 
 def _acl_clause(groups: Sequence[str] | None) -> str:
     """Documents with no allowed_groups are public; others need one of the user's groups."""

@@ -66,6 +66,11 @@ class LocalSearcher:
                                     if p.allowed_groups}
             return self._matrix
 
+    def warm_up(self) -> None:
+        """Load the in-memory postings and the analyser now rather than on the first question."""
+        self.matrix()
+        self.planner.plan("年次休暇", self._titles)
+
     def search(self, question: Question, k: int) -> list[ScoredPassage]:
         matrix = self.matrix()
         if matrix.size == 0:

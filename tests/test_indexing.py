@@ -118,3 +118,18 @@ def test_parallel_indexing_matches_sequential_and_reports_bad_files(corpus, tmp_
     assert sorted(first.added) == sorted(second.added) and len(second.added) == 5
     assert [doc for doc, _ in second.failed] == ["broken.pdf"]
     assert sequential.index.analysed_passages() == parallel.index.analysed_passages()
+
+
+def test_relative_references_resolve_from_neighbours(corpus, tmp_path):
+    indexer = indexer_for(tmp_path / "i.sqlite")
+    indexer.run(corpus)
+    index = indexer.index
+    passages, _ = index.analysed_passages()
+    seisan = next(p for p in passages if p.doc == "jimu.txt" and p.article == "第二条")
+    [previous] = index.resolve_reference(seisan, "前条")
+    assert previous.article == "第一条" and "目的" in previous.text
+    ikukyu = next(p for p in passages if p.doc == "kyuka.md" and p.article == "第三条")
+    assert [p.article for p in index.resolve_reference(ikukyu, "前条")] == ["第二条"]
+    assert index.resolve_reference(ikukyu, "前項")[0].text.startswith("（育休の取扱い）\n第三条")
+    with pytest.raises(ValueError):
+        index.resolve_reference(ikukyu, "次条")
