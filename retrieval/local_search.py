@@ -108,7 +108,7 @@ class LocalSearcher:
             score[row] += bonus
         heading_hit = np.zeros(matrix.size, dtype=bool)
         for term in plan.all_terms:
-            heading_hit |= matrix.presence(term, fields=("headings",))
+            heading_hit[matrix.rows_in_field(term, "headings")] = True
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
@@ -173,7 +173,7 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
     if not total:
         return share
     for term, weight in weights:
-        share += matrix.presence(term) * (weight / total)
+        share[matrix.rows_with(term)] += weight / total
     return share
 
 

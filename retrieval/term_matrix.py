@@ -38,7 +38,7 @@ class TermMatrix:
             per_field["headings"].append(headings.split())
         self.size = len(self.passages)
         self._postings = {field: _build(per_field[field]) for field in FIELDS}
-        self._df_cache: dict[str, int] = {}
+        self._rows_cache: dict[str, np.ndarray] = {}
         self._by_article: dict[str, list[int]] = defaultdict(list)
         for row, passage in enumerate(self.passages):
             if passage.article_key and not passage.supplementary:
@@ -47,11 +47,21 @@ class TermMatrix:
         for row, passage in enumerate(self.passages):
             self._by_title[passage.title].append(row)
 
+    def rows_with(self, term: str) -> np.ndarray:
+        """Rows containing `term` in any field (cached: the same words recur across questions)."""
+        rows = self._rows_cache.get(term)
+        if rows is None:
+            parts = [self._postings[f][term].rows for f in FIELDS if term in self._postings[f]]
+            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+            self._rows_cache[term] = rows
+        return rows
+
+    def rows_in_field(self, term: str, field: str) -> np.ndarray:
+        postings = self._postings[field].get(term)
+        return postings.rows if postings is not None else np.zeros(0, dtype=np.int32)
+
     def document_frequency(self, term: str) -> int:
-        if term not in self._df_cache:
-            rows = [self._postings[f][term].rows for f in FIELDS if term in self._postings[f]]
-            self._df_cache[term] = len(np.unique(np.concatenate(rows))) if rows else 0
-        return self._df_cache[term]
+        return len(self.rows_with(term))
 
     def idf(self, term: str) -> float:
         df = self.document_frequency(term)
@@ -69,15 +79,6 @@ class TermMatrix:
                 if postings is not None:
                     total[postings.rows] += postings.weights * (idf * FIELD_WEIGHTS[field])
         return total
-
-    def presence(self, term: str, fields: Sequence[str] = FIELDS) -> np.ndarray:
-        """Boolean mask of passages containing `term` in any of `fields`."""
-        mask = np.zeros(self.size, dtype=bool)
-        for field in fields:
-            postings = self._postings[field].get(term)
-            if postings is not None:
-                mask[postings.rows] = True
-        return mask
 
     def title_rows(self, title: str) -> list[int]:
         return self._by_title.get(title, [])
