@@ -11,9 +11,10 @@ import re
 _PATTERNS = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     # マイナンバー (12 digits) and 法人番号 (13), with optional separators
-    (re.compile(r"(?<!\d)\d{4}[- ]?\d{4}[- ]?\d{4,5}(?!\d)"), "[id-number]"),
+    (re.compile(r"(?<![A-Za-z0-9-])\d{4}[- ]?\d{4}[- ]?\d{4,5}(?![A-Za-z0-9-])"), "[id-number]"),
     # Japanese phone numbers: 03-1234-5678, 090-1234-5678, 0312345678, +81 3 1234 5678
-    (re.compile(r"(?<!\d)(?:\+81[- ]?|0)\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}(?!\d)"), "[phone]"),
+    # (not inside ids such as activity or conversation ids: no letter, digit or hyphen around)
+    (re.compile(r"(?<![A-Za-z0-9-])(?:\+81[- ]?|0)\d{1,4}[- ]?\d{1,4}[- ]?\d{3,4}(?![A-Za-z0-9-])"), "[phone]"),
 ]
 
 

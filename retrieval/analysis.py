@@ -65,12 +65,16 @@ class Analyzer:
 
     def terms(self, text: str) -> list[str]:
         """Content terms in order: Sudachi normalised forms for Japanese, stems for English."""
-        out: list[str] = []
+        return [term for term, _ in self.tagged_terms(text)]
+
+    def tagged_terms(self, text: str) -> list[tuple[str, bool]]:
+        """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
+        out: list[tuple[str, bool]] = []
         for segment in _SEGMENTS.split(normalize(text)):
             if not segment:
                 continue
             if _ASCII_RUN.match(segment):
-                out.extend(self._english_terms(segment))
+                out.extend((term, True) for term in self._english_terms(segment))
             else:
                 out.extend(self._japanese_terms(segment))
         return out
@@ -80,16 +84,17 @@ class Analyzer:
         words = (w.lower().strip("'-") for w in _ASCII_RUN.findall(segment))
         return [_stem(w) for w in words if w and w not in ENGLISH_STOPWORDS]
 
-    def _japanese_terms(self, segment: str) -> list[str]:
+    def _japanese_terms(self, segment: str) -> list[tuple[str, bool]]:
         tokenizer = self._tokenizer()
-        out: list[str] = []
+        out: list[tuple[str, bool]] = []
         for start in range(0, len(segment), _MAX_CHUNK_CHARS):
             for morpheme in tokenizer.tokenize(segment[start : start + _MAX_CHUNK_CHARS]):
-                if morpheme.part_of_speech()[0] in _SKIPPED_POS:
+                pos = morpheme.part_of_speech()[0]
+                if pos in _SKIPPED_POS:
                     continue
                 term = morpheme.normalized_form().lower()
                 if term.strip():
-                    out.append(term)
+                    out.append((term, pos == "名詞"))
         return out
 
 

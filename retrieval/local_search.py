@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Sequence
 
 import numpy as np
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import LocalIndex
-from retrieval.models import Question, ScoredPassage
+from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.term_matrix import TermMatrix
 
@@ -35,7 +36,7 @@ class RankWeights:
     caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
-    unknown_terms: float = 0.75  # confidence lost per (IDF-weighted) share of words absent from the corpus
+    unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
 
 
 class LocalSearcher:
@@ -49,7 +50,7 @@ class LocalSearcher:
         self._version_penalty_rows: dict[bool, np.ndarray] = {}
         self._supplementary_rows = np.zeros(0, dtype=np.float32)
         self._restricted: dict[int, set[str]] = {}
-        self._titles: list[str] = []
+        self._titles: dict[str, str] = {}
 
     def matrix(self) -> TermMatrix:
         """The in-memory view, reloaded when the index has been written since."""
@@ -61,7 +62,7 @@ class LocalSearcher:
                 self._generation = generation
                 self._version_penalty_rows = {}
                 self._supplementary_rows = np.array([p.supplementary for p in passages], dtype=np.float32)
-                self._titles = sorted({p.title for p in passages})
+                self._titles = document_names(passages)
                 self._restricted = {row: set(p.allowed_groups) for row, p in enumerate(passages)
                                     if p.allowed_groups}
             return self._matrix
@@ -98,7 +99,10 @@ class LocalSearcher:
 
     def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
         w = self.weights
-        user_terms = [t for t in plan.terms if not (_ASCII.match(t) and plan.expansions and matrix.idf(t) == 0)]
+        # English words and explained colloquialisms the corpus lacks are represented by their
+        # Japanese / statutory expansions, so they neither count for coverage nor as unknown.
+        user_terms = [t for t in plan.terms if not (
+            matrix.idf(t) == 0 and plan.expansions and (_ASCII.match(t) or t in plan.explained))]
         coverage = _weighted_share(matrix, user_terms)
         expansion = _weighted_share(matrix, list(plan.expansions))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
@@ -114,7 +118,7 @@ class LocalSearcher:
         score += w.other_version * self._other_version(matrix, plan)
         confidence = np.maximum(coverage, 0.75 * expansion) if user_terms else expansion
         # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
-        confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms)
+        confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns)
         if article_rows:
             confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
         return score, confidence
@@ -165,10 +169,25 @@ class LocalSearcher:
         return self._version_penalty_rows[wants_old]
 
 
+def document_names(passages: Sequence[Passage]) -> dict[str, str]:
+    """Names a question may use for a document -> its title: the title itself, and the file
+    name when it reads as a name (Northwind_Standard_Benefits_Details.pdf -> "northwind standard
+    benefits details"). One-word or numbered file names (content.xml, 001_...) are left out."""
+    names = {p.title: p.title for p in passages}
+    for p in passages:
+        stem = PurePosixPath(p.doc).stem
+        words = re.split(r"[_\-\s]+", stem)
+        if len(words) >= 2 and len(stem) >= 10 and not any(w.isdigit() for w in words):
+            names.setdefault(" ".join(words), p.title)
+    return names
+
+
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
-    """Per passage: IDF-weighted share of `terms` it contains (unknown terms weigh 1)."""
+    """Per passage: IDF-weighted share of `terms` it contains."""
     share = np.zeros(matrix.size, dtype=np.float32)
-    weights = [(t, matrix.idf(t) or 1.0) for t in dict.fromkeys(terms)]
+    # A word no passage contains is at least as telling as the rarest word the corpus knows.
+    rarest = max((matrix.idf(t) for t in terms), default=0.0) or 1.0
+    weights = [(t, matrix.idf(t) or rarest) for t in dict.fromkeys(terms)]
     total = sum(w for _, w in weights)
     if not total:
         return share
@@ -177,9 +196,11 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
     return share
 
 
-def _unknown_share(matrix: TermMatrix, terms: Sequence[str]) -> float:
-    """Share of the asker's terms that no passage contains (they weigh like the rarest known term)."""
-    terms = list(dict.fromkeys(terms))
+def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:
+    """Share of the asker's terms that are nouns no passage contains (weighing like the rarest
+    known term). Unknown verbs and fillers are left out: they do not name a topic."""
+    nouns = set(nouns)
+    terms = [t for t in dict.fromkeys(terms) if matrix.idf(t) or t in nouns]
     if not terms:
         return 0.0
     known = [matrix.idf(t) for t in terms if matrix.idf(t)]

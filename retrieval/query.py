@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import yaml
 
@@ -47,6 +47,11 @@ def content_terms(analyzer: Analyzer, text: str) -> list[str]:
     return [t for t in analyzer.terms(text) if t not in stop]
 
 
+def content_nouns(analyzer: Analyzer, text: str) -> set[str]:
+    stop = load_word_list("query_stopwords.txt")
+    return {t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop}
+
+
 @dataclass(frozen=True)
 class ArticleRef:
     law: str | None  # formal title, when the question names the law
@@ -63,6 +68,12 @@ class QueryPlan:
     articles: tuple[ArticleRef, ...]
     wants_old_version: bool
     wants_current_version: bool
+    # The asker's terms that the vocabulary explained (年休 -> 年次有給休暇): their absence from
+    # the corpus is expected, and their expansions stand in for them.
+    explained: tuple[str, ...] = ()
+    # The asker's terms that are nouns: an unknown noun (食堂) says the corpus lacks the topic; an
+    # unknown verb or filler (要る) says nothing.
+    nouns: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -73,14 +84,20 @@ class QueryPlanner:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
 
-    def plan(self, text: str, known_titles: Iterable[str] = ()) -> QueryPlan:
+    def plan(self, text: str, known_titles: Iterable[str] | Mapping[str, str] = ()) -> QueryPlan:
+        """`known_titles`: the corpus' document titles, or a mapping name -> title that also
+        holds other names a document goes by (e.g. its file name)."""
         flat = normalize(text)
         laws = self._laws(flat, known_titles)
         # Law names and article numbers are matched structurally, not as words: 金融/商品/法/条
         # would otherwise pull in every passage that cites that law.
-        terms = content_terms(self.analyzer, self._without_references(flat, laws))
-        expansion_words = self._synonyms(flat) + self._english(flat)
+        stripped = self._without_references(flat, laws)
+        terms = content_terms(self.analyzer, stripped)
+        nouns = content_nouns(self.analyzer, stripped)
+        synonym_keys, synonym_words = self._synonyms(flat)
+        expansion_words = synonym_words + self._english(flat)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
+        explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
@@ -89,14 +106,18 @@ class QueryPlanner:
             articles=tuple(self._articles(flat, laws)),
             wants_old_version=bool(_OLD_VERSION.search(flat)),
             wants_current_version=bool(_CURRENT_VERSION.search(flat)),
+            explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
+            nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
         )
 
     @staticmethod
-    def _laws(flat: str, known_titles: Iterable[str]) -> list[str]:
+    def _laws(flat: str, known_titles: Iterable[str] | Mapping[str, str]) -> list[str]:
         """Formal titles named in the question, by abbreviation or in full (longest match first)."""
         found: list[str] = []
         lowered = flat.lower()
-        candidates = {**_title_keys(tuple(known_titles)), **load_mapping("law_aliases.yaml")}
+        names = tuple(known_titles.items()) if isinstance(known_titles, Mapping) else \
+            tuple((t, t) for t in known_titles)
+        candidates = {**_title_keys(names), **load_mapping("law_aliases.yaml")}
         for key in sorted(candidates, key=len, reverse=True):
             if key in lowered:
                 title = candidates[key]
@@ -115,12 +136,15 @@ class QueryPlanner:
         return _VERSION_PHRASE.sub(" ", _ARTICLE_REF.sub(" ", out))
 
     @staticmethod
-    def _synonyms(flat: str) -> list[str]:
+    def _synonyms(flat: str) -> tuple[list[str], list[str]]:
+        """(matched keys, the statutory words they stand for)."""
+        keys: list[str] = []
         words: list[str] = []
         for key, values in load_mapping("synonyms.yaml").items():
             if key in flat:
+                keys.append(key)
                 words.extend(values)
-        return words
+        return keys, words
 
     @staticmethod
     def _english(flat: str) -> list[str]:
@@ -151,8 +175,8 @@ class QueryPlanner:
 
 
 @lru_cache(maxsize=8)
-def _title_keys(titles: tuple[str, ...]) -> dict[str, str]:
-    return {normalize(t).lower(): t for t in titles if len(t) >= 3}
+def _title_keys(names: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {normalize(name).lower(): title for name, title in names if len(name) >= 3}
 
 
 @lru_cache(maxsize=1)

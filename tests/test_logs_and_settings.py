@@ -48,3 +48,8 @@ def test_secret_is_not_in_settings_repr(monkeypatch):
 def test_admin_ids_are_comma_separated(monkeypatch):
     monkeypatch.setenv("REIKI_ADMIN_OBJECT_IDS", "a-1, b-2,")
     assert load_settings(_env_file=None).admin_object_ids == ("a-1", "b-2")
+
+
+def test_ids_in_log_lines_are_not_mistaken_for_phone_numbers():
+    line = "answered activity=0312345678b1-9d84-4c2e conversation=a:1f0312345678"
+    assert redact(line) == line

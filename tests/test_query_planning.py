@@ -1,0 +1,74 @@
+"""Query planning: the reviewed vocabulary files and what the planner makes of a question."""
+import pytest
+import yaml
+
+from retrieval.analysis import Analyzer
+from retrieval.local_search import document_names
+from retrieval.models import Passage
+from retrieval.query import DATA_DIR, ArticleRef, QueryPlanner
+
+PLANNER = QueryPlanner(Analyzer())
+
+
+@pytest.mark.parametrize("name", ["synonyms.yaml", "law_aliases.yaml", "glossary_en.yaml"])
+def test_vocabulary_files_are_well_formed(name):
+    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and data
+    for key, value in data.items():
+        assert isinstance(key, str) and key.strip() == key and key
+        values = [value] if isinstance(value, str) else value
+        assert values and all(isinstance(v, str) and v for v in values), key
+
+
+def test_glossary_keys_are_lowercase_english():
+    data = yaml.safe_load((DATA_DIR / "glossary_en.yaml").read_text(encoding="utf-8"))
+    assert all(key == key.lower() and key.isascii() for key in data)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("育休はいつまで？", {"育児", "休業"}),
+    ("年休って何日？", {"年次", "有給", "休暇"}),
+    ("残業代は出る？", {"割り増し", "賃金"}),
+])
+def test_colloquial_words_add_statutory_terms(question, expected):
+    assert expected <= set(PLANNER.plan(question).expansions)
+
+
+def test_law_abbreviation_and_article_reference():
+    plan = PLANNER.plan("地公法38条の許可の基準は？")
+    assert plan.laws == ("地方公務員法",)
+    assert plan.articles == (ArticleRef("地方公務員法", "38", None),)
+    # the law name and article number are matched structurally, not searched as words
+    assert "38" not in plan.terms and "地公" not in plan.terms
+
+
+def test_kanji_article_and_paragraph_reference():
+    plan = PLANNER.plan("金融商品取引法第二十七条の二第三項について", ["金融商品取引法"])
+    assert plan.articles == (ArticleRef("金融商品取引法", "27-2", 3),)
+
+
+def test_english_question_gets_japanese_terms():
+    plan = PLANNER.plan("How many days of annual paid leave can a local public employee take?")
+    assert {"年次", "有給", "休暇", "地方", "公務"} <= set(plan.expansions)
+
+
+@pytest.mark.parametrize("question, old, current", [
+    ("2013年版の労基法で残業の上限は？", True, False),
+    ("今の労基法だと？", False, True),
+    ("労基法の休憩時間は？", False, False),
+])
+def test_version_hints(question, old, current):
+    plan = PLANNER.plan(question)
+    assert (plan.wants_old_version, plan.wants_current_version) == (old, current)
+    assert "2013" not in plan.terms
+
+
+def test_document_file_names_are_names_too():
+    passages = [Passage(doc="Northwind_Standard_Benefits_Details.pdf", seq=0, title="Northwind Standard Plan", text="x"),
+                Passage(doc="laws/content.xml", seq=0, title="労働基準法", text="x"),
+                Passage(doc="001_金融商品取引法_第5条.md", seq=0, title="金融商品取引法", text="x")]
+    names = document_names(passages)
+    assert names["Northwind Standard Benefits Details"] == "Northwind Standard Plan"
+    assert "content" not in names and len(names) == 4
+    plan = PLANNER.plan("What does the Northwind Standard Benefits Details say about copays?", names)
+    assert plan.laws == ("Northwind Standard Plan",)

@@ -1,0 +1,44 @@
+"""The bundled sample regulations answer the questions staff ask most (the README's examples).
+These guard the main job: `make run` serving samples/regulations on the embedded default."""
+import pytest
+
+from retrieval.analysis import detect_language
+from retrieval.models import Question
+from services import build_services
+from settings import ROOT, load_settings
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    settings = load_settings(_env_file=None, index_path=tmp_path_factory.mktemp("samples") / "index.sqlite")
+    built = build_services(settings)
+    built.indexer.run(ROOT / "samples" / "regulations")
+    yield built
+    built.close()
+
+
+def answer(services, text):
+    return services.pipeline.answer(Question(text=text, language=detect_language(text)))
+
+
+@pytest.mark.parametrize("question, doc, article", [
+    ("年休は何日もらえますか", "kinmu-jikan.md", "第十四条"),
+    ("育休はいつまで取れる？", "ikuji-kyugyo.md", "第四条"),
+    ("兼業するには誰の許可が要る？", "fukumu.md", "第十五条"),
+    ("出張の精算期限は？", "ryohi.md", "第十七条"),
+    ("USBメモリを使っていい？", "joho-security.md", "第十七条"),
+    ("テレワークは週何日まで？", "telework.md", "第七条"),
+    ("パワハラの相談窓口はどこ？", "harassment.md", "第九条"),
+    ("How many days of annual leave do I get?", "kinmu-jikan.md", "第十四条"),
+])
+def test_common_questions_cite_the_right_article(samples, question, doc, article):
+    result = answer(samples, question)
+    assert not result.abstained, result.text
+    cited = [(c.passage.doc, c.passage.article) for c in result.citations]
+    top = [(p.passage.doc, p.passage.article) for p in result.passages[:3]]
+    assert (doc, article) in cited + top, (cited, top)
+
+
+@pytest.mark.parametrize("question", ["本庁舎の食堂のカレーはいくら？", "What time does the canteen open?"])
+def test_questions_the_rules_do_not_cover_abstain(samples, question):
+    assert answer(samples, question).abstained
