@@ -36,6 +36,7 @@ class RankWeights:
     caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
+    non_noun_weight: float = 0.5  # weight of a verb/adjective in coverage, relative to a noun
     unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
 
 
@@ -116,7 +117,10 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
-        confidence = np.maximum(coverage, 0.75 * expansion) if user_terms else expansion
+        # For answerability, verbs and adjectives (忙しい, 向かう) say less about the topic than nouns.
+        minor = {t for t in user_terms if t not in plan.nouns}
+        topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
+        confidence = np.maximum(topical, 0.75 * expansion) if user_terms else expansion
         # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
         confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns)
         if article_rows:
@@ -182,12 +186,14 @@ def document_names(passages: Sequence[Passage]) -> dict[str, str]:
     return names
 
 
-def _weighted_share(matrix: TermMatrix, terms: Sequence[str]) -> np.ndarray:
-    """Per passage: IDF-weighted share of `terms` it contains."""
+def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] = frozenset(),
+                    minor_weight: float = 1.0) -> np.ndarray:
+    """Per passage: IDF-weighted share of `terms` it contains (`minor` terms weigh less)."""
     share = np.zeros(matrix.size, dtype=np.float32)
     # A word no passage contains is at least as telling as the rarest word the corpus knows.
     rarest = max((matrix.idf(t) for t in terms), default=0.0) or 1.0
-    weights = [(t, matrix.idf(t) or rarest) for t in dict.fromkeys(terms)]
+    weights = [(t, (matrix.idf(t) or rarest) * (minor_weight if t in minor else 1.0))
+               for t in dict.fromkeys(terms)]
     total = sum(w for _, w in weights)
     if not total:
         return share
