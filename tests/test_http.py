@@ -122,3 +122,24 @@ async def test_health_check(services):
                 assert resp.status == 200 and (await resp.json())["passages"] > 0
     finally:
         await server.close()
+
+
+async def test_admin_reindex_over_http_reports_back_proactively(services, receiver):
+    admin_id = "00000000-0000-0000-0000-00000000ad01"
+    settings = services.settings.model_copy(update={"admin_object_ids": (admin_id,)})
+    server = TestServer(create_app(settings, services))
+    await server.start_server()
+    try:
+        body = teams_message(receiver.url, "/reindex", activity_id="admin-1")
+        body["from"]["aadObjectId"] = admin_id
+        status, _ = await post(str(server.make_url("/api/messages")), body)
+        assert status == 200
+        for _ in range(100):  # the summary arrives after the turn, as a proactive message
+            if len(receiver.posted) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        texts = [activity["text"] for activity in receiver.posted]
+        assert "開始しました" in texts[0]
+        assert "完了しました" in texts[1] and "unchanged" in texts[1]
+    finally:
+        await server.close()
