@@ -7,6 +7,7 @@ asked about. The weights are set by measurement on the dev sets (README, "Retrie
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class LocalSearcher:
         self._supplementary_rows = np.zeros(0, dtype=np.float32)
         self._restricted: dict[int, set[str]] = {}
         self._titles: dict[str, str] = {}
+        self._title_words: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def matrix(self) -> TermMatrix:
         """The in-memory view, reloaded when the index has been written since."""
@@ -64,6 +66,7 @@ class LocalSearcher:
                 self._version_penalty_rows = {}
                 self._supplementary_rows = np.array([p.supplementary for p in passages], dtype=np.float32)
                 self._titles = document_names(passages)
+                self._title_words = distinctive_title_words(self._titles.values())
                 self._restricted = {row: set(p.allowed_groups) for row, p in enumerate(passages)
                                     if p.allowed_groups}
             return self._matrix
@@ -78,6 +81,9 @@ class LocalSearcher:
         if matrix.size == 0:
             return []
         plan = self.planner.plan(question.text, self._titles)
+        named = titles_named_by_words(question.text, self._title_words)
+        if named:
+            plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
@@ -184,6 +190,28 @@ def document_names(passages: Sequence[Passage]) -> dict[str, str]:
         if len(words) >= 2 and len(stem) >= 10 and not any(w.isdigit() for w in words):
             names.setdefault(" ".join(words), p.title)
     return names
+
+
+_WORD = re.compile(r"[a-z][a-z']+")
+_TITLE_STOPWORDS = frozenset({"the", "and", "for", "of", "plan", "details", "program", "employee", "employees"})
+
+
+def distinctive_title_words(titles) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """For English titles: title -> (its words, the words no other title has)."""
+    words = {t: frozenset(_WORD.findall(t.lower())) - _TITLE_STOPWORDS for t in set(titles) if t.isascii()}
+    out = {}
+    for title, own in words.items():
+        others = frozenset().union(*(w for t, w in words.items() if t != title))
+        out[title] = (own, own - others)
+    return out
+
+
+def titles_named_by_words(text: str, title_words) -> tuple[str, ...]:
+    """English documents a question names by two of their title words, one of them distinctive
+    ("Northwind Standard" names "... Northwind Health Standard Plan", not the "Plus" plan)."""
+    asked = set(_WORD.findall(text.lower()))
+    return tuple(title for title, (own, distinctive) in title_words.items()
+                 if asked & distinctive and len(asked & own) >= 2)
 
 
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] = frozenset(),

@@ -644,3 +644,18 @@ def test_real_ppc_guidance_pages(name):
     lines = set(texts(document))
     for chrome in ("サイト内検索", "本文へ移動します", "ホーム", "委員会について"):
         assert chrome not in lines
+
+
+@pytest.mark.parametrize("line, is_heading", [
+    ("Out-of-Network Providers", True),
+    ("Tips", True),
+    ("Exceptions and Limitations of the Plan", True),
+    ("providers, and the costs associated with each provider can vary significantly.", False),
+    ("Choosing in-network providers is the most cost-effective option when it comes to your", False),
+    ("Northwind Standard Plan.", False),
+    ("（目的）", False),
+])
+def test_english_pdf_headings_are_recognised_by_shape(line, is_heading):
+    from indexer.loaders.pdf import _looks_like_english_heading
+
+    assert _looks_like_english_heading(line) is is_heading

@@ -61,7 +61,22 @@ def _normalise(line: str) -> tuple[str, int]:
     caption = _CAPTION.match(line)
     if caption:
         line = f"（{caption.group(1)}）"
+    if _looks_like_english_heading(line):
+        return line, 3
     return line, 0
+
+
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
+
+
+def _looks_like_english_heading(line: str) -> bool:
+    """English PDFs mark sections only by layout; pypdf keeps a heading as a short line in Title
+    Case with no closing punctuation ("Out-of-Network Providers"). Sections become passages of
+    their own, with the heading indexed as a weighted field."""
+    words = line.split()
+    if not line.isascii() or not 1 <= len(words) <= 6 or line[-1] in ".,;:!?)" or not line[0].isupper():
+        return False
+    return all(w[0].isupper() or w.lower() in _SMALL_WORDS or not w[0].isalpha() for w in words)
 
 
 def _is_toc_page(lines: list[str]) -> bool:
