@@ -72,3 +72,14 @@ def test_document_file_names_are_names_too():
     assert "content" not in names and len(names) == 4
     plan = PLANNER.plan("What does the Northwind Standard Benefits Details say about copays?", names)
     assert plan.laws == ("Northwind Standard Plan",)
+
+
+def test_english_document_named_by_distinctive_title_words():
+    from retrieval.local_search import distinctive_title_words, titles_named_by_words
+
+    words = distinctive_title_words(["Contoso Electronics Northwind Health Standard Plan",
+                                     "Contoso Electronics Northwind Health Plus Plan", "地方公務員法"])
+    assert titles_named_by_words("Does Northwind Standard cover eye exams?", words) == (
+        "Contoso Electronics Northwind Health Standard Plan",)
+    assert titles_named_by_words("What does Northwind Health cover?", words) == ()  # not distinctive
+    assert titles_named_by_words("Is the plus plan better?", words) == ()  # one title word only
