@@ -46,19 +46,7 @@ CREATE INDEX IF NOT EXISTS passages_article ON passages(article_key);
 CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
     body, title, headings, tokenize = 'unicode61 remove_diacritics 0'
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_terms, 'row');
 """
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A BM25 hit with the analysed terms it was indexed under (for re-ranking features)."""
-
-    passage: Passage
-    bm25: float  # higher is better
-    body_terms: frozenset[str]
-    title_terms: frozenset[str]
-    heading_terms: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -81,10 +69,6 @@ class IndexedPassage:
     body_terms: Sequence[str]
     title_terms: Sequence[str]
     heading_terms: Sequence[str]
-
-
-class IndexMissingError(RuntimeError):
-    pass
 
 
 class LocalIndex:
@@ -201,33 +185,20 @@ class LocalIndex:
     def search_terms(
         self, terms: Sequence[str], *, limit: int, groups: Sequence[str] | None = None
     ) -> list[ScoredPassage]:
-        """BM25 over the analysed columns; `groups` limits results to documents the user may see."""
-        return [ScoredPassage(c.passage, c.bm25) for c in self.candidates(terms, limit=limit, groups=groups)]
-
-    def candidates(
-        self, terms: Sequence[str], *, limit: int, groups: Sequence[str] | None = None,
-        titles: Sequence[str] | None = None,
-    ) -> list[Candidate]:
-        """Top BM25 hits for any of `terms`, optionally only within documents titled `titles`."""
+        """Plain FTS5 BM25 over the analysed columns (diagnostics and tests; the bot ranks with
+        retrieval.local_search). `groups` limits results to documents the user may see."""
         unique = list(dict.fromkeys(t for t in terms if t))
         if not unique:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-        title_clause = f" AND p.title IN ({','.join('?' * len(titles))})" if titles else ""
         sql = (
-            "SELECT p.*, passage_terms.body, passage_terms.title, passage_terms.headings,"
-            f" bm25(passage_terms, {weights}) AS rank FROM passage_terms"
+            f"SELECT p.*, bm25(passage_terms, {weights}) AS rank FROM passage_terms"
             " JOIN passages p ON p.id = passage_terms.rowid"
-            " WHERE passage_terms MATCH ? AND " + _acl_clause(groups) + title_clause
-            + " ORDER BY rank LIMIT ?"
+            " WHERE passage_terms MATCH ? AND " + _acl_clause(groups) + " ORDER BY rank LIMIT ?"
         )
-        params: list = [match, *(groups or []), *(titles or []), limit]
-        return [
-            Candidate(_row_to_passage(row), -row[-1], frozenset(row[16].split()),
-                      frozenset(row[17].split()), frozenset(row[18].split()))
-            for row in self._connect().execute(sql, params)
-        ]
+        rows = self._connect().execute(sql, [match, *(groups or []), limit])
+        return [ScoredPassage(_row_to_passage(row), -row[-1]) for row in rows]
 
     def generation(self) -> int:
         """Bumped by every write, so in-memory views of the index know when to reload."""
@@ -240,40 +211,6 @@ class LocalIndex:
             "SELECT p.*, t.body, t.title, t.headings FROM passages p"
             " JOIN passage_terms t ON t.rowid = p.id ORDER BY p.id").fetchall()
         return [_row_to_passage(row) for row in rows], [(row[16], row[17], row[18]) for row in rows]
-
-    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        if not terms:
-            return {}
-        marks = ",".join("?" * len(terms))
-        rows = self._connect().execute(
-            f"SELECT term, doc FROM passage_vocab WHERE term IN ({marks})", list(terms))
-        return dict(rows.fetchall())
-
-    def titles(self) -> list[str]:
-        return [row[0] for row in self._connect().execute("SELECT DISTINCT title FROM documents")]
-
-    def article_candidates(
-        self, article_key: str, *, titles: Sequence[str] | None, groups: Sequence[str] | None = None
-    ) -> list[Candidate]:
-        """Every main-provision passage of an article (in the named laws, when given)."""
-        title_clause = f" AND p.title IN ({','.join('?' * len(titles))})" if titles else ""
-        sql = ("SELECT p.*, t.body, t.title, t.headings FROM passages p"
-               " JOIN passage_terms t ON t.rowid = p.id"
-               " WHERE p.article_key = ? AND p.supplementary = 0 AND " + _acl_clause(groups)
-               + title_clause + " ORDER BY p.doc, p.seq LIMIT 50")
-        params: list = [article_key, *(groups or []), *(titles or [])]
-        return [
-            Candidate(_row_to_passage(row), 0.0, frozenset(row[16].split()),
-                      frozenset(row[17].split()), frozenset(row[18].split()))
-            for row in self._connect().execute(sql, params)
-        ]
-
-    def neighbours(self, passage: Passage, before: int = 1, after: int = 1) -> list[Passage]:
-        rows = self._connect().execute(
-            "SELECT * FROM passages WHERE doc = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-            (passage.doc, passage.seq - before, passage.seq + after),
-        )
-        return [_row_to_passage(row) for row in rows]
 
     def resolve_reference(self, passage: Passage, reference: str) -> list[Passage]:
         """The passages a relative reference in `passage` points to: 前条 (the article before),
