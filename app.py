@@ -36,7 +36,9 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     from bot.server import create_adapter, messages_handler
 
     services = services or build_services(settings)
-    adapter = create_adapter(settings.bot_framework_config())
+    adapter = create_adapter(app_id=settings.microsoft_app_id,
+                             password=settings.microsoft_app_password.get_secret_value(),
+                             app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
     bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars)

@@ -73,15 +73,6 @@ class Settings(BaseSettings):
     def anonymous(self) -> bool:
         return not self.microsoft_app_id
 
-    def bot_framework_config(self) -> dict[str, str]:
-        """The key names botbuilder's ConfigurationBotFrameworkAuthentication expects."""
-        return {
-            "APP_ID": self.microsoft_app_id,
-            "APP_PASSWORD": self.microsoft_app_password.get_secret_value(),
-            "APP_TYPE": self.microsoft_app_type,
-            "APP_TENANTID": self.microsoft_app_tenant_id,
-        }
-
 
 def load_settings(**overrides) -> Settings:
     """Read and validate settings once at start-up; raise SettingsError with a readable message."""

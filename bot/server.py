@@ -25,15 +25,19 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 class _Config:
-    """botbuilder reads its settings as attributes of a config object."""
+    """botbuilder reads its credentials as APP_ID/APP_PASSWORD/... attributes of a config object."""
 
-    def __init__(self, values: dict[str, str]) -> None:
-        for key, value in values.items():
-            setattr(self, key, value)
+    def __init__(self, *, app_id: str, password: str, app_type: str, tenant_id: str) -> None:
+        self.APP_ID = app_id
+        self.APP_PASSWORD = password
+        self.APP_TYPE = app_type
+        self.APP_TENANTID = tenant_id
 
 
-def create_adapter(bot_framework_config: dict[str, str]) -> CloudAdapter:
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_Config(bot_framework_config)))
+def create_adapter(*, app_id: str, password: str, app_type: str, tenant_id: str) -> CloudAdapter:
+    """A CloudAdapter; an empty app id runs anonymously (no JWT check, no outgoing token)."""
+    config = _Config(app_id=app_id, password=password, app_type=app_type, tenant_id=tenant_id)
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         log.error("turn failed activity=%s: %s", turn_context.activity.id, error.__class__.__name__,

@@ -7,6 +7,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
 
 from app import create_app
 
@@ -141,5 +142,20 @@ async def test_admin_reindex_over_http_reports_back_proactively(services, receiv
         texts = [activity["text"] for activity in receiver.posted]
         assert "開始しました" in texts[0]
         assert "完了しました" in texts[1] and "unchanged" in texts[1]
+    finally:
+        await server.close()
+
+
+async def test_missing_token_is_401_when_credentials_are_configured(services, receiver):
+    settings = services.settings.model_copy(update={
+        "microsoft_app_id": "00000000-0000-0000-0000-0000000000b0",
+        "microsoft_app_password": SecretStr("not-used-for-this-check")})
+    server = TestServer(create_app(settings, services))
+    await server.start_server()
+    try:
+        status, body = await post(str(server.make_url("/api/messages")),
+                                  teams_message(receiver.url, "年次休暇は何日ですか", activity_id="auth-1"))
+        assert status == 401 and "unauthorized" in body
+        assert receiver.posted == []
     finally:
         await server.close()

@@ -42,7 +42,7 @@ def test_secret_is_not_in_settings_repr(monkeypatch):
     monkeypatch.setenv("MicrosoftAppPassword", "very-secret-value")
     settings = load_settings(_env_file=None)
     assert "very-secret-value" not in repr(settings)
-    assert settings.bot_framework_config()["APP_PASSWORD"] == "very-secret-value"
+    assert settings.microsoft_app_password.get_secret_value() == "very-secret-value"
 
 
 def test_admin_ids_are_comma_separated(monkeypatch):
