@@ -159,3 +159,10 @@ async def test_missing_token_is_401_when_credentials_are_configured(services, re
         assert receiver.posted == []
     finally:
         await server.close()
+
+
+async def test_oversized_body_is_refused_with_413(bot_url, receiver):
+    body = teams_message(receiver.url, "あ" * 200_000, activity_id="huge-1")
+    status, _ = await post(bot_url, body)
+    assert status == 413
+    assert receiver.posted == []
