@@ -25,7 +25,7 @@ from retrieval.local_index import DocumentRecord, IndexedPassage, LocalIndex
 from retrieval.tokens import TokenCounter
 
 # Bump when parsing or chunking changes, so every document is re-parsed once.
-PARSER_VERSION = "2026-11-27.7"
+PARSER_VERSION = "2026-11-27.8"
 
 
 @dataclass

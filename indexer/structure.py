@@ -165,14 +165,15 @@ class _Parser:
                 self.current.add_line(rest, block.page)
             return
         unit = self.text_unit()
-        paragraph = PARAGRAPH.match(text)
+        if self.pending_caption and unit.article is None:
+            # A caption not followed by an article (附則 paragraphs: （施行期日）１　…) stays with its text.
+            text = f"（{self.pending_caption}）{text}"
+            self.pending_caption = None
+        paragraph = PARAGRAPH.match(re.sub(r"^（[^）]*）", "", text))
         if paragraph and (unit.article is not None or unit.supplementary):
             number = kanji_to_int(paragraph.group(1))
             unit.add_line(text, block.page, label=f"第{int_to_kanji(number)}項")
             return
-        if self.pending_caption and unit.article is None:
-            text = f"（{self.pending_caption}）{text}"  # a caption not followed by an article
-            self.pending_caption = None
         unit.add_line(text, block.page)
 
 

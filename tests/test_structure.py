@@ -64,3 +64,11 @@ def test_markdown_law_excerpt_headings_become_article_and_paragraph(tmp_path):
     assert document.title == "金融商品取引法"
     assert (passage.article, passage.article_key, passage.paragraph) == ("第5条", "5", "第六項")
     assert passage.text == "第5条　6　届出書に代えて書類を提出できる。\n2　英語で記載されているもの"
+
+
+def test_captions_of_supplementary_paragraphs_are_kept():
+    passages = _chunk(["第一条　本則。", "附　則", "（施行期日）", "１　この規程は、令和六年四月一日から施行する。",
+                       "（経過措置）", "２　従前の例による。"])
+    supplementary = [p for p in passages if p.supplementary]
+    text = "\n".join(p.text for p in supplementary)
+    assert "（施行期日）１　この規程は" in text and "（経過措置）２　従前の例による。" in text
