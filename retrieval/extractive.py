@@ -16,6 +16,7 @@ from retrieval.numerals import NUMBER_CLASS
 from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
+NEAR_MISS_SHARE = 0.6  # an abstention names passages whose confidence reached this share of the bar
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
@@ -45,7 +46,7 @@ class ExtractiveAnswerer:
         terms = content_terms(self.analyzer, question.text)
         chosen = self._choose(terms, passages)
         if not chosen:
-            return self._abstain(question, passages)
+            return self._abstain(question, terms, passages)
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order
         text_lines = [messages(question.language)["answer_intro"]]
         citations = []
@@ -78,10 +79,19 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
         return chosen
 
-    def _abstain(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
+    def _abstain(self, question: Question, terms: Sequence[str],
+                 passages: Sequence[ScoredPassage]) -> Answer:
+        """Say the rules are silent, and what to try next. Articles that came close (but not
+        close enough to quote as an answer) are named, without citation markers, as leads."""
         text = messages(question.language)
-        return Answer(text=f"{text['abstain']}\n\n{text['abstain_hint']}", citations=(),
-                      passages=tuple(passages), abstained=True, language=question.language)
+        parts = [text["abstain"]]
+        near = [p for p in passages[:2] if self._confidence(terms, p) >= self.min_coverage * NEAR_MISS_SHARE]
+        if near:
+            names = "、".join(dict.fromkeys(p.passage.citation_name for p in near))
+            parts.append(text["nearest"].format(names=names))
+        parts.append(text["abstain_hint"])
+        return Answer(text="\n\n".join(parts), citations=(), passages=tuple(passages), abstained=True,
+                      language=question.language)
 
 
 def split_sentences(text: str) -> list[str]:

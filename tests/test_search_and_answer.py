@@ -36,3 +36,16 @@ def test_off_topic_question_abstains(services):
 def test_english_abstention_is_in_english(services):
     answer = ask(services, "What is the price of curry in the canteen?", language="en")
     assert answer.abstained and "could not find" in answer.text
+
+
+@pytest.mark.parametrize("confidence, named", [(0.25, True), (0.05, False)])
+def test_abstention_names_near_misses_as_leads(services, confidence, named):
+    from retrieval.extractive import ExtractiveAnswerer
+    from retrieval.models import Passage, ScoredPassage
+
+    near = ScoredPassage(Passage(doc="a.md", seq=0, title="テスト規程", text="本文。", article="第九条"),
+                         1.0, confidence=confidence)
+    answer = ExtractiveAnswerer(analyzer=services.analyzer).answer(Question("何か", "ja"), [near])
+    assert answer.abstained and answer.citations == ()
+    assert ("近いと思われる規定：テスト規程 第九条" in answer.text) is named
+    assert "[1]" not in answer.text
