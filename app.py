@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from feedback import FeedbackLog
 from logs import configure_logging
 from retrieval.analysis import detect_language
 from retrieval.models import Question
@@ -41,7 +42,8 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
                              app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
     bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
-                        max_question_chars=settings.max_question_chars)
+                        max_question_chars=settings.max_question_chars,
+                        feedback=FeedbackLog(settings.feedback_path))
 
     async def healthz(_request: web.Request) -> web.Response:
         stats = await asyncio.to_thread(services.index.stats)

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     sudachi_split_mode: Literal["A", "B", "C"] = Field("A", validation_alias="REIKI_SUDACHI_MODE")
     max_passage_tokens: int = Field(600, ge=50, validation_alias="REIKI_MAX_PASSAGE_TOKENS")
     tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
+    feedback_path: Path = Field(ROOT / "data" / "feedback.jsonl", validation_alias="REIKI_FEEDBACK_PATH")
 
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).

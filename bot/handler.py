@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from typing import Callable, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
@@ -21,6 +22,7 @@ from retrieval.models import Answer, Question
 log = logging.getLogger(__name__)
 
 FEEDBACK_INVOKE = "message/submitAction"
+MAX_REMEMBERED_ANSWERS = 2000
 
 
 class AdminOperations(Protocol):
@@ -29,10 +31,18 @@ class AdminOperations(Protocol):
     def reindex(self) -> str: ...
 
 
+class FeedbackSink(Protocol):
+    def append(self, record: dict) -> None: ...
+
+
 class RegulationBot(ActivityHandler):
     def __init__(self, *, answer: Callable[[Question], Answer], admin: AdminOperations | None = None,
-                 admin_ids: tuple[str, ...] = (), app_id: str = "", max_question_chars: int = 1000) -> None:
+                 admin_ids: tuple[str, ...] = (), app_id: str = "", max_question_chars: int = 1000,
+                 feedback: FeedbackSink | None = None) -> None:
         self._answer = answer
+        self._feedback = feedback
+        # reply id -> what was answered, so a 👍/👎 can be tied to the answer it judges
+        self._answered: OrderedDict[str, dict] = OrderedDict()
         self._admin = admin
         self._admin_ids = frozenset(admin_ids)
         self._app_id = app_id
@@ -62,7 +72,10 @@ class RegulationBot(ActivityHandler):
         answer = await asyncio.to_thread(self._answer, question)
         log.info("answered activity=%s abstained=%s citations=%d", activity.id, answer.abstained,
                  len(answer.citations))
-        await turn_context.send_activity(answer_activity(answer))
+        sent = await turn_context.send_activity(answer_activity(answer))
+        if sent is not None and sent.id:
+            self._remember(sent.id, {"question": text, "abstained": answer.abstained,
+                                     "citations": [c.passage.citation_name for c in answer.citations]})
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -107,6 +120,11 @@ class RegulationBot(ActivityHandler):
 
         await adapter.continue_conversation(reference, send, self._app_id)
 
+    def _remember(self, reply_id: str, summary: dict) -> None:
+        self._answered[reply_id] = summary
+        while len(self._answered) > MAX_REMEMBERED_ANSWERS:
+            self._answered.popitem(last=False)
+
     async def wait_for_background(self) -> None:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
@@ -126,6 +144,13 @@ class RegulationBot(ActivityHandler):
                     pass
             log.info("feedback reaction=%s reply_to=%s has_text=%s", reaction, activity.reply_to_id,
                      bool(feedback))
+            if self._feedback is not None:
+                text = feedback.get("feedbackText") if isinstance(feedback, dict) else feedback
+                self._feedback.append({
+                    "reaction": reaction, "text": text if isinstance(text, str) else None,
+                    "reply_to": activity.reply_to_id,
+                    "answer": self._answered.get(activity.reply_to_id or ""),
+                })
             return InvokeResponse(status=200, body={})
         return await super().on_invoke_activity(turn_context)
 

@@ -105,3 +105,25 @@ async def test_feedback_invoke_is_acknowledged(services):
     replies = await replies_to(make_bot(services), invoke)
     response = next(r for r in replies if r.type == "invokeResponse")
     assert response.value.status == 200 and response.value.body == {}
+
+
+async def test_feedback_is_kept_with_the_answer_it_judges(services, tmp_path):
+    from feedback import FeedbackLog
+
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    bot = RegulationBot(answer=services.pipeline.answer, feedback=log)
+    adapter = TestAdapter(bot.on_turn)
+    await adapter.receive_activity(message("年次休暇は何日ですか"))
+    # TestAdapter numbers what the bot sends; Teams would return the posted message's id
+    [reply_id] = list(bot._answered)
+    invoke = Activity(type=ActivityTypes.invoke, name="message/submitAction", channel_id="msteams",
+                      reply_to_id=reply_id,
+                      value={"actionName": "feedback",
+                             "actionValue": {"reaction": "dislike",
+                                             "feedback": '{"feedbackText":"古い。連絡は090-1234-5678へ"}'}},
+                      from_property=ChannelAccount(id="29:u"), recipient=ChannelAccount(id="28:bot"))
+    await adapter.receive_activity(invoke)
+    [record] = log.read()
+    assert record["reaction"] == "dislike" and record["text"] == "古い。連絡は[phone]へ"  # redacted like logs
+    assert record["answer"]["question"] == "年次休暇は何日ですか"
+    assert record["answer"]["citations"][0].startswith("テスト町職員の休暇に関する規程 第二条")

@@ -157,6 +157,7 @@ def bot(e2e_tools, tmp_path_factory):
     env = {
         **os.environ,
         "REIKI_INDEX_PATH": str(work / "index.sqlite"),
+        "REIKI_FEEDBACK_PATH": str(work / "feedback.jsonl"),
         "REIKI_CORPUS_DIR": str(CORPUS),
         "REIKI_LOG_LEVEL": "INFO",
         # Anonymous mode whatever a developer's .env says: the Playground sends no Authorization.
@@ -259,6 +260,9 @@ def test_like_feedback_reaches_the_bot(chat, bot):
     assert "Thank you" in feedback["confirmation"], feedback["confirmation"]
     log = bot.log.read_text(errors="replace")
     assert "feedback reaction=like" in log, bot.diagnostics()
+    # ...and is kept, tied to the answer it judges (Teams itself stores nothing).
+    [record] = [json.loads(line) for line in (bot.log.parent / "feedback.jsonl").read_text().splitlines()]
+    assert record["reaction"] == "like" and "分かりやすい" in record["text"]
 
 
 def test_off_topic_question_gets_an_abstention(chat):
