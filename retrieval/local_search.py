@@ -23,6 +23,7 @@ from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.term_matrix import TermMatrix
 
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
+_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True)
@@ -123,15 +124,24 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
-        # For answerability, verbs and adjectives (忙しい, 向かう) say less about the topic than nouns.
+        return score, self._confidence(matrix, plan, user_terms, expansion, article_rows)
+
+    def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
+                    expansion: np.ndarray, article_rows: dict[int, float]) -> np.ndarray:
+        """0..1 per passage: how much of what the question is about the passage covers. The
+        answerer abstains below its threshold."""
+        w = self.weights
+        # Values the corpus never spells that way (1km, 090-…) are not topics, and verbs and
+        # adjectives (忙しい, 向かう) say less about the topic than nouns.
+        user_terms = [t for t in user_terms if matrix.idf(t) or not _DIGIT.search(t)]
         minor = {t for t in user_terms if t not in plan.nouns}
         topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
         confidence = np.maximum(topical, 0.75 * expansion) if user_terms else expansion
         # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
         confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns)
-        if article_rows:
+        if article_rows:  # the question cited this very article
             confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
-        return score, confidence
+        return confidence
 
     def _article_rows(self, matrix: TermMatrix, plan: QueryPlan) -> dict[int, float]:
         """Rows of the articles the question cites, with their bonus (article, plus paragraph)."""
