@@ -83,3 +83,12 @@ def test_english_document_named_by_distinctive_title_words():
         "Contoso Electronics Northwind Health Standard Plan",)
     assert titles_named_by_words("What does Northwind Health cover?", words) == ()  # not distinctive
     assert titles_named_by_words("Is the plus plan better?", words) == ()  # one title word only
+
+
+@pytest.mark.parametrize("question, unwanted", [
+    ("ストレスチェックは義務？", "争議"),   # スト must not fire inside ストレス
+    ("首長の任期は？", "免職"),            # 首 must not fire inside 首長
+    ("アパートの家賃補助は？", "短時間"),    # パート must not fire inside アパート
+])
+def test_short_synonym_keys_do_not_fire_inside_other_words(question, unwanted):
+    assert not any(unwanted in term for term in PLANNER.plan(question).expansions)
