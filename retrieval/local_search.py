@@ -85,6 +85,7 @@ class LocalSearcher:
         named = titles_named_by_words(question.text, self._title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
+        plan = _with_spelling_fixed(plan, matrix)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
@@ -187,6 +188,18 @@ class LocalSearcher:
                 [len(docs_by_title[p.title]) > 1 and preferred[p.title][1] != p.doc for p in matrix.passages],
                 dtype=np.float32)
         return self._version_penalty_rows[wants_old]
+
+
+def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
+    """English words the corpus never uses, replaced by the indexed word they most likely
+    misspell (gendr -> gender, helth -> health). Japanese input goes through an IME, so its
+    spelling is not the problem there."""
+    fixed = {t: matrix.closest_english_term(t) for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)}
+    fixed = {wrong: right for wrong, right in fixed.items() if right}
+    if not fixed:
+        return plan
+    return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
+                               nouns=tuple(fixed.get(t, t) for t in plan.nouns))
 
 
 def document_names(passages: Sequence[Passage]) -> dict[str, str]:

@@ -114,7 +114,7 @@ class QueryPlanner:
     def _laws(flat: str, known_titles: Iterable[str] | Mapping[str, str]) -> list[str]:
         """Formal titles named in the question, by abbreviation or in full (longest match first)."""
         found: list[str] = []
-        lowered = flat.lower()
+        lowered = flat.lower().replace("_", " ")  # file names: Northwind_Health_Plus_...
         names = tuple(known_titles.items()) if isinstance(known_titles, Mapping) else \
             tuple((t, t) for t in known_titles)
         candidates = {**_title_keys(names), **load_mapping("law_aliases.yaml")}

@@ -7,6 +7,7 @@ terms once into numpy postings makes scoring every passage a few vector addition
 """
 from __future__ import annotations
 
+import difflib
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class TermMatrix:
         self.size = len(self.passages)
         self._postings = {field: _build(per_field[field]) for field in FIELDS}
         self._rows_cache: dict[str, np.ndarray] = {}
+        self._spelling_cache: dict[str, str | None] = {}
+        self._english_terms: dict[str, list[str]] | None = None
         self._by_article: dict[str, list[int]] = defaultdict(list)
         for row, passage in enumerate(self.passages):
             if passage.article_key and not passage.supplementary:
@@ -46,6 +49,26 @@ class TermMatrix:
         self._by_title: dict[str, list[int]] = defaultdict(list)
         for row, passage in enumerate(self.passages):
             self._by_title[passage.title].append(row)
+
+    def closest_english_term(self, word: str) -> str | None:
+        """The indexed English term a misspelt word most likely meant (helth -> health), or None.
+        Only for words of 4+ letters, within a small edit distance, among terms starting alike."""
+        if len(word) < 4 or not word.isascii() or not word.isalpha():
+            return None
+        if word not in self._spelling_cache:
+            candidates = self._english_vocabulary().get(word[0], [])
+            matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
+            self._spelling_cache[word] = matches[0] if matches else None
+        return self._spelling_cache[word]
+
+    def _english_vocabulary(self) -> dict[str, list[str]]:
+        if self._english_terms is None:
+            by_letter: dict[str, list[str]] = defaultdict(list)
+            for term in {t for field in FIELDS for t in self._postings[field]}:
+                if term.isascii() and term.isalpha() and len(term) >= 3:
+                    by_letter[term[0]].append(term)
+            self._english_terms = dict(by_letter)
+        return self._english_terms
 
     def rows_with(self, term: str) -> np.ndarray:
         """Rows containing `term` in any field (cached: the same words recur across questions)."""

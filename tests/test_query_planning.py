@@ -92,3 +92,14 @@ def test_english_document_named_by_distinctive_title_words():
 ])
 def test_short_synonym_keys_do_not_fire_inside_other_words(question, unwanted):
     assert not any(unwanted in term for term in PLANNER.plan(question).expansions)
+
+
+def test_misspelt_english_words_map_to_indexed_terms():
+    from retrieval.term_matrix import TermMatrix
+
+    passages = [Passage(doc="a.pdf", seq=0, title="Plan", text="x"), Passage(doc="a.pdf", seq=1, title="Plan", text="y")]
+    matrix = TermMatrix(passages, [("health cover hear servic", "plan", ""), ("gender affirm care", "plan", "")])
+    assert matrix.closest_english_term("helth") == "health"
+    assert matrix.closest_english_term("gendr") == "gender"
+    assert matrix.closest_english_term("zebra") is None
+    assert matrix.closest_english_term("年休") is None and matrix.closest_english_term("abc") is None
