@@ -62,3 +62,26 @@ def test_bad_configuration_is_a_clear_error(indexed, corpus_dir):
     result = run(["ask", "年休"], indexed, corpus_dir, REIKI_PORT="not-a-port")
     assert result.returncode == 2 and "REIKI_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_command_writes_outputs_and_gates(tmp_path, corpus_dir):
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "q1", "question": "育休はいつまで取れますか", "answer": "三歳に達する日まで", "answerable": True,
+         "lang": "ja", "sources": [{"doc": "kyuka.md", "article": "第3条", "page": None, "quote": None}],
+         "tags": ["colloquial"]},
+        {"id": "q2", "question": "社員食堂のカレーはいくら？", "answer": "", "answerable": False, "lang": "ja",
+         "sources": [], "tags": ["unanswerable"]},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["eval", "--questions", str(questions), "--corpus", str(corpus_dir), "--index", str(tmp_path / "e.sqlite"),
+            "--out", str(out), "--no-progress"]
+    passed = run([*args, "--fail-under", "hit@1=1.0"], tmp_path, corpus_dir)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["overall"]["hit@1"] == 1.0 and summary["overall"]["abstain_recall"] == 1.0
+    assert (out / "report.html").read_text(encoding="utf-8").count("<svg") >= 2
+    assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+    failed = run([*args, "--fail-under", "latency_p50_ms=0"], tmp_path, corpus_dir)
+    assert failed.returncode == 1
