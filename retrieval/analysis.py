@@ -34,8 +34,11 @@ def normalize(text: str) -> str:
 
 
 def detect_language(text: str) -> str:
-    """'ja' when the text holds any kana or kanji, else 'en'."""
-    return "ja" if _JAPANESE_CHAR.search(text) else "en"
+    """'en' for Latin-script text with no kana or kanji; 'ja' otherwise, including text with no
+    letters at all (emoji, ？？？), since Japanese is the staff's default."""
+    if _JAPANESE_CHAR.search(text) or not re.search(r"[A-Za-z]", text):
+        return "ja"
+    return "en"
 
 
 def _stem(word: str) -> str:

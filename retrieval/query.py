@@ -124,6 +124,11 @@ class QueryPlanner:
                 if title not in found:
                     found.append(title)
                 lowered = lowered.replace(key, " ")
+        titles = sorted({title for _, title in names})
+        for informal in _INFORMAL_NAME.finditer(lowered):
+            for title in _titles_for_informal_name(informal.group(1), informal.group(2), titles):
+                if title not in found:
+                    found.append(title)
         return found
 
     @staticmethod
@@ -172,6 +177,21 @@ class QueryPlanner:
             law = _law_before(flat[: match.start()], laws)
             refs.append(ArticleRef(law, "-".join(map(str, numbers)), paragraph))
         return list(dict.fromkeys(refs))
+
+
+# 勤務時間条例, 旅費条例, 服務規程, テレワーク要綱: a regulation called by its subject and kind
+_INFORMAL_NAME = re.compile(r"([\u4e00-\u9fffァ-ヶー・]{2,12}?)(条例|規則|規程|要綱|法)(?!律|人|令)")
+_MAX_INFORMAL_MATCHES = 3  # a vaguer name (育児休業法) may fit a few laws; more means no match
+
+
+def _titles_for_informal_name(subject: str, kind: str, titles: list[str]) -> list[str]:
+    """Titles of that kind whose name contains the subject (勤務時間 + 条例 ->
+    みどり区職員の勤務時間、休日及び休暇に関する条例)."""
+    def of_kind(title: str) -> bool:
+        return title.endswith(kind) or (kind == "法" and title.endswith("法律"))
+
+    matches = [t for t in titles if subject in t and of_kind(t)]
+    return matches if 0 < len(matches) <= _MAX_INFORMAL_MATCHES else []
 
 
 @lru_cache(maxsize=8)

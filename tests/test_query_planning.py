@@ -103,3 +103,20 @@ def test_misspelt_english_words_map_to_indexed_terms():
     assert matrix.closest_english_term("gendr") == "gender"
     assert matrix.closest_english_term("zebra") is None
     assert matrix.closest_english_term("年休") is None and matrix.closest_english_term("abc") is None
+
+
+def test_regulations_called_by_subject_and_kind():
+    titles = ["みどり区職員の勤務時間、休日及び休暇に関する条例", "みどり区職員服務規程", "みどり区職員テレワーク実施要綱",
+              "地方公務員の育児休業等に関する法律"]
+    assert PLANNER.plan("勤務時間条例の第14条", titles).articles == (
+        ArticleRef("みどり区職員の勤務時間、休日及び休暇に関する条例", "14", None),)
+    assert PLANNER.plan("テレワーク要綱の対象者は？", titles).laws == ("みどり区職員テレワーク実施要綱",)
+    assert PLANNER.plan("法律上できる？", titles).laws == ()
+
+
+@pytest.mark.parametrize("text, language", [("年休は？", "ja"), ("annual leave?", "en"), ("😀？？", "ja"),
+                                            ("USBメモリ", "ja")])
+def test_language_detection(text, language):
+    from retrieval.analysis import detect_language
+
+    assert detect_language(text) == language
