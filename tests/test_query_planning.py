@@ -120,3 +120,9 @@ def test_language_detection(text, language):
     from retrieval.analysis import detect_language
 
     assert detect_language(text) == language
+
+
+def test_english_law_names_resolve():
+    plan = PLANNER.plan("What does the Local Public Service Act say about strikes?")
+    assert plan.laws == ("地方公務員法",)
+    assert {"争議", "行為"} <= set(plan.expansions)
