@@ -137,7 +137,16 @@ class LocalSearcher:
         user_terms = [t for t in user_terms if matrix.idf(t) or not _DIGIT.search(t)]
         minor = {t for t in user_terms if t not in plan.nouns}
         topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
-        confidence = np.maximum(topical, 0.75 * expansion) if user_terms else expansion
+        # Colloquialisms set aside because the vocabulary translated them (パワハラ) are answered
+        # only if their statutory expansions are: they keep their share of the question.
+        # Each weighs like the rarest of its expansions, as the asker's own words weigh by IDF.
+        replaced = len([t for t in plan.explained if t not in user_terms])
+        if user_terms and replaced:
+            kept_weight = sum(matrix.idf(t) or 1.0 for t in user_terms)
+            replaced_weight = replaced * max((matrix.idf(t) for t in plan.expansions), default=1.0)
+            confidence = (kept_weight * topical + replaced_weight * expansion) / (kept_weight + replaced_weight)
+        else:
+            confidence = np.maximum(topical, 0.75 * expansion) if user_terms else expansion
         # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
         confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns)
         if article_rows:  # the question cited this very article

@@ -49,3 +49,29 @@ def test_abstention_names_near_misses_as_leads(services, confidence, named):
     assert answer.abstained and answer.citations == ()
     assert ("近いと思われる規定：テスト規程 第九条" in answer.text) is named
     assert "[1]" not in answer.text
+
+
+def test_a_translated_colloquialism_must_be_covered_to_be_confident(tmp_path):
+    from indexer.build import Indexer
+    from retrieval.local_index import LocalIndex
+    from retrieval.local_search import LocalSearcher
+    from retrieval.tokens import TokenCounter
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for n in range(4):  # 定義 is common in regulations; パワー・ハラスメント is not
+        (corpus / f"teigi{n}.md").write_text(f"# 用語規程{n}\n（定義）\n第一条　この規程で使う用語の定義は、次のとおりとする。\n",
+                                             encoding="utf-8")
+    (corpus / "harassment.md").write_text(
+        "# ハラスメント防止要綱\n（パワー・ハラスメント）\n第一条　パワー・ハラスメントとは、職務上の優越的な関係を"
+        "背景とした言動をいう。\n", encoding="utf-8")
+    from retrieval.analysis import Analyzer
+
+    analyzer = Analyzer()
+    index = LocalIndex(tmp_path / "i.sqlite")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter()).run(corpus)
+    results = LocalSearcher(index=index, analyzer=analyzer).search(Question("パワハラの定義は？", "ja"), 5)
+    confidence = {r.passage.doc: r.confidence for r in results}
+    # 定義 alone is only part of the question: パワハラ (= パワー・ハラスメント) is the rest
+    assert confidence["harassment.md"] > confidence["teigi0.md"]
+    assert confidence["teigi0.md"] < 0.5
