@@ -11,14 +11,14 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Sequence
 
 import numpy as np
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import LocalIndex
-from retrieval.models import Passage, Question, ScoredPassage
+from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
+from retrieval.models import Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.term_matrix import TermMatrix
 
@@ -97,7 +97,6 @@ class LocalSearcher:
             return []
         # STEP 2: interpretable features, vectorised over all passages
         score, confidence = self._features(matrix, plan, bm25, article_rows)
-        score = np.where(visible, score, -np.inf)
         # STEP 3: the k best visible passages that matched something
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
         score = np.where(matched, score, -np.inf)
@@ -209,41 +208,6 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
         return plan
     return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
-
-
-def document_names(passages: Sequence[Passage]) -> dict[str, str]:
-    """Names a question may use for a document -> its title: the title itself, and the file
-    name when it reads as a name (Northwind_Standard_Benefits_Details.pdf -> "northwind standard
-    benefits details"). One-word or numbered file names (content.xml, 001_...) are left out."""
-    names = {p.title: p.title for p in passages}
-    for p in passages:
-        stem = PurePosixPath(p.doc).stem
-        words = re.split(r"[_\-\s]+", stem)
-        if len(words) >= 2 and len(stem) >= 10 and not any(w.isdigit() for w in words):
-            names.setdefault(" ".join(words), p.title)
-    return names
-
-
-_WORD = re.compile(r"[a-z][a-z']+")
-_TITLE_STOPWORDS = frozenset({"the", "and", "for", "of", "plan", "details", "program", "employee", "employees"})
-
-
-def distinctive_title_words(titles) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    """For English titles: title -> (its words, the words no other title has)."""
-    words = {t: frozenset(_WORD.findall(t.lower())) - _TITLE_STOPWORDS for t in set(titles) if t.isascii()}
-    out = {}
-    for title, own in words.items():
-        others = frozenset().union(*(w for t, w in words.items() if t != title))
-        out[title] = (own, own - others)
-    return out
-
-
-def titles_named_by_words(text: str, title_words) -> tuple[str, ...]:
-    """English documents a question names by two of their title words, one of them distinctive
-    ("Northwind Standard" names "... Northwind Health Standard Plan", not the "Plus" plan)."""
-    asked = set(_WORD.findall(text.lower()))
-    return tuple(title for title, (own, distinctive) in title_words.items()
-                 if asked & distinctive and len(asked & own) >= 2)
 
 
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] = frozenset(),

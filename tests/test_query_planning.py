@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from retrieval.analysis import Analyzer
-from retrieval.local_search import document_names
+from retrieval.document_names import document_names
 from retrieval.models import Passage
 from retrieval.query import DATA_DIR, ArticleRef, QueryPlanner
 
@@ -75,7 +75,7 @@ def test_document_file_names_are_names_too():
 
 
 def test_english_document_named_by_distinctive_title_words():
-    from retrieval.local_search import distinctive_title_words, titles_named_by_words
+    from retrieval.document_names import distinctive_title_words, titles_named_by_words
 
     words = distinctive_title_words(["Contoso Electronics Northwind Health Standard Plan",
                                      "Contoso Electronics Northwind Health Plus Plan", "地方公務員法"])
