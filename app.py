@@ -122,6 +122,15 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                 searcher=NaiveSearcher(args.retriever, read_passages(services.index.path),
                                        analyzer=services.analyzer),
                 answerer=ExtractiveAnswerer(analyzer=services.analyzer), top_k=settings.top_k)
+        judge = None
+        if args.judge:
+            if not settings.llm_configured:
+                print("error: --judge needs REIKI_LLM_BASE_URL and REIKI_LLM_MODEL", file=sys.stderr)
+                return 2
+            from retrieval.chat_model import OpenAICompatibleChat
+
+            judge = OpenAICompatibleChat(base_url=settings.llm_base_url, model=settings.llm_model,
+                                         api_key=settings.llm_api_key.get_secret_value()).complete
         services.warm_up()  # so latency figures measure answering, not loading
         return main_with_ask(
             args, lambda text, **context: ask(services, text, **context),
@@ -130,7 +139,9 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                       "answerer": settings.answerer,
                       "analyzer": f"sudachi-core mode {settings.sudachi_split_mode}",
                       "k": args.k, "top_k": settings.top_k,
-                      "max_passage_tokens": settings.max_passage_tokens})
+                      "max_passage_tokens": settings.max_passage_tokens,
+                      "judge_model": settings.llm_model if judge else None},
+            judge=judge)
     finally:
         services.close()
 
@@ -156,6 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--retriever", default="default",
                             choices=["default", "trigram", "bigram", "sudachi"],
                             help="evaluate a naive baseline retriever instead of ours")
+    evaluation.add_argument("--judge", action="store_true",
+                            help="score groundedness and relevance with the configured LLM (REIKI_LLM_*)")
     from eval.cli import add_arguments
 
     add_arguments(evaluation)

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
     feedback_path: Path = Field(ROOT / "data" / "feedback.jsonl", validation_alias="REIKI_FEEDBACK_PATH")
 
+    # --- an OpenAI-compatible chat model (on-prem LLM server), used by `eval --judge` ------------
+    llm_base_url: str = Field("", validation_alias="REIKI_LLM_BASE_URL")  # e.g. http://llm.local:8000/v1
+    llm_model: str = Field("", validation_alias="REIKI_LLM_MODEL")
+    llm_api_key: SecretStr = Field(SecretStr(""), validation_alias="REIKI_LLM_API_KEY")
+
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
     admin_object_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ADMIN_OBJECT_IDS")
@@ -69,6 +74,10 @@ class Settings(BaseSettings):
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
             raise ValueError("MicrosoftAppTenantId is required for MicrosoftAppType=SingleTenant")
         return self
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
 
     @property
     def anonymous(self) -> bool:
