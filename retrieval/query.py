@@ -145,8 +145,9 @@ class QueryPlanner:
         """(matched keys, the statutory words they stand for)."""
         keys: list[str] = []
         words: list[str] = []
+        lowered = flat.lower()  # keys are stored lowercased: USB, PC, ChatGPT
         for key, values in load_mapping("synonyms.yaml").items():
-            if key in flat:
+            if key in lowered:
                 keys.append(key)
                 words.extend(values)
         return keys, words

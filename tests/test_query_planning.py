@@ -126,3 +126,7 @@ def test_english_law_names_resolve():
     plan = PLANNER.plan("What does the Local Public Service Act say about strikes?")
     assert plan.laws == ("地方公務員法",)
     assert {"争議", "行為"} <= set(plan.expansions)
+
+
+def test_synonym_keys_match_regardless_of_case():
+    assert {"外部", "記録", "媒体"} <= set(PLANNER.plan("USBメモリを使っていい？").expansions)
