@@ -17,8 +17,6 @@ from retrieval.numerals import wareki_to_iso
 
 FOLDER_META = "_meta.yaml"
 SIDECAR_SUFFIX = ".meta.yaml"
-KNOWN_KEYS = ("title", "url", "category", "effective_date", "allowed_groups", "number", "last_amended")
-CATEGORIES = ("条例", "規則", "規程", "要綱", "法律", "政令", "省令", "告示", "ガイドライン", "その他")
 
 _AMENDED = re.compile(r"最終改正[:：]\s*([^\s（(]+?日)")
 

@@ -58,9 +58,3 @@ class TokenCounter:
 
     def count(self, text: str) -> int:
         return len(self._encoding.encode(text, disallowed_special=()))
-
-    def truncate(self, text: str, max_tokens: int) -> str:
-        tokens = self._encoding.encode(text, disallowed_special=())
-        if len(tokens) <= max_tokens:
-            return text
-        return self._encoding.decode(tokens[:max_tokens])

@@ -26,10 +26,6 @@ _MODULE_BY_SUFFIX = {
 }
 
 
-def supported_suffixes() -> frozenset[str]:
-    return frozenset(_MODULE_BY_SUFFIX)
-
-
 def loader_for(path: Path) -> Loader | None:
     """The loader for `path`, or None when the format is not supported."""
     module_name = _MODULE_BY_SUFFIX.get(path.suffix.lower())
