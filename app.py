@@ -46,13 +46,13 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
                         feedback=FeedbackLog(settings.feedback_path))
 
     async def healthz(_request: web.Request) -> web.Response:
-        stats = await asyncio.to_thread(services.index.stats)
+        stats = await services.stats()
         return web.json_response({"status": "ok", "passages": stats["passages"]})
 
     async def lifecycle(_app: web.Application):
         yield
         await bot.wait_for_background()
-        services.close()
+        await services.aclose()
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))
@@ -84,14 +84,21 @@ def run_index(services: Services, corpus: Path, *, full: bool = False, dry_run: 
 def ensure_index(services: Services, corpus: Path) -> None:
     """Build the index on first use so `make run` works on a fresh machine."""
     if not services.index.exists():
-        log.info("index %s is empty: indexing %s", services.index.path, corpus)
+        log.info("the index is empty: indexing %s", corpus)
         run_index(services, corpus, out=sys.stderr)  # stdout stays clean for `ask --json`
 
 
-def ask(services: Services, text: str, *, user: str | None = None, groups=()) -> dict:
+async def ask(services: Services, text: str, *, user: str | None = None, groups=()) -> dict:
     question = Question(text=text, language=detect_language(text), user_id=user,
                         groups=tuple(groups or ()))
-    return answer_to_dict(services.pipeline.answer(question))
+    return answer_to_dict(await services.pipeline.answer(question))
+
+
+async def _ask_and_close(services: Services, text: str) -> dict:
+    try:
+        return await ask(services, text)
+    finally:
+        await services.pipeline.aclose()
 
 
 def default_eval_index(corpus: Path) -> Path:
@@ -110,9 +117,14 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: questions file not found: {args.questions}", file=sys.stderr)
         return 2
     services = build_services(settings, index_path=args.index or default_eval_index(args.corpus))
+    # One event loop for the whole run: async SDK clients are bound to the loop that made them.
+    runner = asyncio.Runner()
     try:
         run_index(services, args.corpus, out=sys.stderr)
         if args.retriever != "default":
+            if settings.search_backend != "local":
+                print("error: --retriever baselines run on the local backend only", file=sys.stderr)
+                return 2
             # A naive baseline retriever over the same passages, for comparison runs.
             from eval.naive import NaiveSearcher, read_passages
             from retrieval.extractive import ExtractiveAnswerer
@@ -133,7 +145,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                                          api_key=settings.llm_api_key.get_secret_value()).complete
         services.warm_up()  # so latency figures measure answering, not loading
         return main_with_ask(
-            args, lambda text, **context: ask(services, text, **context),
+            args, lambda text, **context: runner.run(ask(services, text, **context)),
             dataset_name=args.corpus.resolve().parent.name, corpus_dir=args.corpus,
             settings={"backend": settings.search_backend, "retriever": args.retriever,
                       "answerer": settings.answerer,
@@ -143,7 +155,8 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                       "judge_model": settings.llm_model if judge else None},
             judge=judge)
     finally:
-        services.close()
+        runner.run(services.aclose())
+        runner.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -204,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             if not services.index.exists():
                 ensure_index(services, settings.corpus_dir)
-            result = ask(services, args.question)
+            result = asyncio.run(_ask_and_close(services, args.question))
             if args.json:
                 print(json.dumps(result, ensure_ascii=False))
             else:

@@ -1,6 +1,12 @@
-"""Builds the long-lived collaborators from settings, once (the composition root's helpers)."""
+"""Builds the long-lived collaborators from settings, once (the composition root's helpers).
+
+The backends are chosen here and nowhere else: `REIKI_SEARCH_BACKEND` (local | azure) decides
+where passages are written and searched, `REIKI_ANSWERER` (extractive | llm) who writes the answer.
+Azure and OpenAI SDKs are imported only by the backend modules, and only when chosen.
+"""
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -8,9 +14,8 @@ from pathlib import Path
 from indexer.build import Indexer, IndexSummary
 from retrieval.analysis import Analyzer
 from retrieval.extractive import ExtractiveAnswerer
-from retrieval.local_index import LocalIndex
-from retrieval.local_search import LocalSearcher
 from retrieval.pipeline import AnswerPipeline
+from retrieval.ports import Answerer, IndexWriter, QueryRewriter, Searcher
 from retrieval.tokens import TokenCounter
 from settings import Settings
 
@@ -19,11 +24,17 @@ from settings import Settings
 class Services:
     settings: Settings
     analyzer: Analyzer
-    index: LocalIndex
+    tokens: TokenCounter
+    index: IndexWriter  # where the indexer writes; the searcher reads the same index
     indexer: Indexer
     pipeline: AnswerPipeline
 
     def close(self) -> None:
+        """Synchronous close for command-line paths that never started an event loop."""
+        self.index.close()
+
+    async def aclose(self) -> None:
+        await self.pipeline.aclose()
         self.index.close()
 
     def warm_up(self) -> None:
@@ -32,18 +43,43 @@ class Services:
         if warm_up is not None:
             warm_up()
 
+    async def stats(self) -> dict:
+        return await asyncio.to_thread(self.index.stats)
+
 
 def build_services(settings: Settings, *, index_path: Path | None = None) -> Services:
     analyzer = Analyzer(settings.sudachi_split_mode)
     tokens = TokenCounter(cache_dir=str(settings.tiktoken_cache_dir) if settings.tiktoken_cache_dir else None)
-    index = LocalIndex(index_path or settings.index_path)
-    pipeline = AnswerPipeline(
-        searcher=LocalSearcher(index=index, analyzer=analyzer),
-        answerer=ExtractiveAnswerer(analyzer=analyzer),
-        top_k=settings.top_k,
-    )
+    index, searcher = _search_backend(settings, analyzer, index_path)
+    answerer, rewriter = _answerer(settings, analyzer, tokens)
+    pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k)
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
-    return Services(settings=settings, analyzer=analyzer, index=index, indexer=indexer, pipeline=pipeline)
+    return Services(settings=settings, analyzer=analyzer, tokens=tokens, index=index, indexer=indexer,
+                    pipeline=pipeline)
+
+
+def _search_backend(settings: Settings, analyzer: Analyzer,
+                    index_path: Path | None) -> tuple[IndexWriter, Searcher]:
+    if settings.search_backend == "azure":
+        from retrieval.azure_search import build_azure_search
+
+        return build_azure_search(settings)
+    from retrieval.local_index import LocalIndex
+    from retrieval.local_search import LocalSearcher
+
+    index = LocalIndex(index_path or settings.index_path)
+    return index, LocalSearcher(index=index, analyzer=analyzer)
+
+
+def _answerer(settings: Settings, analyzer: Analyzer,
+              tokens: TokenCounter) -> tuple[Answerer, QueryRewriter | None]:
+    extractive = ExtractiveAnswerer(analyzer=analyzer)
+    if settings.answerer == "llm":
+        from retrieval.llm_answerer import build_llm_answerer
+
+        # The extractive answerer stays as the fallback when the model's answer cannot be shown.
+        return build_llm_answerer(settings, tokens=tokens, fallback=extractive)
+    return extractive, None
 
 
 class IndexAdmin:

@@ -42,18 +42,42 @@ class Settings(BaseSettings):
     # --- corpus and embedded index ---------------------------------------------------------
     corpus_dir: Path = Field(ROOT / "samples" / "regulations", validation_alias="REIKI_CORPUS_DIR")
     index_path: Path = Field(ROOT / "data" / "index.sqlite", validation_alias="REIKI_INDEX_PATH")
-    search_backend: Literal["local"] = Field("local", validation_alias="REIKI_SEARCH_BACKEND")
-    answerer: Literal["extractive"] = Field("extractive", validation_alias="REIKI_ANSWERER")
+    # Backends, chosen here only: every combination is valid (local index + on-prem LLM = LGWAN).
+    search_backend: Literal["local", "azure"] = Field("local", validation_alias="REIKI_SEARCH_BACKEND")
+    answerer: Literal["extractive", "llm"] = Field("extractive", validation_alias="REIKI_ANSWERER")
     top_k: int = Field(10, ge=1, le=50, validation_alias="REIKI_TOP_K")
     sudachi_split_mode: Literal["A", "B", "C"] = Field("A", validation_alias="REIKI_SUDACHI_MODE")
     max_passage_tokens: int = Field(600, ge=50, validation_alias="REIKI_MAX_PASSAGE_TOKENS")
     tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
     feedback_path: Path = Field(ROOT / "data" / "feedback.jsonl", validation_alias="REIKI_FEEDBACK_PATH")
 
-    # --- an OpenAI-compatible chat model (on-prem LLM server), used by `eval --judge` ------------
+    # --- Azure AI Search (REIKI_SEARCH_BACKEND=azure) -------------------------------------------
+    azure_search_endpoint: str = Field("", validation_alias="REIKI_AZURE_SEARCH_ENDPOINT")
+    azure_search_index: str = Field("reiki-passages", validation_alias="REIKI_AZURE_SEARCH_INDEX")
+    # Empty = Entra ID (managed identity). A key is for local fakes and break-glass use only.
+    azure_search_api_key: SecretStr = Field(SecretStr(""), validation_alias="REIKI_AZURE_SEARCH_API_KEY")
+    search_timeout_seconds: float = Field(10.0, gt=0, le=120, validation_alias="REIKI_SEARCH_TIMEOUT_SECONDS")
+
+    # --- Azure OpenAI (answers with REIKI_ANSWERER=llm, embeddings for the Azure index) ------------
+    azure_openai_endpoint: str = Field("", validation_alias="REIKI_AZURE_OPENAI_ENDPOINT")
+    azure_openai_api_version: str = Field("2024-10-21", validation_alias="REIKI_AZURE_OPENAI_API_VERSION")
+    azure_openai_chat_deployment: str = Field("", validation_alias="REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT")
+    azure_openai_embedding_deployment: str = Field(
+        "", validation_alias="REIKI_AZURE_OPENAI_EMBEDDING_DEPLOYMENT")
+    azure_openai_embedding_dimensions: int = Field(
+        1536, ge=16, le=4096, validation_alias="REIKI_AZURE_OPENAI_EMBEDDING_DIMENSIONS")
+    # Empty = Entra ID bearer tokens (managed identity); a key only where policy allows one.
+    azure_openai_api_key: SecretStr = Field(SecretStr(""), validation_alias="REIKI_AZURE_OPENAI_API_KEY")
+    # Client id of the user-assigned managed identity (production); empty = DefaultAzureCredential.
+    azure_client_id: str = Field("", validation_alias=AliasChoices("REIKI_AZURE_CLIENT_ID", "AZURE_CLIENT_ID"))
+
+    # --- an OpenAI-compatible chat model (on-prem LLM server): answers and `eval --judge` --------
     llm_base_url: str = Field("", validation_alias="REIKI_LLM_BASE_URL")  # e.g. http://llm.local:8000/v1
     llm_model: str = Field("", validation_alias="REIKI_LLM_MODEL")
     llm_api_key: SecretStr = Field(SecretStr(""), validation_alias="REIKI_LLM_API_KEY")
+    llm_timeout_seconds: float = Field(30.0, gt=0, le=300, validation_alias="REIKI_LLM_TIMEOUT_SECONDS")
+    llm_max_source_tokens: int = Field(6000, ge=500, validation_alias="REIKI_LLM_MAX_SOURCE_TOKENS")
+    llm_max_answer_tokens: int = Field(800, ge=50, validation_alias="REIKI_LLM_MAX_ANSWER_TOKENS")
 
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
@@ -73,11 +97,25 @@ class Settings(BaseSettings):
             raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
             raise ValueError("MicrosoftAppTenantId is required for MicrosoftAppType=SingleTenant")
+        if self.search_backend == "azure" and not self.azure_search_endpoint:
+            raise ValueError("REIKI_AZURE_SEARCH_ENDPOINT is required for REIKI_SEARCH_BACKEND=azure")
+        if self.search_backend == "azure" and not (
+                self.azure_openai_endpoint and self.azure_openai_embedding_deployment):
+            raise ValueError("REIKI_SEARCH_BACKEND=azure needs REIKI_AZURE_OPENAI_ENDPOINT and"
+                             " REIKI_AZURE_OPENAI_EMBEDDING_DEPLOYMENT for the vector field")
+        if self.answerer == "llm" and not self.llm_configured:
+            raise ValueError("REIKI_ANSWERER=llm needs REIKI_AZURE_OPENAI_ENDPOINT with"
+                             " REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT, or REIKI_LLM_BASE_URL with REIKI_LLM_MODEL")
         return self
 
     @property
+    def azure_openai_configured(self) -> bool:
+        return bool(self.azure_openai_endpoint and self.azure_openai_chat_deployment)
+
+    @property
     def llm_configured(self) -> bool:
-        return bool(self.llm_base_url and self.llm_model)
+        """A chat model is reachable: Azure OpenAI, or an OpenAI-compatible endpoint."""
+        return self.azure_openai_configured or bool(self.llm_base_url and self.llm_model)
 
     @property
     def anonymous(self) -> bool:

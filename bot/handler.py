@@ -9,7 +9,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import ChannelAccount
@@ -36,7 +36,7 @@ class FeedbackSink(Protocol):
 
 
 class RegulationBot(ActivityHandler):
-    def __init__(self, *, answer: Callable[[Question], Answer], admin: AdminOperations | None = None,
+    def __init__(self, *, answer: Callable[[Question], Awaitable[Answer]], admin: AdminOperations | None = None,
                  admin_ids: tuple[str, ...] = (), app_id: str = "", max_question_chars: int = 1000,
                  feedback: FeedbackSink | None = None) -> None:
         self._answer = answer
@@ -69,7 +69,7 @@ class RegulationBot(ActivityHandler):
             return
         question = Question(text=text, language=language,
                             user_id=getattr(activity.from_property, "aad_object_id", None))
-        answer = await asyncio.to_thread(self._answer, question)
+        answer = await self._answer(question)
         log.info("answered activity=%s abstained=%s citations=%d", activity.id, answer.abstained,
                  len(answer.citations))
         sent = await turn_context.send_activity(answer_activity(answer))

@@ -8,6 +8,7 @@ Each kind is a plain FTS5 BM25 over the passage body, with no synonyms, titles o
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import threading
@@ -102,7 +103,13 @@ class NaiveSearcher:
             terms = content_terms(self.analyzer, text)
         return list(dict.fromkeys(t for t in terms if t.strip()))
 
-    def search(self, question: Question, k: int) -> list[ScoredPassage]:
+    async def search(self, question: Question, k: int) -> list[ScoredPassage]:
+        return await asyncio.to_thread(self.rank, question, k)
+
+    async def aclose(self) -> None:
+        pass
+
+    def rank(self, question: Question, k: int) -> list[ScoredPassage]:
         terms = self._query_terms(question.text)
         if not terms or k < 1:
             return []

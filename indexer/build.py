@@ -21,7 +21,8 @@ from indexer.loaders import loader_for
 from indexer.metadata import collect_metadata, dates_in_text, is_metadata_file, metadata_sources
 from indexer.structure import chunk_document
 from retrieval.analysis import Analyzer
-from retrieval.local_index import DocumentRecord, IndexedPassage, LocalIndex
+from retrieval.models import DocumentRecord, IndexedPassage
+from retrieval.ports import IndexWriter
 from retrieval.tokens import TokenCounter
 
 # Bump when parsing or chunking changes, so every document is re-parsed once.
@@ -75,7 +76,7 @@ def content_hash(path: Path, corpus_dir: Path) -> str:
 
 
 class Indexer:
-    def __init__(self, *, index: LocalIndex | None, analyzer: Analyzer, tokens: TokenCounter,
+    def __init__(self, *, index: IndexWriter | None, analyzer: Analyzer, tokens: TokenCounter,
                  max_tokens: int = 600, workers: int = DEFAULT_WORKERS) -> None:
         self.index = index
         self.analyzer = analyzer

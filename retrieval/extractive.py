@@ -6,8 +6,9 @@ not cover enough of what the question asks about.
 """
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Sequence
+from typing import AsyncIterator, Sequence
 
 from prompts import messages
 from retrieval.analysis import Analyzer
@@ -42,7 +43,14 @@ class ExtractiveAnswerer:
         found = set(self.analyzer.terms(f"{p.title} {p.caption or ''} {p.text}"))
         return len(wanted & found) / len(wanted)
 
-    def answer(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
+    async def stream(self, question: Question, passages: Sequence[ScoredPassage]) -> AsyncIterator[Answer]:
+        """One final answer, no drafts: quoting is quick, but analysing sentences is CPU work."""
+        yield await asyncio.to_thread(self.compose, question, passages)
+
+    async def aclose(self) -> None:
+        pass
+
+    def compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
         terms = content_terms(self.analyzer, question.text)
         chosen = self._choose(terms, passages)
         if not chosen:

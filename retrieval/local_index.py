@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from retrieval.models import Passage, ScoredPassage
+from retrieval.models import DocumentRecord, IndexedPassage, Passage, ScoredPassage
 
 SCHEMA_VERSION = "3"
 # bm25() column weights: body, title, headings (章/節 + article caption)
@@ -47,28 +46,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passage_terms USING fts5(
     body, title, headings, tokenize = 'unicode61 remove_diacritics 0'
 );
 """
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    doc: str
-    title: str
-    content_hash: str
-    url: str | None = None
-    category: str | None = None
-    effective_date: str | None = None
-    allowed_groups: tuple[str, ...] = ()
-    metadata: dict | None = None
-
-
-@dataclass(frozen=True)
-class IndexedPassage:
-    """A passage with its analysed terms, ready to store."""
-
-    passage: Passage
-    body_terms: Sequence[str]
-    title_terms: Sequence[str]
-    heading_terms: Sequence[str]
 
 
 class LocalIndex:

@@ -7,6 +7,7 @@ asked about. The weights are set by measurement on the dev sets (README, "Retrie
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 import threading
@@ -77,7 +78,15 @@ class LocalSearcher:
         self.matrix()
         self.planner.plan("年次休暇", self._titles)
 
-    def search(self, question: Question, k: int) -> list[ScoredPassage]:
+    async def search(self, question: Question, k: int) -> list[ScoredPassage]:
+        # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
+        return await asyncio.to_thread(self.rank, question, k)
+
+    async def aclose(self) -> None:
+        """The index connection belongs to the services that own it."""
+
+    def rank(self, question: Question, k: int) -> list[ScoredPassage]:
+        """The synchronous core of `search`, for batch callers (evaluation, benchmarks)."""
         matrix = self.matrix()
         if matrix.size == 0:
             return []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,25 @@ class Answer:
     passages: tuple[ScoredPassage, ...]  # everything retrieved, in rank order
     abstained: bool
     language: str  # "ja" or "en": the language the answer is written in
+    follow_ups: tuple[str, ...] = ()  # up to 3 questions the user may want to ask next
+    # Why the answer is not a normal cited answer, if it is not ("model_error", "no_valid_citation",
+    # ...): the Teams layer may show a short notice. None for a normal answer or abstention.
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerDraft:
+    """The answer text written so far, while a model is still writing (streaming)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation, for follow-up questions."""
+
+    role: str  # "user" or "assistant"
+    text: str
 
 
 @dataclass(frozen=True)
@@ -70,3 +90,26 @@ class Question:
     language: str  # "ja" or "en"
     user_id: str | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
+    history: tuple[Turn, ...] = ()  # earlier turns of this conversation, oldest first
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc: str
+    title: str
+    content_hash: str
+    url: str | None = None
+    category: str | None = None
+    effective_date: str | None = None
+    allowed_groups: tuple[str, ...] = ()
+    metadata: dict | None = None
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A passage with its analysed terms, ready to store."""
+
+    passage: Passage
+    body_terms: Sequence[str]
+    title_terms: Sequence[str]
+    heading_terms: Sequence[str]

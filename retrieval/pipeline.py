@@ -1,20 +1,46 @@
-"""The answer pipeline: question in, cited answer out. Knows nothing about Teams."""
+"""The answer pipeline: question in, cited answer out. Knows nothing about Teams or any SDK."""
 from __future__ import annotations
 
+import dataclasses
+from typing import AsyncIterator
+
 from retrieval.models import Answer, Question
-from retrieval.ports import Answerer, Searcher
+from retrieval.ports import Answerer, AnswerEvent, QueryRewriter, Searcher
 
 DEFAULT_TOP_K = 10
 
 
 class AnswerPipeline:
-    def __init__(self, *, searcher: Searcher, answerer: Answerer, top_k: int = DEFAULT_TOP_K) -> None:
+    def __init__(self, *, searcher: Searcher, answerer: Answerer, top_k: int = DEFAULT_TOP_K,
+                 rewriter: QueryRewriter | None = None) -> None:
         self.searcher = searcher
         self.answerer = answerer
+        self.rewriter = rewriter
         self.top_k = top_k
 
-    def answer(self, question: Question) -> Answer:
-        # STEP 1: retrieve the candidate passages the asker may see
-        passages = self.searcher.search(question, self.top_k)
-        # STEP 2: answer from them (or abstain), citing what was used
-        return self.answerer.answer(question, passages)
+    async def stream(self, question: Question) -> AsyncIterator[AnswerEvent]:
+        """Drafts while the answer is written (LLM answerers only), then the final Answer."""
+        # STEP 1: a follow-up ("それは何日まで？") becomes a self-contained search query
+        query = question
+        if self.rewriter is not None and question.history:
+            query = dataclasses.replace(question, text=await self.rewriter.rewrite(question))
+        # STEP 2: retrieve the candidate passages the asker may see
+        passages = await self.searcher.search(query, self.top_k)
+        # STEP 3: answer from them (or abstain), citing what was used
+        async for event in self.answerer.stream(question, passages):
+            yield event
+
+    async def answer(self, question: Question) -> Answer:
+        final: Answer | None = None
+        async for event in self.stream(question):
+            if isinstance(event, Answer):
+                final = event
+        if final is None:
+            raise RuntimeError("answerer ended without an answer")
+        return final
+
+    async def aclose(self) -> None:
+        for part in (self.searcher, self.answerer, self.rewriter):
+            close = getattr(part, "aclose", None)
+            if close is not None:
+                await close()

@@ -1,16 +1,64 @@
-"""The small protocols the pipeline depends on; the local and Azure backends implement them."""
+"""The small protocols the pipeline and the indexer depend on; each backend implements them.
+
+Everything that may wait on a network (search, a language model) is async. The embedded backend
+does its CPU work in a worker thread behind the same async methods, so the event loop never stalls.
+Index writing is a batch job (CLI or a background /reindex thread) and stays synchronous.
+"""
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import AsyncIterator, Iterable, Protocol, Sequence, Union
 
-from retrieval.models import Answer, Question, ScoredPassage
+from retrieval.models import Answer, AnswerDraft, DocumentRecord, IndexedPassage, Question, ScoredPassage
+
+# What an answerer emits: drafts (the whole text so far) while it writes, then exactly one Answer.
+AnswerEvent = Union[AnswerDraft, Answer]
 
 
 class Searcher(Protocol):
-    def search(self, question: Question, k: int) -> list[ScoredPassage]:
-        """Passages for the question, best first, filtered to what the asker may see."""
+    async def search(self, question: Question, k: int) -> list[ScoredPassage]:
+        """Passages for the question, best first, filtered to what the asker may see.
+
+        `ScoredPassage.confidence` is defined the same way for every backend: 0..1, how much of
+        what the question asks about the passage covers. Answerers abstain below a threshold.
+        """
+
+    async def aclose(self) -> None:
+        """Release clients and connections."""
 
 
 class Answerer(Protocol):
-    def answer(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
-        """An answer that cites the passages it rests on, or an abstention."""
+    def stream(self, question: Question, passages: Sequence[ScoredPassage]) -> AsyncIterator[AnswerEvent]:
+        """Drafts while the answer is being written (none for non-streaming answerers), then the
+        final Answer, which cites the passages it rests on or abstains."""
+
+    async def aclose(self) -> None:
+        """Release clients."""
+
+
+class QueryRewriter(Protocol):
+    async def rewrite(self, question: Question) -> str:
+        """A self-contained search query for a follow-up question, using `question.history`."""
+
+
+class Embedder(Protocol):
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text."""
+
+
+class IndexWriter(Protocol):
+    """Where the indexer puts parsed passages: the embedded SQLite index or Azure AI Search."""
+
+    def document_hashes(self) -> dict[str, str]:
+        """doc id -> content hash of every indexed document (unchanged files are skipped)."""
+
+    def apply_changes(self, upserts: Iterable[tuple[DocumentRecord, list[IndexedPassage]]],
+                      removals: Iterable[str] = ()) -> None:
+        """Replace or add documents and remove others; a failure leaves what was indexed usable."""
+
+    def stats(self) -> dict:
+        """{"documents": n, "passages": n, "last_indexed": str | None}"""
+
+    def exists(self) -> bool:
+        """Whether anything is indexed yet."""
+
+    def close(self) -> None: ...

@@ -31,7 +31,7 @@ PASSAGES = [
 
 
 def ask(searcher, text, k=5, groups=()):
-    return [hit.passage.passage_id for hit in searcher.search(Question(text, "ja", groups=groups), k)]
+    return [hit.passage.passage_id for hit in searcher.rank(Question(text, "ja", groups=groups), k)]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_sudachi_finds_two_character_words(searchers):
 
 @pytest.mark.parametrize("kind", NAIVE_KINDS)
 def test_more_matching_terms_rank_first(searchers, kind):
-    hits = searchers[kind].search(Question("病気休暇の療養期間", "ja"), 5)
+    hits = searchers[kind].rank(Question("病気休暇の療養期間", "ja"), 5)
     assert hits[0].passage.passage_id == "kyuka.md#2"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert all(h.confidence is None for h in hits)
@@ -83,7 +83,7 @@ def test_empty_query_k_and_acl(searchers, kind):
 
 def test_quotes_in_the_question_are_escaped(searchers):
     for searcher in searchers.values():
-        searcher.search(Question('"paid" leave ""', "en"), 3)  # must not raise an FTS5 syntax error
+        searcher.rank(Question('"paid" leave ""', "en"), 3)  # must not raise an FTS5 syntax error
 
 
 def test_search_from_another_thread(searchers):

@@ -1,5 +1,7 @@
 """The bundled sample regulations answer the questions staff ask most (the README's examples).
 These guard the main job: `make run` serving samples/regulations on the embedded default."""
+import asyncio
+
 import pytest
 
 from retrieval.analysis import detect_language
@@ -18,7 +20,7 @@ def samples(tmp_path_factory):
 
 
 def answer(services, text):
-    return services.pipeline.answer(Question(text=text, language=detect_language(text)))
+    return asyncio.run(services.pipeline.answer(Question(text=text, language=detect_language(text))))
 
 
 @pytest.mark.parametrize("question, doc, article", [

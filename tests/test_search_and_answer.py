@@ -1,16 +1,18 @@
 """The embedded pipeline over the fixture corpus: real Sudachi, real SQLite FTS5."""
+import asyncio
+
 import pytest
 
 from retrieval.models import Question
 
 
 def ask(services, text, language="ja"):
-    return services.pipeline.answer(Question(text=text, language=language))
+    return asyncio.run(services.pipeline.answer(Question(text=text, language=language)))
 
 
 @pytest.mark.parametrize("term, article", [("休暇", "第二条"), ("育休", "第三条")])
 def test_two_character_terms_are_found(services, term, article):
-    passages = services.pipeline.searcher.search(Question(text=term, language="ja"), 5)
+    passages = services.pipeline.searcher.rank(Question(text=term, language="ja"), 5)
     assert passages, f"nothing found for {term}"
     assert any(p.passage.article == article for p in passages[:3])
 
@@ -45,7 +47,7 @@ def test_abstention_names_near_misses_as_leads(services, confidence, named):
 
     near = ScoredPassage(Passage(doc="a.md", seq=0, title="テスト規程", text="本文。", article="第九条"),
                          1.0, confidence=confidence)
-    answer = ExtractiveAnswerer(analyzer=services.analyzer).answer(Question("何か", "ja"), [near])
+    answer = ExtractiveAnswerer(analyzer=services.analyzer).compose(Question("何か", "ja"), [near])
     assert answer.abstained and answer.citations == ()
     assert ("近いと思われる規定：テスト規程 第九条" in answer.text) is named
     assert "[1]" not in answer.text
@@ -70,7 +72,7 @@ def test_a_translated_colloquialism_must_be_covered_to_be_confident(tmp_path):
     analyzer = Analyzer()
     index = LocalIndex(tmp_path / "i.sqlite")
     Indexer(index=index, analyzer=analyzer, tokens=TokenCounter()).run(corpus)
-    results = LocalSearcher(index=index, analyzer=analyzer).search(Question("パワハラの定義は？", "ja"), 5)
+    results = LocalSearcher(index=index, analyzer=analyzer).rank(Question("パワハラの定義は？", "ja"), 5)
     confidence = {r.passage.doc: r.confidence for r in results}
     # 定義 alone is only part of the question: パワハラ (= パワー・ハラスメント) is the rest
     assert confidence["harassment.md"] > confidence["teigi0.md"]
