@@ -1,0 +1,57 @@
+"""Embeddings through Azure OpenAI, for the Azure index's vector field (indexing and queries).
+
+The SDK's response types stay inside this module: callers get plain lists of floats.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from settings import Settings
+
+MAX_BATCH = 16  # inputs per request: small batches keep each call well inside its timeout
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding endpoint failed; the message names no secret."""
+
+
+class AzureOpenAIEmbedder:
+    def __init__(self, settings: Settings, *, client=None) -> None:
+        self._deployment = settings.azure_openai_embedding_deployment
+        self._dimensions = settings.azure_openai_embedding_dimensions
+        self._client = client or azure_openai_client(settings)
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        from openai import OpenAIError
+
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), MAX_BATCH):
+            batch = list(texts[start:start + MAX_BATCH])
+            try:
+                response = await self._client.embeddings.create(
+                    model=self._deployment, input=batch, dimensions=self._dimensions)
+            except OpenAIError as exc:
+                raise EmbeddingError(f"embedding call failed: {exc.__class__.__name__}") from exc
+            vectors.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        return vectors
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def azure_openai_client(settings: Settings):
+    """An AsyncAzureOpenAI client: Entra ID bearer tokens unless a key is configured."""
+    from openai import AsyncAzureOpenAI
+
+    key = settings.azure_openai_api_key.get_secret_value()
+    auth: dict = {"api_key": key}
+    if not key:
+        from azure.identity.aio import get_bearer_token_provider
+
+        from retrieval.azure_credentials import COGNITIVE_SERVICES_SCOPE, async_token_credential
+
+        auth = {"azure_ad_token_provider": get_bearer_token_provider(
+            async_token_credential(settings), COGNITIVE_SERVICES_SCOPE)}
+    return AsyncAzureOpenAI(azure_endpoint=settings.azure_openai_endpoint,
+                            api_version=settings.azure_openai_api_version,
+                            timeout=settings.llm_timeout_seconds, max_retries=2, **auth)
