@@ -93,8 +93,9 @@ class AzureIndexWriter:
 
     def __init__(self, *, index_client, search_client, definition,
                  embedder_factory: Callable[[], Embedder], batch_actions: int = MAX_BATCH_ACTIONS,
-                 batch_bytes: int = MAX_BATCH_BYTES, backoff: Backoff | None = None) -> None:
+                 batch_bytes: int = MAX_BATCH_BYTES, backoff: Backoff | None = None, credential=None) -> None:
         self._index_client = index_client
+        self._credential = credential  # closed with the clients when it is a token credential
         self._client = search_client
         self._definition = definition
         self._embedder_factory = embedder_factory
@@ -165,6 +166,9 @@ class AzureIndexWriter:
     def close(self) -> None:
         self._client.close()
         self._index_client.close()
+        close = getattr(self._credential, "close", None)
+        if close is not None:
+            close()
 
     # --- helpers ------------------------------------------------------------------------
     def _search_all(self, **query) -> list[dict]:
@@ -317,7 +321,7 @@ class AzureSearcher:
             raise AzureSearchError(f"search timed out after {self._timeout:g} s") from None
 
     async def _search(self, text: str, groups: Sequence[str], k: int) -> list[ScoredPassage]:
-        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+        from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
         options = dict(search_text=text, top=k, select=schema.RETRIEVED_FIELDS,
                        filter=group_filter(schema.ALLOWED_GROUPS, groups),
@@ -334,6 +338,8 @@ class AzureSearcher:
             return []
         except HttpResponseError as exc:
             raise AzureSearchError(f"search failed: HTTP {exc.status_code} {_service_message(exc)}") from exc
+        except AzureError as exc:  # no connection, TLS, credentials
+            raise AzureSearchError(f"search failed: {exc.__class__.__name__}: {str(exc)[:200]}") from exc
         return [_scored(row) for row in rows[:k]]
 
     async def _vector_query(self, text: str, k: int):
@@ -399,7 +405,7 @@ def build_azure_search(settings: Settings, *, embedder_factory: Callable[[], Emb
             name, openai_endpoint=settings.azure_openai_endpoint,
             embedding_deployment=settings.azure_openai_embedding_deployment,
             dimensions=settings.azure_openai_embedding_dimensions),
-        embedder_factory=embedder_factory, backoff=backoff)
+        embedder_factory=embedder_factory, backoff=backoff, credential=sync_credential)
     searcher = AzureSearcher(
         client=AsyncSearchClient(endpoint, name, async_credential, retry_total=_SEARCH_CLIENT_RETRIES,
                                  connection_timeout=settings.search_timeout_seconds,

@@ -229,6 +229,14 @@ def test_indexer_skips_unchanged_files_and_deletes_removed_ones(search_fake, ope
         services.close()
 
 
+def test_hashes_of_many_documents_are_read_across_result_pages(backend, search_fake):
+    writer, _ = backend
+    writer.apply_changes([make_document(f"doc{n:03}.md", 2, content_hash=f"h{n}") for n in range(120)])
+    assert writer.document_hashes() == {f"doc{n:03}.md": f"h{n}" for n in range(120)}
+    pages = [r["body"] for r in search_fake.requests_to("/docs/search.post.search")][-3:]
+    assert [p.get("skip") for p in pages] == [None, 50, 100]  # the SDK followed the service's paging
+
+
 def test_stats_and_exists_before_anything_is_indexed(backend):
     writer, _ = backend
     assert writer.exists() is False
@@ -369,7 +377,7 @@ async def test_without_semantic_ranking_confidence_is_unknown(search_fake, opena
 async def test_slow_search_times_out_with_a_clear_error(search_fake, openai_fake, backend):
     writer, _ = backend
     await asyncio.to_thread(index_restricted_and_public, writer)
-    search_fake.search_delay_seconds = 2
+    search_fake.search_delay_seconds = 1
     _, searcher = build_azure_search(azure_settings(search_fake, openai_fake, search_timeout_seconds=0.3))
     with pytest.raises(AzureSearchError, match="timed out"):
         await searcher.search(Question(text="年次休暇", language="ja"), 3)
@@ -410,3 +418,17 @@ async def test_pipeline_answers_with_citations_from_azure_passages(search_fake, 
     finally:
         await services.aclose()
     assert search_fake.requests_to("/docs/search.post.search")
+
+
+async def test_without_a_key_the_clients_use_entra_id_tokens(search_fake, openai_fake):
+    """No key configured: bearer tokens from the managed identity, which the SDK will only send
+    over TLS, so nothing at all reaches the (plain http) fake."""
+    writer, searcher = build_azure_search(azure_settings(
+        search_fake, openai_fake, azure_search_api_key="", azure_client_id="00000000-0000-0000-0000-000000000001"))
+    with pytest.raises(Exception, match="non-TLS"):
+        await asyncio.to_thread(writer.ensure_index)
+    with pytest.raises(AzureSearchError, match="non-TLS"):
+        await searcher.search(Question(text="年次休暇", language="ja"), 3)
+    await searcher.aclose()
+    writer.close()
+    assert search_fake.requests == []
