@@ -118,8 +118,12 @@ class AzureIndexWriter:
         self._index_ready = True
 
     def document_hashes(self) -> dict[str, str]:
-        self.ensure_index()
-        found = self._search_all(filter=f"{schema.SEQ} eq 0", select=[schema.DOC_ID, schema.CONTENT_HASH])
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:  # only reads: a dry run must not create the index
+            found = self._search_all(filter=f"{schema.SEQ} eq 0", select=[schema.DOC_ID, schema.CONTENT_HASH])
+        except ResourceNotFoundError:
+            return {}
         return {row[schema.DOC_ID]: row[schema.CONTENT_HASH] for row in found}
 
     def apply_changes(self, upserts: Iterable[tuple[DocumentRecord, list[IndexedPassage]]],

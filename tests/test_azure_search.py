@@ -207,6 +207,8 @@ def test_shorter_new_version_deletes_stale_passages(backend, search_fake):
 def test_indexer_skips_unchanged_files_and_deletes_removed_ones(search_fake, openai_fake, corpus):
     services = build_services(azure_settings(search_fake, openai_fake, corpus))
     try:
+        dry = services.indexer.run(corpus, dry_run=True)
+        assert sorted(dry.added) == ["jimu.txt", "kyuka.md"] and search_fake.indexes == {}  # nothing written
         first = services.indexer.run(corpus)
         assert sorted(first.added) == ["jimu.txt", "kyuka.md"]
         assert {d["doc_id"] for d in search_fake.documents["reiki-test"].values()} == {"jimu.txt", "kyuka.md"}
