@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     azure_openai_chat_deployment: str = Field("", validation_alias="REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT")
     azure_openai_embedding_deployment: str = Field(
         "", validation_alias="REIKI_AZURE_OPENAI_EMBEDDING_DEPLOYMENT")
+    # The model behind the embedding deployment: the index's integrated vectorizer must name it.
+    azure_openai_embedding_model: str = Field(
+        "text-embedding-3-small", validation_alias="REIKI_AZURE_OPENAI_EMBEDDING_MODEL")
     azure_openai_embedding_dimensions: int = Field(
         1536, ge=16, le=4096, validation_alias="REIKI_AZURE_OPENAI_EMBEDDING_DIMENSIONS")
     # Empty = Entra ID bearer tokens (managed identity); a key only where policy allows one.

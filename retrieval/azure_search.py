@@ -408,7 +408,8 @@ def build_azure_search(settings: Settings, *, embedder_factory: Callable[[], Emb
         definition=schema.index_definition(
             name, openai_endpoint=settings.azure_openai_endpoint,
             embedding_deployment=settings.azure_openai_embedding_deployment,
-            dimensions=settings.azure_openai_embedding_dimensions),
+            dimensions=settings.azure_openai_embedding_dimensions,
+            embedding_model=settings.azure_openai_embedding_model),
         embedder_factory=embedder_factory, backoff=backoff, credential=sync_credential)
     searcher = AzureSearcher(
         client=AsyncSearchClient(endpoint, name, async_credential, retry_total=_SEARCH_CLIENT_RETRIES,

@@ -19,7 +19,10 @@ class AzureOpenAIEmbedder:
     def __init__(self, settings: Settings, *, client=None) -> None:
         self._deployment = settings.azure_openai_embedding_deployment
         self._dimensions = settings.azure_openai_embedding_dimensions
-        self._client = client or azure_openai_client(settings)
+        self._credential = None
+        if client is None:
+            client, self._credential = azure_openai_client_and_credential(settings)
+        self._client = client
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         from openai import OpenAIError
@@ -37,21 +40,30 @@ class AzureOpenAIEmbedder:
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
 
 
 def azure_openai_client(settings: Settings):
     """An AsyncAzureOpenAI client: Entra ID bearer tokens unless a key is configured."""
+    return azure_openai_client_and_credential(settings)[0]
+
+
+def azure_openai_client_and_credential(settings: Settings):
+    """The client, and the token credential it owns (None with a key): the caller closes both."""
     from openai import AsyncAzureOpenAI
 
     key = settings.azure_openai_api_key.get_secret_value()
     auth: dict = {"api_key": key}
+    credential = None
     if not key:
         from azure.identity.aio import get_bearer_token_provider
 
         from retrieval.azure_credentials import COGNITIVE_SERVICES_SCOPE, async_token_credential
 
-        auth = {"azure_ad_token_provider": get_bearer_token_provider(
-            async_token_credential(settings), COGNITIVE_SERVICES_SCOPE)}
-    return AsyncAzureOpenAI(azure_endpoint=settings.azure_openai_endpoint,
-                            api_version=settings.azure_openai_api_version,
-                            timeout=settings.llm_timeout_seconds, max_retries=2, **auth)
+        credential = async_token_credential(settings)
+        auth = {"azure_ad_token_provider": get_bearer_token_provider(credential, COGNITIVE_SERVICES_SCOPE)}
+    client = AsyncAzureOpenAI(azure_endpoint=settings.azure_openai_endpoint,
+                              api_version=settings.azure_openai_api_version,
+                              timeout=settings.llm_timeout_seconds, max_retries=2, **auth)
+    return client, credential

@@ -20,6 +20,8 @@ class Searcher(Protocol):
 
         `ScoredPassage.confidence` is defined the same way for every backend: 0..1, how much of
         what the question asks about the passage covers. Answerers abstain below a threshold.
+        None means the backend has no absolute relevance signal for this query (e.g. Azure
+        without a semantic reranker score): answerers then judge coverage themselves.
         """
 
     async def aclose(self) -> None:
