@@ -48,3 +48,8 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
+
+## Static security checks of infra/ (Bicep) with checkov, offline; checkov gets its own .venv-infra
+.PHONY: check-infra
+check-infra:
+	bash scripts/check-infra.sh
