@@ -82,8 +82,12 @@ def run_index(services: Services, corpus: Path, *, full: bool = False, dry_run: 
 
 
 def ensure_index(services: Services, corpus: Path) -> None:
-    """Build the index on first use so `make run` works on a fresh machine."""
+    """Build the index on first use so `make run` works on a fresh machine. A shared Azure index
+    is filled by an admin job (the app's identity may only read it): only warn there."""
     if not services.index.exists():
+        if services.settings.search_backend != "local":
+            log.warning("the search index is empty: run `app.py index` with an identity that may write it")
+            return
         log.info("the index is empty: indexing %s", corpus)
         run_index(services, corpus, out=sys.stderr)  # stdout stays clean for `ask --json`
 
