@@ -78,7 +78,7 @@ def run_index(services: Services, corpus: Path, *, full: bool = False, dry_run: 
     summary = services.indexer.run(corpus, full=full, dry_run=dry_run, progress=_progress,
                                    notice=lambda line: print(line, file=sys.stderr))
     print(summary.line(), file=out)
-    return 1 if summary.failed and not (summary.added or summary.updated or summary.unchanged) else 0
+    return summary.exit_status()
 
 
 def ensure_index(services: Services, corpus: Path) -> None:

@@ -99,7 +99,6 @@ class IndexAdmin:
             return "a re-index is already running"
         try:
             summary: IndexSummary = self._services.indexer.run(self._services.settings.corpus_dir)
-            failed = "".join(f"\n- {doc}: {why}" for doc, why in summary.failed)
-            return summary.line() + failed
+            return summary.line() + summary.problems()
         finally:
             self._lock.release()
