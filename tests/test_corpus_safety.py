@@ -197,3 +197,34 @@ def test_workers_die_with_a_killed_indexer(corpus, tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+# -- finding 9: TIKTOKEN_CACHE_DIR set only in .env --------------------------------------------------
+
+def test_tokens_come_from_the_configured_cache_dir_without_the_environment(tmp_path, monkeypatch):
+    import tiktoken.load
+    import tiktoken.registry
+
+    from retrieval.tokens import encoding_for
+    from services import build_services
+    from settings import load_settings
+
+    def no_download_or_env_cache(*args, **kwargs):
+        raise AssertionError("tiktoken looked in its own cache (the environment's) or went online")
+
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.setattr(tiktoken.load, "read_file_cached", no_download_or_env_cache)
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})  # a fresh process: nothing loaded yet
+    encoding_for.cache_clear()
+    cache = tmp_path / "tiktoken-cache"
+    (tmp_path / ".env").write_text(f"TIKTOKEN_CACHE_DIR={cache}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # settings read .env from the working directory
+    settings = load_settings(index_path=tmp_path / "i.sqlite")
+    assert settings.tiktoken_cache_dir == cache
+    services = build_services(settings)
+    try:
+        assert services.tokens.count("職員の勤務時間は七時間四十五分とする。") > 5
+        assert [f.name for f in cache.iterdir()] == ["fb374d419588a4632f3f557e76b4b70aebbca790"]
+    finally:
+        services.close()
+        encoding_for.cache_clear()
