@@ -204,9 +204,11 @@ class Indexer:
             except MetadataError as exc:
                 summary.failed.append((doc, str(exc)))
                 summary.metadata_failed.append(doc)
+                notice(f"failed {doc}: {exc}")
                 continue
             except OSError as exc:
                 summary.failed.append((doc, f"unreadable: {exc.strerror or exc}"))
+                notice(f"failed {doc}: unreadable")
                 continue
             if not full and previous.get(doc) == digest:
                 summary.unchanged.append(doc)
