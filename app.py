@@ -200,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     if args.command == "eval":
         return run_eval_command(args, settings)
-    services = build_services(settings, index_path=getattr(args, "index", None))
+    try:
+        services = build_services(settings, index_path=getattr(args, "index", None))
+    except SettingsError as exc:  # e.g. an unreadable group mapping file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.command == "serve":
             ensure_index(services, settings.corpus_dir)

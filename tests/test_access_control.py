@@ -2,6 +2,7 @@
 restriction is reported, and one consistent view of the index per search."""
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import threading
@@ -217,3 +218,184 @@ def test_index_command_exits_non_zero_and_names_the_file(small_corpus, tmp_path)
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "hr/jinji-hyoka.md" in result.stderr and "allowed_group" in result.stderr
+
+
+# -- groups learned from the directory (tested against a local FAKE of Microsoft Graph) ---------------
+
+import logging  # noqa: E402
+
+from aiohttp.test_utils import TestServer  # noqa: E402
+
+from retrieval.groups import (CachedGroupResolver, GraphGroupResolver, GroupLookupError,  # noqa: E402
+                              MappingGroupResolver)
+from tests.fakes.graph_fake import FakeCredential, FakeGraph  # noqa: E402
+
+HR_USER = "3f2c1a9e-0b4d-4c7e-9a55-2d8e6f1b7c01"
+OTHER_USER = "9a1b7c3d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
+UNKNOWN_USER = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+async def graph():
+    fake = FakeGraph(memberships={HR_USER: ["g-1", "hr-staff", "g-3", "g-4", "g-5"], OTHER_USER: []})
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    fake.base_url = str(server.make_url("")).rstrip("/")
+    yield fake
+    await server.close()
+
+
+async def test_graph_groups_are_read_across_every_page(graph):
+    credential = FakeCredential()
+    resolver = GraphGroupResolver(credential=credential, base_url=graph.base_url)
+    try:
+        assert await resolver.groups_of(HR_USER) == ("g-1", "hr-staff", "g-3", "g-4", "g-5")
+        assert await resolver.groups_of(OTHER_USER) == ()
+    finally:
+        await resolver.aclose()
+    assert len([r for r in graph.requests if HR_USER in r["path"]]) == 3  # pages of 2
+    assert graph.requests[0]["query"]["$select"] == "id"
+    assert credential.scopes[0] == ("https://graph.microsoft.com/.default",) and credential.closed
+
+
+@pytest.mark.parametrize("script, cause", [
+    ({"status": 403}, "HTTP 403"),
+    ({"status": 503}, "HTTP 503"),
+    ({"delay_seconds": 2.0}, "did not answer within"),
+    ({"next_link_host": "http://203.0.113.9"}, "points elsewhere"),
+])
+async def test_a_failed_lookup_gives_no_groups_and_a_log_line(graph, caplog, script, cause):
+    for name, value in script.items():
+        setattr(graph, name, value)
+    resolver = CachedGroupResolver(GraphGroupResolver(credential=FakeCredential(), base_url=graph.base_url,
+                                                      timeout_seconds=0.5))
+    try:
+        with caplog.at_level(logging.WARNING, logger="retrieval.groups"):
+            assert await resolver.groups_of(HR_USER) == ()
+    finally:
+        await resolver.aclose()
+    assert cause in caplog.text and HR_USER not in caplog.text
+    assert not any(r["path"].startswith("http://203.0.113.9") for r in graph.requests)
+
+
+async def test_unknown_users_and_non_object_ids_get_no_groups(graph):
+    inner = GraphGroupResolver(credential=FakeCredential(), base_url=graph.base_url)
+    resolver = CachedGroupResolver(inner)
+    try:
+        assert await resolver.groups_of(UNKNOWN_USER) == ()  # Graph answers 404
+        with pytest.raises(GroupLookupError):
+            await inner.groups_of("../../groups?$select=id")
+        assert await resolver.groups_of("../../groups") == ()
+    finally:
+        await resolver.aclose()
+    assert all("groups?" not in r["path"] for r in graph.requests)
+
+
+async def test_groups_are_cached_for_the_ttl_then_asked_again(graph):
+    now = [0.0]
+    resolver = CachedGroupResolver(GraphGroupResolver(credential=FakeCredential(), base_url=graph.base_url),
+                                   ttl_seconds=300, clock=lambda: now[0])
+    try:
+        first = await resolver.groups_of(HR_USER)
+        calls = len(graph.requests)
+        now[0] = 299.0
+        assert await resolver.groups_of(HR_USER) == first and len(graph.requests) == calls
+        graph.memberships[HR_USER] = ["g-1"]  # removed from hr-staff in the directory
+        now[0] = 301.0
+        assert await resolver.groups_of(HR_USER) == ("g-1",) and len(graph.requests) > calls
+    finally:
+        await resolver.aclose()
+
+
+async def test_concurrent_questions_of_one_user_make_one_lookup(graph):
+    graph.delay_seconds = 0.2
+    graph.page_size = 10
+    resolver = CachedGroupResolver(GraphGroupResolver(credential=FakeCredential(), base_url=graph.base_url))
+    try:
+        results = await asyncio.gather(*[resolver.groups_of(HR_USER) for _ in range(5)])
+    finally:
+        await resolver.aclose()
+    assert len(set(results)) == 1 and "hr-staff" in results[0]
+    assert len(graph.requests) == 1
+
+
+def test_mapping_file_in_yaml_or_json(tmp_path):
+    yaml_file = tmp_path / "groups.yaml"
+    yaml_file.write_text(f"groups:\n  hr-staff: [{HR_USER.upper()}]\nusers:\n  {HR_USER}: [it-admin]\n",
+                         encoding="utf-8")
+    json_file = tmp_path / "groups.json"
+    json_file.write_text(json.dumps({"users": {OTHER_USER: ["it-admin"]}}), encoding="utf-8")
+    assert asyncio.run(MappingGroupResolver(yaml_file).groups_of(HR_USER)) == ("hr-staff", "it-admin")
+    assert asyncio.run(MappingGroupResolver(json_file).groups_of(OTHER_USER)) == ("it-admin",)
+    assert asyncio.run(MappingGroupResolver(json_file).groups_of(HR_USER)) == ()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("group:\n  hr-staff: [x]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'groups' and/or 'users'"):
+        MappingGroupResolver(bad)
+
+
+@pytest.fixture(scope="module")
+def acl_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("acl-pipeline")
+    build(ACL / "corpus", root / "i.sqlite")
+    return root / "i.sqlite"
+
+
+async def test_the_pipeline_learns_groups_from_the_user_id_and_ignores_client_groups(graph, acl_index,
+                                                                                      tmp_path):
+    from services import build_services
+    from settings import load_settings
+
+    settings = load_settings(_env_file=None, index_path=acl_index, group_resolver="graph",
+                             graph_base_url=graph.base_url, graph_tenant_id="t", graph_client_id="c",
+                             graph_client_secret="s")
+    services = build_services(settings)
+    resolver = services.pipeline.groups
+    assert isinstance(resolver, CachedGroupResolver)
+    assert type(resolver.inner._credential).__name__ == "ClientSecretCredential"
+    resolver.inner._credential = FakeCredential()  # the fake Graph takes the fake's token only
+    text = "人事評価の評語は何段階ですか"
+    try:
+        member = await services.pipeline.answer(Question(text=text, language="ja", user_id=HR_USER))
+        assert member.citations and member.citations[0].passage.doc == "jinji/jinji-hyoka.md"
+        # A client claiming groups it does not have gets what the directory says: none.
+        forged = await services.pipeline.answer(Question(text=text, language="ja", user_id=OTHER_USER,
+                                                         groups=("hr-staff",)))
+        assert not any(p.passage.doc.startswith("jinji/") for p in forged.passages)
+        graph.status = 503  # Graph down: fails closed
+        resolver._entries.clear()
+        down = await services.pipeline.answer(Question(text=text, language="ja", user_id=HR_USER))
+        assert not any(p.passage.doc.startswith("jinji/") for p in down.passages)
+    finally:
+        await services.aclose()
+
+
+def test_group_settings_are_checked_at_start_up(tmp_path):
+    from services import build_services
+    from settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="REIKI_GROUP_MAPPING_PATH"):
+        load_settings(_env_file=None, group_resolver="file")
+    with pytest.raises(SettingsError, match="https"):
+        load_settings(_env_file=None, group_resolver="graph", graph_base_url="http://graph.example")
+    bad = tmp_path / "groups.yaml"
+    bad.write_text("users: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="REIKI_GROUP_MAPPING_PATH"):
+        build_services(load_settings(_env_file=None, group_resolver="file", group_mapping_path=bad,
+                                     index_path=tmp_path / "i.sqlite"))
+
+
+def test_reindex_summary_tells_the_admin_which_files_failed_or_were_refused(small_corpus, tmp_path):
+    from services import IndexAdmin, build_services
+    from settings import load_settings
+
+    (small_corpus / "hr" / "jinji-hyoka.md.meta.yaml").write_text("allowed_groups: [hr-staff\n", encoding="utf-8")
+    (small_corpus / "public" / "link.md").symlink_to(small_corpus / "public" / "chokai.md")
+    services = build_services(load_settings(_env_file=None, corpus_dir=small_corpus,
+                                            index_path=tmp_path / "i.sqlite"))
+    try:
+        message = IndexAdmin(services).reindex()
+    finally:
+        services.close()
+    assert "- hr/jinji-hyoka.md: jinji-hyoka.md.meta.yaml: invalid YAML" in message
+    assert "- public/link.md: symbolic link: not followed" in message
