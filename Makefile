@@ -48,6 +48,9 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
+	$(PY) app.py eval --no-progress --questions eval/acl/questions.jsonl \
+	  --corpus eval/acl/corpus --out $(EVAL_OUT)/acl \
+	  --fail-under acl_leaks=0 acl_leak_questions=0 hit@5=0.95
 
 ## Static security checks of infra/ (Bicep) with checkov, offline; checkov gets its own .venv-infra
 .PHONY: check-infra

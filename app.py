@@ -78,7 +78,7 @@ def run_index(services: Services, corpus: Path, *, full: bool = False, dry_run: 
     summary = services.indexer.run(corpus, full=full, dry_run=dry_run, progress=_progress,
                                    notice=lambda line: print(line, file=sys.stderr))
     print(summary.line(), file=out)
-    return 1 if summary.failed and not (summary.added or summary.updated or summary.unchanged) else 0
+    return summary.exit_status()
 
 
 def ensure_index(services: Services, corpus: Path) -> None:
@@ -204,7 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     if args.command == "eval":
         return run_eval_command(args, settings)
-    services = build_services(settings, index_path=getattr(args, "index", None))
+    try:
+        services = build_services(settings, index_path=getattr(args, "index", None))
+    except SettingsError as exc:  # e.g. an unreadable group mapping file
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.command == "serve":
             ensure_index(services, settings.corpus_dir)

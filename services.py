@@ -14,10 +14,11 @@ from pathlib import Path
 from indexer.build import Indexer, IndexSummary
 from retrieval.analysis import Analyzer
 from retrieval.extractive import ExtractiveAnswerer
+from retrieval.groups import CachedGroupResolver, GraphGroupResolver, GroupResolver, MappingGroupResolver
 from retrieval.pipeline import AnswerPipeline
 from retrieval.ports import Answerer, IndexWriter, QueryRewriter, Searcher
 from retrieval.tokens import TokenCounter
-from settings import Settings
+from settings import Settings, SettingsError
 
 
 @dataclass
@@ -52,7 +53,8 @@ def build_services(settings: Settings, *, index_path: Path | None = None) -> Ser
     tokens = TokenCounter(cache_dir=str(settings.tiktoken_cache_dir) if settings.tiktoken_cache_dir else None)
     index, searcher = _search_backend(settings, analyzer, index_path)
     answerer, rewriter = _answerer(settings, analyzer, tokens)
-    pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k)
+    pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k,
+                              groups=group_resolver(settings))
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
     return Services(settings=settings, analyzer=analyzer, tokens=tokens, index=index, indexer=indexer,
                     pipeline=pipeline)
@@ -82,6 +84,32 @@ def _answerer(settings: Settings, analyzer: Analyzer,
     return extractive, None
 
 
+def group_resolver(settings: Settings) -> GroupResolver | None:
+    """Where the asker's groups come from (REIKI_GROUP_RESOLVER); None = nobody gets any."""
+    if settings.group_resolver == "none":
+        return None
+    if settings.group_resolver == "file":
+        try:
+            inner: GroupResolver = MappingGroupResolver(settings.group_mapping_path)
+        except ValueError as exc:
+            raise SettingsError(f"REIKI_GROUP_MAPPING_PATH: {exc}") from None
+    else:
+        inner = GraphGroupResolver(credential=_graph_credential(settings), base_url=settings.graph_base_url,
+                                   timeout_seconds=settings.groups_timeout_seconds)
+    return CachedGroupResolver(inner, ttl_seconds=settings.groups_cache_seconds)
+
+
+def _graph_credential(settings: Settings):
+    if settings.graph_client_secret.get_secret_value():
+        from azure.identity.aio import ClientSecretCredential
+
+        return ClientSecretCredential(settings.graph_tenant_id, settings.graph_client_id,
+                                      settings.graph_client_secret.get_secret_value())
+    from retrieval.azure_credentials import async_token_credential
+
+    return async_token_credential(settings)
+
+
 class IndexAdmin:
     """What the /status and /reindex Teams commands do. One re-index at a time."""
 
@@ -99,7 +127,6 @@ class IndexAdmin:
             return "a re-index is already running"
         try:
             summary: IndexSummary = self._services.indexer.run(self._services.settings.corpus_dir)
-            failed = "".join(f"\n- {doc}: {why}" for doc, why in summary.failed)
-            return summary.line() + failed
+            return summary.line() + summary.problems()
         finally:
             self._lock.release()

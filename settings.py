@@ -82,6 +82,20 @@ class Settings(BaseSettings):
     llm_max_source_tokens: int = Field(6000, ge=500, validation_alias="REIKI_LLM_MAX_SOURCE_TOKENS")
     llm_max_answer_tokens: int = Field(800, ge=50, validation_alias="REIKI_LLM_MAX_ANSWER_TOKENS")
 
+    # --- who may see restricted documents (retrieval/groups.py) -----------------------------------
+    # none: askers get public documents only; file: an admin's YAML/JSON mapping; graph: Microsoft
+    # Graph transitiveMemberOf with the app's credentials (needs GroupMember.Read.All).
+    group_resolver: Literal["none", "file", "graph"] = Field("none", validation_alias="REIKI_GROUP_RESOLVER")
+    group_mapping_path: Path | None = Field(None, validation_alias="REIKI_GROUP_MAPPING_PATH")
+    graph_base_url: str = Field("https://graph.microsoft.com", validation_alias="REIKI_GRAPH_BASE_URL")
+    # A client secret for Graph (tenant + client id + secret); empty = the managed identity /
+    # default chain of REIKI_AZURE_CLIENT_ID.
+    graph_tenant_id: str = Field("", validation_alias="REIKI_GRAPH_TENANT_ID")
+    graph_client_id: str = Field("", validation_alias="REIKI_GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr = Field(SecretStr(""), validation_alias="REIKI_GRAPH_CLIENT_SECRET")
+    groups_cache_seconds: float = Field(300.0, ge=0, le=86400, validation_alias="REIKI_GROUPS_CACHE_SECONDS")
+    groups_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="REIKI_GROUPS_TIMEOUT_SECONDS")
+
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
     admin_object_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ADMIN_OBJECT_IDS")
@@ -109,6 +123,12 @@ class Settings(BaseSettings):
         if self.answerer == "llm" and not self.llm_configured:
             raise ValueError("REIKI_ANSWERER=llm needs REIKI_AZURE_OPENAI_ENDPOINT with"
                              " REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT, or REIKI_LLM_BASE_URL with REIKI_LLM_MODEL")
+        if self.group_resolver == "file" and not self.group_mapping_path:
+            raise ValueError("REIKI_GROUP_RESOLVER=file needs REIKI_GROUP_MAPPING_PATH")
+        if self.graph_client_secret.get_secret_value() and not (self.graph_tenant_id and self.graph_client_id):
+            raise ValueError("REIKI_GRAPH_CLIENT_SECRET needs REIKI_GRAPH_TENANT_ID and REIKI_GRAPH_CLIENT_ID")
+        if not self.graph_base_url.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+            raise ValueError("REIKI_GRAPH_BASE_URL must be https (plain http only on loopback, for tests)")
         return self
 
     @property

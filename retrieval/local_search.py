@@ -12,14 +12,14 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
-from retrieval.models import Question, ScoredPassage
+from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.term_matrix import TermMatrix
 
@@ -48,35 +48,29 @@ class LocalSearcher:
         self.index = index
         self.planner = QueryPlanner(analyzer)
         self.weights = weights
-        self._matrix: TermMatrix | None = None
-        self._generation = -1
+        self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
-        self._version_penalty_rows: dict[bool, np.ndarray] = {}
-        self._supplementary_rows = np.zeros(0, dtype=np.float32)
-        self._restricted: dict[int, set[str]] = {}
-        self._titles: dict[str, str] = {}
-        self._title_words: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def snapshot(self) -> "IndexSnapshot":
+        """The current generation of the index, reloaded when the index has been written since.
+        A search uses the one snapshot it got here from start to end, whatever /reindex swaps in."""
+        generation = self.index.generation()
+        current = self._snapshot
+        if current is not None and current.generation == generation:
+            return current
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation != generation:
+                passages, analysed = self.index.analysed_passages()
+                self._snapshot = IndexSnapshot(generation, passages, analysed)
+            return self._snapshot
 
     def matrix(self) -> TermMatrix:
-        """The in-memory view, reloaded when the index has been written since."""
-        generation = self.index.generation()
-        with self._lock:
-            if self._matrix is None or generation != self._generation:
-                passages, analysed = self.index.analysed_passages()
-                self._matrix = TermMatrix(passages, analysed)
-                self._generation = generation
-                self._version_penalty_rows = {}
-                self._supplementary_rows = np.array([p.supplementary for p in passages], dtype=np.float32)
-                self._titles = document_names(passages)
-                self._title_words = distinctive_title_words(self._titles.values())
-                self._restricted = {row: set(p.allowed_groups) for row, p in enumerate(passages)
-                                    if p.allowed_groups}
-            return self._matrix
+        """The in-memory view an asker without groups searches (public passages only)."""
+        return self.snapshot().audience(()).matrix
 
     def warm_up(self) -> None:
         """Load the in-memory postings and the analyser now rather than on the first question."""
-        self.matrix()
-        self.planner.plan("年次休暇", self._titles)
+        self.planner.plan("年次休暇", self.snapshot().audience(()).titles)
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
@@ -87,11 +81,12 @@ class LocalSearcher:
 
     def rank(self, question: Question, k: int) -> list[ScoredPassage]:
         """The synchronous core of `search`, for batch callers (evaluation, benchmarks)."""
-        matrix = self.matrix()
+        audience = self.snapshot().audience(question.groups)
+        matrix = audience.matrix
         if matrix.size == 0:
             return []
-        plan = self.planner.plan(question.text, self._titles)
-        named = titles_named_by_words(question.text, self._title_words)
+        plan = self.planner.plan(question.text, audience.titles)
+        named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         plan = _with_spelling_fixed(plan, matrix)
@@ -177,21 +172,23 @@ class LocalSearcher:
         return bonus
 
     def _visible(self, matrix: TermMatrix, groups: Sequence[str]) -> np.ndarray:
-        """Passages the asker may see: public ones, and restricted ones shared with a group of theirs."""
+        """Passages the asker may see: public ones, and restricted ones shared with a group of theirs.
+        The audience's matrix holds no others; checked again here, from the same rows."""
         visible = np.ones(matrix.size, dtype=bool)
         allowed = set(groups or ())
-        for row, row_groups in self._restricted.items():
-            visible[row] = bool(allowed & row_groups)
+        for row in matrix.restricted_rows:
+            visible[row] = bool(allowed & set(matrix.passages[row].allowed_groups))
         return visible
 
     def _supplementary(self, matrix: TermMatrix) -> np.ndarray:
-        return self._supplementary_rows
+        return matrix.supplementary_rows
 
     def _other_version(self, matrix: TermMatrix, plan: QueryPlan) -> np.ndarray:
         """1 for passages of a document that is not the version of its law the question wants:
         the newest unless it asks about an earlier date (2013年版, 当時, 改正前)."""
         wants_old = plan.wants_old_version and not plan.wants_current_version
-        if wants_old not in self._version_penalty_rows:
+        key = ("other_version", wants_old)
+        if key not in matrix.derived:
             newest: dict[str, tuple[str, str]] = {}
             oldest: dict[str, tuple[str, str]] = {}
             docs_by_title: dict[str, set[str]] = {}
@@ -201,10 +198,57 @@ class LocalSearcher:
                 oldest[p.title] = min(oldest.get(p.title, key), key)
                 docs_by_title.setdefault(p.title, set()).add(p.doc)
             preferred = oldest if wants_old else newest
-            self._version_penalty_rows[wants_old] = np.array(
+            matrix.derived[key] = np.array(
                 [len(docs_by_title[p.title]) > 1 and preferred[p.title][1] != p.doc for p in matrix.passages],
                 dtype=np.float32)
-        return self._version_penalty_rows[wants_old]
+        return matrix.derived[key]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What askers holding the same restricting groups may search: only the passages they may see,
+    with corpus statistics (IDF, lengths, document titles) computed from those alone."""
+
+    matrix: TermMatrix
+    titles: Mapping[str, str]
+    title_words: Mapping[str, tuple[frozenset[str], frozenset[str]]]
+
+
+class IndexSnapshot:
+    """One generation of the index, never changed after it is built. Audience views are built
+    from it on first use (the public one at once) and kept, a bounded number of them."""
+
+    MAX_AUDIENCES = 16
+
+    def __init__(self, generation: int, passages: Sequence[Passage], analysed: Sequence[tuple[str, str, str]]
+                 ) -> None:
+        self.generation = generation
+        self._passages = tuple(passages)
+        self._analysed = tuple(analysed)
+        self.restricting_groups = frozenset(g for p in self._passages for g in p.allowed_groups)
+        self._audiences: dict[frozenset[str], Audience] = {}
+        self._lock = threading.Lock()
+        self.audience(())
+
+    def audience(self, groups: Sequence[str]) -> Audience:
+        # Groups that restrict nothing here do not change what is visible: askers share a view.
+        key = frozenset(groups or ()) & self.restricting_groups
+        view = self._audiences.get(key)
+        if view is not None:
+            return view
+        with self._lock:
+            view = self._audiences.get(key)
+            if view is None:
+                rows = [row for row, p in enumerate(self._passages)
+                        if not p.allowed_groups or key & set(p.allowed_groups)]
+                matrix = TermMatrix([self._passages[r] for r in rows], [self._analysed[r] for r in rows])
+                titles = document_names(matrix.passages)
+                view = Audience(matrix, titles, distinctive_title_words(titles.values()))
+                if len(self._audiences) >= self.MAX_AUDIENCES:
+                    oldest = next(k for k in self._audiences if k)  # the public view stays
+                    del self._audiences[oldest]
+                self._audiences = {**self._audiences, key: view}  # readers never see a dict mid-update
+            return view
 
 
 def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:

