@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import AsyncIterator, Protocol, Sequence
+from typing import AsyncIterator, Callable, Protocol, Sequence
 
 from settings import Settings
 
@@ -80,7 +80,7 @@ class OpenAIChat:
     def __init__(self, client, *, model: str, max_tokens: int = 800,
                  max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> None:
         self._client = client.with_options(max_retries=0)  # retries are decided here, not in the SDK
-        self._model = model  # the deployment name on Azure
+        self.model = model  # the deployment name on Azure
         self._max_tokens = max_tokens
         self._max_retry_after = max_retry_after
 
@@ -119,7 +119,7 @@ class OpenAIChat:
         """One request; a 429 asking for a short wait is retried once after that wait."""
         from openai import OpenAIError
 
-        request = {"model": self._model, "messages": [{"role": m.role, "content": m.content} for m in messages],
+        request = {"model": self.model, "messages": [{"role": m.role, "content": m.content} for m in messages],
                    "temperature": 0, "max_tokens": max_tokens or self._max_tokens, "stream": stream}
         for attempt in (1, 2):
             try:
@@ -188,3 +188,9 @@ def build_chat_model(settings: Settings) -> OpenAIChat:
         raise ChatModelError("no chat model configured: set REIKI_AZURE_OPENAI_ENDPOINT with"
                              " REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT, or REIKI_LLM_BASE_URL with REIKI_LLM_MODEL")
     return OpenAIChat(client, model=model, max_tokens=settings.llm_max_answer_tokens)
+
+
+def sync_completion(chat: ChatModel, runner: asyncio.Runner) -> Callable[[str], str]:
+    """prompt -> reply text, run on `runner`'s loop (the client is bound to it): for synchronous
+    callers such as the evaluation's LLM judge."""
+    return lambda prompt: runner.run(chat.complete([ChatMessage("user", prompt)]))

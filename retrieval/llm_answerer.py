@@ -70,11 +70,18 @@ def visible_draft(raw: str, source_count: int) -> str:
     half-written ones), no citation marker that is still open, markers renumbered as they will be."""
     text = _FOLLOW_UPS.split(raw, maxsplit=1)[0]
     text = _NOT_COVERED.sub("", text)
-    tail = text.rfind("<")
-    if tail != -1 and any(name.startswith(text[tail:].replace("*", "").upper()) for name in _MARKER_NAMES):
-        text = text[:tail]
-    text = _OPEN_CITATION.sub("", text)
+    text = _OPEN_CITATION.sub("", _cut_open_marker(text))
     return renumber(text, source_count).text.strip()
+
+
+def _cut_open_marker(text: str) -> str:
+    """`text` without a trailing "<<FOLL" that may be the start of a format marker."""
+    longest = max(len(name) for name in _MARKER_NAMES) + 4
+    for start in range(max(0, len(text) - longest), len(text)):
+        tail = text[start:].replace("*", "").upper()
+        if text[start] in "<*" and tail and any(name.startswith(tail) for name in _MARKER_NAMES):
+            return text[:start]
+    return text
 
 
 def _history_messages(history: Sequence[Turn]) -> list[ChatMessage]:
