@@ -126,6 +126,8 @@ class OpenAIChat:
                 return await self._client.chat.completions.create(**request)
             except OpenAIError as exc:
                 error = _translate(exc)
+            except Exception as exc:  # noqa: BLE001 - e.g. the Entra ID credential failed; the SDK passes that through
+                error = ChatModelError(f"chat model call failed: {exc.__class__.__name__}")
             if (isinstance(error, ModelBusy) and attempt == 1 and error.retry_after is not None
                     and error.retry_after <= self._max_retry_after):
                 log.info("chat model rate limited; retrying once in %.1f s", error.retry_after)

@@ -19,7 +19,7 @@ SOURCE_SEPARATOR = "\n\n"
 class PackedSources:
     passages: tuple[ScoredPassage, ...]  # source n is passages[n - 1]
     text: str  # the sources block as the model reads it
-    tokens: int
+    tokens: int  # blocks counted one by one: never less than the joined text counts
 
 
 def source_header(number: int, scored: ScoredPassage) -> str:

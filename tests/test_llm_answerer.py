@@ -10,6 +10,7 @@ from retrieval.llm_answerer import build_llm_answerer, parse_reply, visible_draf
 from retrieval.local_search import LocalSearcher
 from retrieval.models import Answer, AnswerDraft, Passage, Question, ScoredPassage, Turn
 from retrieval.pipeline import AnswerPipeline
+from retrieval.source_packing import pack_sources
 from settings import load_settings
 from tests.fakes.azure_openai_fake import (FakeOpenAI, Step, content_filter_error, context_length_error,
                                            rate_limit_error, serving, serving_in_thread)
@@ -157,6 +158,13 @@ async def test_a_model_that_does_not_answer_in_time_becomes_a_notice(fake, servi
     assert final.notice == "model_timeout" and final.citations
 
 
+async def test_a_stream_that_stalls_becomes_a_notice(fake, services):
+    fake.reply = "年休は二十日です[1]。" * 3
+    fake.chunk_delay_seconds = 1.0  # longer than the read timeout between chunks
+    *drafts, final = await answer_events(azure_settings(fake.url, llm_timeout_seconds=0.3), services)
+    assert final.notice == "model_timeout" and final.citations
+
+
 async def test_a_stream_that_outlasts_the_answer_deadline_becomes_a_notice(fake, services):
     fake.reply = "年休は二十日です[1]。" * 20
     fake.chunk_delay_seconds = 0.05
@@ -276,6 +284,18 @@ async def test_entra_id_sends_a_bearer_token_instead_of_a_key(fake, services, mo
     assert final.citations and final.notice is None
 
 
+async def test_a_failing_entra_id_credential_is_a_polite_fallback(fake, services, monkeypatch):
+    from azure.core.exceptions import ClientAuthenticationError
+
+    class BrokenCredential(FakeCredential):
+        async def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("no managed identity here")
+
+    monkeypatch.setattr("retrieval.azure_credentials.async_token_credential", lambda settings: BrokenCredential())
+    *_, final = await answer_events(azure_settings(fake.url, azure_openai_api_key=""), services)
+    assert final.notice == "model_error" and final.citations and fake.requests == []
+
+
 async def test_openai_compatible_endpoint_for_on_prem_models(fake, services):
     fake.reply = "年休は二十日です[1]。"
     settings = load_settings(llm_base_url=fake.url + "/v1", llm_model="local-llm", llm_api_key="")
@@ -344,3 +364,22 @@ def test_eval_judge_with_azure_openai(tmp_path, corpus_dir):
     assert summary["overall"]["groundedness"] == 4 and summary["overall"]["relevance"] == 4
     assert {r["path"] for r in fake.requests} == {"/openai/deployments/judge-dep/chat/completions"}
     assert len(fake.requests) == 2  # one question, two aspects
+
+
+def test_sources_are_packed_in_rank_order_within_the_budget(services):
+    tokens = services.tokens
+    everything = pack_sources(PASSAGES, tokens, 10_000)
+    assert [p.passage for p in everything.passages] == [ANNUAL, CHILDCARE, SICK]
+    assert everything.text.startswith(f"[1] {RULES} 第二条（年次休暇）\n第二条　年次休暇は")
+    assert f"\n\n[3] {RULES} 第四条（病気休暇）" in everything.text
+    assert tokens.count(everything.text) <= everything.tokens  # counted per block: never under the truth
+    # a passage that does not fit is skipped, a shorter one after it still gets in, numbering stays dense
+    first_two = pack_sources(PASSAGES[:1] + PASSAGES[2:], tokens, 10_000).tokens
+    skipped = pack_sources(PASSAGES, tokens, first_two)
+    assert [p.passage for p in skipped.passages] == [ANNUAL, SICK] and "[2] " + RULES + " 第四条" in skipped.text
+    assert tokens.count(skipped.text) <= skipped.tokens <= first_two
+    # the best passage is cut rather than dropped; duplicates are sent once
+    cut = pack_sources(PASSAGES + PASSAGES, tokens, 30)
+    assert [p.passage for p in cut.passages] == [ANNUAL] and cut.text.endswith("…")
+    assert tokens.count(cut.text) <= 30
+    assert len(pack_sources(PASSAGES + PASSAGES, tokens, 10_000).passages) == 3
