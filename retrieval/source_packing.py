@@ -13,6 +13,9 @@ from retrieval.models import ScoredPassage
 from retrieval.tokens import TokenCounter
 
 SOURCE_SEPARATOR = "\n\n"
+# A model reads a handful of sources well, and a Teams reply shows at most 10 citations (the Agents
+# Playground rejects more), so the answer can never cite more than this.
+MAX_SOURCES = 10
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,16 @@ def format_source(number: int, scored: ScoredPassage) -> str:
     return f"{source_header(number, scored)}\n{scored.passage.text.strip()}"
 
 
-def pack_sources(passages: Sequence[ScoredPassage], tokens: TokenCounter, budget: int) -> PackedSources:
+def pack_sources(passages: Sequence[ScoredPassage], tokens: TokenCounter, budget: int,
+                 max_sources: int = MAX_SOURCES) -> PackedSources:
     kept: list[ScoredPassage] = []
     blocks: list[str] = []
     used = 0
     seen: set[str] = set()
     separator_cost = tokens.count(SOURCE_SEPARATOR)
     for scored in passages:
+        if len(kept) >= max_sources:
+            break
         if scored.passage.passage_id in seen:
             continue
         block = format_source(len(kept) + 1, scored)

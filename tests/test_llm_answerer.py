@@ -383,3 +383,5 @@ def test_sources_are_packed_in_rank_order_within_the_budget(services):
     assert [p.passage for p in cut.passages] == [ANNUAL] and cut.text.endswith("…")
     assert tokens.count(cut.text) <= 30
     assert len(pack_sources(PASSAGES + PASSAGES, tokens, 10_000).passages) == 3
+    many = [ScoredPassage(Passage(doc=f"d{i}.md", seq=0, title="規程", text="本文。"), 1.0) for i in range(15)]
+    assert len(pack_sources(many, tokens, 10_000).passages) == 10  # Teams shows at most 10 citations
