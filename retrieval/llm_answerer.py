@@ -42,6 +42,12 @@ _OPEN_CITATION = re.compile(r"[\[［][0-9０-９,，、\s\-]*$")  # "[1" still b
 _LIST_PREFIX = re.compile(r"^\s*(?:[-*・•●]|[0-9０-９]+[.)．、）]|Q[0-9]*[:：])\s*")
 
 
+class _Deadline(ChatModelError):
+    """The model kept writing past ANSWER_DEADLINE_SECONDS."""
+
+    kind = "model_timeout"
+
+
 @dataclasses.dataclass(frozen=True)
 class ModelReply:
     """The model's raw text taken apart: answer body, follow-up questions, and whether it said
@@ -184,10 +190,6 @@ class LLMAnswerer:
 
     async def aclose(self) -> None:
         await self.chat.aclose()
-
-
-class _Deadline(ChatModelError):
-    kind = "model_timeout"
 
 
 def _notice_for(error: ChatModelError) -> str:
