@@ -123,6 +123,7 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings, index_path=args.index or default_eval_index(args.corpus))
     # One event loop for the whole run: async SDK clients are bound to the loop that made them.
     runner = asyncio.Runner()
+    judge_model = None  # the LLM judge's chat model, when --judge
     try:
         run_index(services, args.corpus, out=sys.stderr)
         if args.retriever != "default":
@@ -141,12 +142,13 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
         judge = None
         if args.judge:
             if not settings.llm_configured:
-                print("error: --judge needs REIKI_LLM_BASE_URL and REIKI_LLM_MODEL", file=sys.stderr)
+                print("error: --judge needs REIKI_AZURE_OPENAI_ENDPOINT and REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT,"
+                      " or REIKI_LLM_BASE_URL and REIKI_LLM_MODEL", file=sys.stderr)
                 return 2
-            from retrieval.chat_model import OpenAICompatibleChat
+            from retrieval.chat_model import build_chat_model, sync_completion
 
-            judge = OpenAICompatibleChat(base_url=settings.llm_base_url, model=settings.llm_model,
-                                         api_key=settings.llm_api_key.get_secret_value()).complete
+            judge_model = build_chat_model(settings)
+            judge = sync_completion(judge_model, runner)
         services.warm_up()  # so latency figures measure answering, not loading
         return main_with_ask(
             args, lambda text, **context: runner.run(ask(services, text, **context)),
@@ -156,9 +158,11 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
                       "analyzer": f"sudachi-core mode {settings.sudachi_split_mode}",
                       "k": args.k, "top_k": settings.top_k,
                       "max_passage_tokens": settings.max_passage_tokens,
-                      "judge_model": settings.llm_model if judge else None},
+                      "judge_model": judge_model.model if judge_model else None},
             judge=judge)
     finally:
+        if judge_model is not None:
+            runner.run(judge_model.aclose())
         runner.run(services.aclose())
         runner.close()
 
@@ -185,7 +189,8 @@ def _parser() -> argparse.ArgumentParser:
                             choices=["default", "trigram", "bigram", "sudachi"],
                             help="evaluate a naive baseline retriever instead of ours")
     evaluation.add_argument("--judge", action="store_true",
-                            help="score groundedness and relevance with the configured LLM (REIKI_LLM_*)")
+                            help="score groundedness and relevance with the configured chat model"
+                                 " (REIKI_AZURE_OPENAI_* or REIKI_LLM_*)")
     from eval.cli import add_arguments
 
     add_arguments(evaluation)

@@ -19,3 +19,10 @@ def messages(language: str) -> dict[str, str]:
     """User-facing texts for 'ja' or 'en' (anything else falls back to Japanese)."""
     table = yaml.safe_load(load_prompt("messages.yaml"))
     return table.get(language) or table["ja"]
+
+
+def render(template: str, **values: str) -> str:
+    """Fill {name} placeholders. str.replace, not str.format: legal text may contain braces."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template

@@ -6,7 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from retrieval.chat_model import ChatModelError, OpenAICompatibleChat
+from retrieval.chat_model import ChatMessage, ChatModelError, build_chat_model
+from settings import load_settings
 from tests.test_cli import run
 
 
@@ -39,6 +40,7 @@ class FakeOpenAI:
 
     def close(self):
         self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
@@ -48,21 +50,24 @@ def fake_llm():
     fake.close()
 
 
-def test_chat_model_sends_prompt_and_returns_text(fake_llm):
-    chat = OpenAICompatibleChat(base_url=fake_llm.url, model="local-model", api_key="k-123")
-    assert chat.complete("質問です", system="あなたは審査員です") == "評価: 4"
+async def test_chat_model_sends_prompt_and_returns_text(fake_llm):
+    chat = build_chat_model(load_settings(llm_base_url=fake_llm.url, llm_model="local-model", llm_api_key="k-123"))
+    reply = await chat.complete([ChatMessage("system", "あなたは審査員です"), ChatMessage("user", "質問です")])
+    await chat.aclose()
+    assert reply == "評価: 4"
     [request] = fake_llm.requests
     assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer k-123"
     assert request["body"]["model"] == "local-model"
     assert request["body"]["messages"][-1] == {"role": "user", "content": "質問です"}
 
 
-def test_chat_model_failure_is_a_clear_error():
+async def test_chat_model_failure_is_a_clear_error():
     fake = FakeOpenAI(status=500)
     try:
-        chat = OpenAICompatibleChat(base_url=fake.url, model="m", api_key="", timeout=5)
+        chat = build_chat_model(load_settings(llm_base_url=fake.url, llm_model="m", llm_timeout_seconds=5))
         with pytest.raises(ChatModelError, match="chat model call failed"):
-            chat.complete("x")
+            await chat.complete([ChatMessage("user", "x")])
+        await chat.aclose()
     finally:
         fake.close()
 
