@@ -78,8 +78,9 @@ class OpenAIChat:
     """A ChatModel over an `openai` async client (AsyncAzureOpenAI or AsyncOpenAI)."""
 
     def __init__(self, client, *, model: str, max_tokens: int = 800,
-                 max_retry_after: float = MAX_RETRY_AFTER_SECONDS) -> None:
+                 max_retry_after: float = MAX_RETRY_AFTER_SECONDS, credential=None) -> None:
         self._client = client.with_options(max_retries=0)  # retries are decided here, not in the SDK
+        self._credential = credential  # the Entra ID credential behind the client's tokens, if any
         self.model = model  # the deployment name on Azure
         self._max_tokens = max_tokens
         self._max_retry_after = max_retry_after
@@ -114,6 +115,8 @@ class OpenAIChat:
 
     async def aclose(self) -> None:
         await self._client.close()
+        if self._credential is not None:
+            await self._credential.close()
 
     async def _call(self, messages: Sequence[ChatMessage], *, max_tokens: int | None, stream: bool):
         """One request; a 429 asking for a short wait is retried once after that wait."""
@@ -176,10 +179,12 @@ def _retry_after(headers) -> float | None:
 def build_chat_model(settings: Settings) -> OpenAIChat:
     """Azure OpenAI when its endpoint and chat deployment are set, else the OpenAI-compatible endpoint."""
     if settings.azure_openai_configured:
-        from retrieval.embeddings import azure_openai_client
+        from retrieval.embeddings import azure_openai_client_and_credential
 
-        client, model = azure_openai_client(settings), settings.azure_openai_chat_deployment
+        client, credential = azure_openai_client_and_credential(settings)
+        model = settings.azure_openai_chat_deployment
     elif settings.llm_base_url and settings.llm_model:
+        credential = None
         from openai import AsyncOpenAI
 
         # On-prem servers often ignore the key, but the SDK requires one.
@@ -189,7 +194,7 @@ def build_chat_model(settings: Settings) -> OpenAIChat:
     else:
         raise ChatModelError("no chat model configured: set REIKI_AZURE_OPENAI_ENDPOINT with"
                              " REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT, or REIKI_LLM_BASE_URL with REIKI_LLM_MODEL")
-    return OpenAIChat(client, model=model, max_tokens=settings.llm_max_answer_tokens)
+    return OpenAIChat(client, model=model, max_tokens=settings.llm_max_answer_tokens, credential=credential)
 
 
 def sync_completion(chat: ChatModel, runner: asyncio.Runner) -> Callable[[str], str]:

@@ -44,13 +44,9 @@ class AzureOpenAIEmbedder:
             await self._credential.close()
 
 
-def azure_openai_client(settings: Settings):
-    """An AsyncAzureOpenAI client: Entra ID bearer tokens unless a key is configured."""
-    return azure_openai_client_and_credential(settings)[0]
-
-
 def azure_openai_client_and_credential(settings: Settings):
-    """The client, and the token credential it owns (None with a key): the caller closes both."""
+    """An AsyncAzureOpenAI client (Entra ID bearer tokens unless a key is configured) and the token
+    credential it owns (None with a key): the caller closes both."""
     from openai import AsyncAzureOpenAI
 
     key = settings.azure_openai_api_key.get_secret_value()

@@ -10,6 +10,8 @@ def answer_to_dict(answer: Answer) -> dict[str, Any]:
     return {
         "answer": answer.text,
         "abstained": answer.abstained,
+        "notice": answer.notice,  # why a model's answer was replaced by quotes, if it was
+        "follow_ups": list(answer.follow_ups),
         "citations": [
             {
                 "position": c.position,

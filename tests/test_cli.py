@@ -38,7 +38,8 @@ def test_ask_json_contract(indexed, corpus_dir):
     result = run(["ask", "--json", "育休はいつまで取れますか"], indexed, corpus_dir)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # exactly one JSON object on stdout
-    assert set(data) == {"answer", "abstained", "citations", "passages"}
+    assert set(data) == {"answer", "abstained", "notice", "follow_ups", "citations", "passages"}
+    assert data["notice"] is None and data["follow_ups"] == []
     assert data["abstained"] is False and "[1]" in data["answer"]
     assert all(set(c) == CITATION_KEYS for c in data["citations"])
     assert all(set(p) == PASSAGE_KEYS for p in data["passages"])
