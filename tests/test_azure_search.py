@@ -15,7 +15,8 @@ from retrieval.models import DocumentRecord, IndexedPassage, Passage, Question
 from services import build_services
 from settings import load_settings
 from tests.fakes.azure_openai_fake import FakeOpenAI, embed_text
-from tests.fakes.azure_search_fake import FakeSearchService, parse_filter, serve_in_thread
+from tests.fakes import serve_in_thread
+from tests.fakes.azure_search_fake import FakeSearchService, parse_filter
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 DIMENSIONS = 64

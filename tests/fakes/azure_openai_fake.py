@@ -20,11 +20,12 @@ import hashlib
 import json
 import math
 import socket
-import threading
 import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from tests.fakes import serve_in_thread
 
 
 @dataclass
@@ -188,26 +189,6 @@ async def serving(fake: FakeOpenAI):
         sock.close()
 
 
-@contextlib.contextmanager
 def serving_in_thread(fake: FakeOpenAI):
     """Serve the fake from its own thread and event loop (for subprocesses and sync code)."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    state: dict = {}
-
-    async def main():
-        async with serving(fake) as url:
-            state["url"], state["stop"] = url, asyncio.Event()
-            started.set()
-            await state["stop"].wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    if not started.wait(10):
-        raise RuntimeError("the fake did not start")
-    try:
-        yield state["url"]
-    finally:
-        loop.call_soon_threadsafe(state["stop"].set)
-        thread.join(10)
-        loop.close()
+    return serve_in_thread(fake.app())

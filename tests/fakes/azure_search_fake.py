@@ -20,10 +20,8 @@ import asyncio
 import json
 import math
 import re
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -504,46 +502,3 @@ def _item(key: str | None, status: int, message: str | None = None) -> dict:
 
 def _error(status: int, message: str, headers: dict | None = None) -> web.Response:
     return web.json_response({"error": {"code": "", "message": message}}, status=status, headers=headers)
-
-
-# --- running a fake on loopback in its own thread --------------------------------------------
-
-@contextmanager
-def serve_in_thread(app: web.Application) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 from a background thread (so synchronous SDK clients may call it
-    from the test's thread); yields the base URL."""
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    state: dict = {}
-
-    async def start() -> None:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        state["runner"] = runner
-        state["port"] = runner.addresses[0][1]
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(start())
-        except BaseException as exc:  # reported to the test thread below
-            state["error"] = exc
-            started.set()
-            return
-        started.set()
-        loop.run_forever()
-        loop.run_until_complete(state["runner"].cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="fake-http", daemon=True)
-    thread.start()
-    started.wait(10)
-    if "error" in state:
-        raise state["error"]
-    try:
-        yield f"http://127.0.0.1:{state['port']}"
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
