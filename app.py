@@ -18,7 +18,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from feedback import FeedbackLog
 from logs import configure_logging
 from retrieval.analysis import detect_language
 from retrieval.models import Question
@@ -34,16 +33,22 @@ BOT_KEY = web.AppKey("bot", object)
 def create_app(settings: Settings, services: Services | None = None) -> web.Application:
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
     from bot.handler import RegulationBot
+    from bot.rendering import ReplyOptions
     from bot.server import create_adapter, messages_handler
+    from state.factory import build_conversation_state
 
     services = services or build_services(settings)
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
                              app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
-    bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
+    state = build_conversation_state(settings)
+    bot = RegulationBot(pipeline=services.pipeline, state=state, admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars,
-                        feedback=FeedbackLog(settings.feedback_path))
+                        options=ReplyOptions(sensitivity_label=settings.sensitivity_label,
+                                             sensitivity_description=settings.sensitivity_description,
+                                             help_desk=settings.help_desk),
+                        stream_interval=settings.stream_interval_seconds)
 
     async def healthz(_request: web.Request) -> web.Response:
         stats = await services.stats()
@@ -52,6 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     async def lifecycle(_app: web.Application):
         yield
         await bot.wait_for_background()
+        await state.aclose()
         await services.aclose()
 
     app = web.Application(client_max_size=1024 * 1024)
