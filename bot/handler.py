@@ -175,27 +175,37 @@ class RegulationBot(ActivityHandler):
         return _require(answer), stream
 
     async def _answer_while_typing(self, turn_context: TurnContext, question: Question) -> Answer:
+        if not await self._send_typing(turn_context):  # at once, before any search starts
+            return await self._final_answer(question)
         typing = asyncio.create_task(self._keep_typing(turn_context))
         try:
-            answer = None
-            async for event in self._pipeline.stream(question):
-                if isinstance(event, Answer):
-                    answer = event
-            return _require(answer)
+            return await self._final_answer(question)
         finally:
             typing.cancel()
             await asyncio.gather(typing, return_exceptions=True)
 
+    async def _final_answer(self, question: Question) -> Answer:
+        answer = None
+        async for event in self._pipeline.stream(question):
+            if isinstance(event, Answer):
+                answer = event
+        return _require(answer)
+
     async def _keep_typing(self, turn_context: TurnContext) -> None:
+        """Teams hides a typing indicator after a few seconds: repeat it until the answer is sent."""
         while True:
-            try:
-                await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a lost typing indicator is not worth failing the answer for
-                log.debug("typing indicator not delivered", exc_info=True)
-                return
             await asyncio.sleep(self._typing_interval)
+            if not await self._send_typing(turn_context):
+                return
+
+    @staticmethod
+    async def _send_typing(turn_context: TurnContext) -> bool:
+        try:
+            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+            return True
+        except Exception:  # a lost typing indicator is not worth failing the answer for
+            log.debug("typing indicator not delivered", exc_info=True)
+            return False
 
     # -- installs and members ----------------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:

@@ -36,6 +36,7 @@ _ACKNOWLEDGEMENTS = {
 # Trailing punctuation, emoji and symbols carry no meaning for the classification.
 _EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
 _HAS_LETTER_OR_KANA = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]")
+_ONE_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 def normalise(text: str) -> str:
@@ -57,6 +58,10 @@ def classify(text: str) -> Kind | None:
     if len(words) > 1 and all(any(w in ws for ws in (_GREETINGS, _THANKS, _ACKNOWLEDGEMENTS)) for w in words):
         return "thanks" if any(w in _THANKS for w in words) else (
             "greeting" if any(w in _GREETINGS for w in words) else "acknowledged")  # "ok thanks"
+    # One bare English word ("file", "test") is not a question a search could answer well; one
+    # Japanese word is (年休, 育休 are the compact queries staff actually type).
+    if _ONE_LATIN_WORD.fullmatch(norm) and "?" not in text:
+        return "not_a_question"
     # "hi there", "thanks!!" with a name or a polite tail: greeting/thanks word + at most one more
     head, _, tail = norm.partition(" ")
     if tail and " " not in tail:
