@@ -112,7 +112,9 @@ class RegulationBot(ActivityHandler):
             log.debug("not addressed to the bot in a %s: activity=%s", kind, activity.id)
             return
         text = strip_mentions(activity.text)
-        language = reply_language(text, activity)
+        command = parse_command(text)
+        # Commands follow the client's locale, whatever script the command is written in.
+        language = reply_language("" if command else text, activity)
         if not text:
             if activity.value is not None and not activity.attachments:
                 return  # a card submit without text: nothing to answer, nothing worth a reply
@@ -123,7 +125,6 @@ class RegulationBot(ActivityHandler):
         if len(text) > self._max_chars:
             await turn_context.send_activity(text_activity("too_long", language, limit=self._max_chars))
             return
-        command = parse_command(text)
         if command:
             await self._run_command(turn_context, *command, language=language)
             return
