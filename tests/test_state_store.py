@@ -170,3 +170,49 @@ def test_azure_table_backend_without_an_endpoint_is_a_settings_error():
 
     with pytest.raises(SettingsError, match="REIKI_STATE_BACKEND=azure_table needs"):
         load_settings(state_backend="azure_table")
+
+
+def test_export_feedback_writes_dislikes_as_cases_for_evaluators(tmp_path, capsys):
+    import json
+
+    from app import main
+    from eval.questions import QuestionFormatError, parse_question_line
+
+    path = tmp_path / "state.sqlite"
+
+    async def record_feedback():
+        state = ConversationState(SqliteStateStore(path), user_salt="s")
+        await state.remember_answer("r1", {"question": "年休は何日？", "answer": "20日です[1]", "abstained": False,
+                                           "language": "ja", "citations": ["職員の休暇規程 第二条"],
+                                           "passage_ids": ["kyuka.md#2"]})
+        await state.remember_answer("r2", {"question": "育休は？", "answer": "…", "language": "ja"})
+        await state.add_feedback(reaction="dislike", text="条文が古い", reply_to="r1", user_id="u1",
+                                 conversation_type="personal")
+        await state.add_feedback(reaction="like", text=None, reply_to="r2", user_id="u1", conversation_type="personal")
+        await state.add_feedback(reaction="dislike", text=None, reply_to="unknown", user_id="u2",
+                                 conversation_type="channel")
+        await state.aclose()
+
+    asyncio.run(record_feedback())
+    out = tmp_path / "feedback-cases.jsonl"
+    assert main(["eval", "export-feedback", "--state", str(path), "--out", str(out)]) == 0
+    summary = capsys.readouterr().err
+    assert "1 disliked answers written" in summary and "1 without a known question skipped" in summary
+    [line] = out.read_text(encoding="utf-8").splitlines()
+    case = json.loads(line)
+    assert case["question"] == "年休は何日？" and case["lang"] == "ja" and case["answer"] == ""
+    assert case["bot_passage_ids"] == ["kyuka.md#2"] and case["feedback_text"] == "条文が古い"
+    assert "needs-review" in case["tags"]
+    # Until an evaluator decides, the eval loader refuses the case rather than guessing...
+    with pytest.raises(QuestionFormatError, match="answerable"):
+        parse_question_line(line, 1)
+    # ...and accepts it once the truth is filled in.
+    case.update(answerable=True, answer="20日", sources=[{"doc": "kyuka.md", "article": "第二条"}])
+    assert parse_question_line(json.dumps(case, ensure_ascii=False), 1).question == "年休は何日？"
+
+
+def test_export_feedback_reports_a_missing_state_file(tmp_path, capsys):
+    from app import main
+
+    assert main(["eval", "export-feedback", "--state", str(tmp_path / "nope.sqlite"), "--out", str(tmp_path / "o")]) == 2
+    assert "state file not found" in capsys.readouterr().err
