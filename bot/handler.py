@@ -153,16 +153,17 @@ class RegulationBot(ActivityHandler):
             reply = stream.finish(reply)
         sent = await turn_context.send_activity(reply)
         await self.state.add_exchange(conversation_id, text, answer.text)
-        if sent is not None and sent.id:
-            await self.state.remember_answer(sent.id, {
-                "question": text, "answer": answer.text, "abstained": answer.abstained,
-                "language": answer.language, "conversation_type": kind,
-                "citations": [c.passage.citation_name for c in answer.citations],
-                "passage_ids": [c.passage.passage_id for c in answer.citations],
-                "sources": [{"doc": c.passage.doc, "article": c.passage.article,
-                             "paragraph": c.passage.paragraph, "page": c.passage.page, "quote": c.quote}
-                            for c in answer.citations],
-            })
+        # The id the connector gave the reply is what a later 👍/👎 refers to (replyToId).
+        reply_id = sent.id if sent is not None and sent.id else None
+        await self.state.remember_answer(reply_id, conversation_id, {
+            "question": text, "answer": answer.text, "abstained": answer.abstained,
+            "language": answer.language, "conversation_type": kind,
+            "citations": [c.passage.citation_name for c in answer.citations],
+            "passage_ids": [c.passage.passage_id for c in answer.citations],
+            "sources": [{"doc": c.passage.doc, "article": c.passage.article,
+                         "paragraph": c.passage.paragraph, "page": c.passage.page, "quote": c.quote}
+                        for c in answer.citations],
+        })
 
     async def _streamed_answer(self, turn_context: TurnContext, question: Question):
         stream = TeamsStream(turn_context, interval=self._stream_interval)
@@ -303,7 +304,8 @@ class RegulationBot(ActivityHandler):
             reaction=reaction if isinstance(reaction, str) else None,
             text=text if isinstance(text, str) else None, reply_to=activity.reply_to_id,
             user_id=getattr(activity.from_property, "aad_object_id", None),
-            conversation_type=conversation_type(activity))
+            conversation_type=conversation_type(activity),
+            conversation_id=activity.conversation.id if activity.conversation else None)
 
     async def on_unrecognized_activity_type(self, turn_context: TurnContext) -> None:
         log.debug("ignored activity type %s", turn_context.activity.type)

@@ -142,7 +142,8 @@ def examples_activity(key: str, language: str, *, extra: str = "", buttons: bool
     the text and, where Teams shows them, as buttons."""
     text = messages(language)
     examples = list(text["example_questions"])
-    body = "\n\n".join(part for part in (
-        text[key], text["examples_intro"] + "\n\n" + "\n".join(f"- {q}" for q in examples), extra) if part)
+    # One paragraph per example: clients differ in how they render markdown lists.
+    body = "\n\n".join(part for part in (text[key], text["examples_intro"], *(f"・{q}" for q in examples), extra)
+                         if part)
     return Activity(type=ActivityTypes.message, text=body, text_format="markdown",
                     suggested_actions=suggested_actions(examples) if buttons else None)

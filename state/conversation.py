@@ -20,6 +20,7 @@ from retrieval.models import Turn
 from state.store import StateStore
 
 HISTORY, ANSWERS, WELCOMED, FEEDBACK = "history", "answers", "welcomed", "feedback"
+LAST_ANSWER = "last_answer"
 MAX_TURN_CHARS = 1500  # per stored turn: keeps one conversation well inside a Table property
 MAX_FEEDBACK_CHARS = 1000  # feedback free text is clipped before redaction and storage
 
@@ -55,8 +56,13 @@ class ConversationState:
         return await self.store.put_if_absent(WELCOMED, conversation_id, {"time": _now()})
 
     # -- answers and feedback --------------------------------------------------------------------
-    async def remember_answer(self, reply_id: str, record: dict[str, Any]) -> None:
-        await self.store.put(ANSWERS, reply_id, {**record, "time": _now()})
+    async def remember_answer(self, reply_id: str | None, conversation_id: str | None,
+                              record: dict[str, Any]) -> None:
+        stamped = {**record, "time": _now(), "reply_id": reply_id}
+        if reply_id:
+            await self.store.put(ANSWERS, reply_id, stamped)
+        if conversation_id:
+            await self.store.put(LAST_ANSWER, conversation_id, stamped)
 
     async def answer_for(self, reply_id: str | None) -> dict[str, Any] | None:
         return await self.store.get(ANSWERS, reply_id) if reply_id else None
@@ -69,15 +75,23 @@ class ConversationState:
         return hmac.new(self._salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
 
     async def add_feedback(self, *, reaction: str | None, text: str | None, reply_to: str | None,
-                           user_id: str | None, conversation_type: str | None) -> dict[str, Any]:
+                           user_id: str | None, conversation_type: str | None,
+                           conversation_id: str | None = None) -> dict[str, Any]:
         # Clip first: redaction must never see an unbounded string.
         clipped = text[:MAX_FEEDBACK_CHARS] if isinstance(text, str) else None
         redacted = await asyncio.to_thread(redact, clipped) if clipped else None
         answer = await self.answer_for(reply_to) or {}
+        linked_by = "reply_to" if answer else None
+        if not reply_to and conversation_id:
+            # Teams always names the judged message (replyToId); the Agents Playground does not,
+            # so then the conversation's latest answer is the one judged (and marked as a guess).
+            answer = await self.store.get(LAST_ANSWER, conversation_id) or {}
+            linked_by = "latest_answer" if answer else None
         time = _now()
         record = {
             "time": time, "reaction": reaction if reaction in ("like", "dislike") else None,
-            "text": redacted, "reply_to": reply_to, "user": self.hash_user(user_id),
+            "text": redacted, "reply_to": reply_to or answer.get("reply_id"), "linked_by": linked_by,
+            "user": self.hash_user(user_id),
             "conversation_type": conversation_type,
             "question": answer.get("question"), "answer": answer.get("answer"),
             "abstained": answer.get("abstained"), "language": answer.get("language"),

@@ -133,12 +133,20 @@ async def test_conversation_state_on_the_store(store):
     assert [t.text[:3] for t in history] == ["質問1", "回答1", "質問2", "回答2"]
     assert all(len(t.text) <= 1500 for t in history) and isinstance(history[0], Turn)
     assert await state.first_welcome("c1") and not await state.first_welcome("c1")
-    await state.remember_answer("r1", {"question": "質問", "answer": "回答[1]", "passage_ids": ["a.md#3"]})
+    await state.remember_answer("r1", "c1", {"question": "質問", "answer": "回答[1]", "passage_ids": ["a.md#3"]})
     record = await state.add_feedback(reaction="dislike", text="info@example.com に連絡", reply_to="r1",
                                       user_id="aad-1", conversation_type="personal")
     assert record["text"] == "[email] に連絡" and record["passage_ids"] == ["a.md#3"]
     assert record["user"] == state.hash_user("aad-1") != ConversationState(store, user_salt="other").hash_user("aad-1")
-    assert [f["question"] for f in await state.feedback()] == ["質問"]
+    assert record["linked_by"] == "reply_to"
+    # No replyToId (the Agents Playground sends none): the conversation's latest answer, marked so.
+    guessed = await state.add_feedback(reaction="like", text=None, reply_to=None, user_id="aad-1",
+                                       conversation_type="personal", conversation_id="c1")
+    assert guessed["question"] == "質問" and guessed["reply_to"] == "r1" and guessed["linked_by"] == "latest_answer"
+    orphan = await state.add_feedback(reaction="like", text=None, reply_to=None, user_id="aad-1",
+                                      conversation_type="personal", conversation_id="other")
+    assert orphan["question"] is None and orphan["linked_by"] is None
+    assert [f["question"] for f in await state.feedback()][:1] == ["質問"]
 
 
 async def test_sqlite_state_survives_a_restart(tmp_path):
@@ -182,10 +190,10 @@ def test_export_feedback_writes_dislikes_as_cases_for_evaluators(tmp_path, capsy
 
     async def record_feedback():
         state = ConversationState(SqliteStateStore(path), user_salt="s")
-        await state.remember_answer("r1", {"question": "年休は何日？", "answer": "20日です[1]", "abstained": False,
+        await state.remember_answer("r1", "c1", {"question": "年休は何日？", "answer": "20日です[1]", "abstained": False,
                                            "language": "ja", "citations": ["職員の休暇規程 第二条"],
                                            "passage_ids": ["kyuka.md#2"]})
-        await state.remember_answer("r2", {"question": "育休は？", "answer": "…", "language": "ja"})
+        await state.remember_answer("r2", "c1", {"question": "育休は？", "answer": "…", "language": "ja"})
         await state.add_feedback(reaction="dislike", text="条文が古い", reply_to="r1", user_id="u1",
                                  conversation_type="personal")
         await state.add_feedback(reaction="like", text=None, reply_to="r2", user_id="u1", conversation_type="personal")
