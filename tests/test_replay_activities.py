@@ -89,8 +89,8 @@ class Replay:
     def state(self):
         return self.app[BOT_KEY].state
 
-    async def send(self, name: str, **changes) -> tuple[int, object]:
-        activity = json.loads((ACTIVITIES / name).read_text(encoding="utf-8"))
+    async def send(self, file_name: str, **changes) -> tuple[int, object]:
+        activity = json.loads((ACTIVITIES / file_name).read_text(encoding="utf-8"))
         activity["serviceUrl"] = self.connector.url
         activity.update(changes)
         async with aiohttp.ClientSession() as session:
@@ -438,3 +438,39 @@ def test_every_expectation_has_its_file():
     if not ACTIVITIES.is_dir():
         pytest.skip("../shared/teams-activities is not present")
     assert sorted(EXPECTATIONS) == FILES
+
+
+# --- hostile variants of recorded activities (issue #11's handler-level 5xx findings) ------------
+INVOKE_NAMES = [
+    "composeExtension/submitAction", "composeExtension/selectItem", "composeExtension/querySettingUrl",
+    "composeExtension/setting", "composeExtension/onCardButtonClicked", "composeExtension/anonymousQueryLink",
+    "task/submit", "tab/fetch", "tab/submit", "config/fetch", "config/submit", "signin/verifyState",
+    "signin/tokenExchange", "fileConsent/invoke", "actionableMessage/executeAction", "healthCheck",
+    "application/search", "handoff/action", "message/fetchTask", "unknown/thing", "", "x" * 5000,
+]
+
+
+@pytest.mark.parametrize("name", INVOKE_NAMES, ids=lambda n: n[:40] or "empty")
+async def test_any_invoke_gets_a_well_formed_200(replay, name):
+    status, body = await replay.send("32-adaptiveCard-action-execute.json", name=name, value={"a": 1})
+    assert status == 200 and isinstance(body, dict), (status, body)
+
+
+@pytest.mark.parametrize("value", ["not an object", [1, 2], 7, None, {"action": "x"}, {"action": {"verb": 5}}])
+async def test_adaptive_card_action_with_any_value_gets_a_message_response(replay, value):
+    status, body = await replay.send("32-adaptiveCard-action-execute.json", value=value)
+    assert status == 200 and body["statusCode"] == 200 and body["value"], body
+
+
+@pytest.mark.parametrize("members", [[None], [None, {}], [{"id": None}], [], "not a list"])
+async def test_odd_members_added_is_not_a_server_error(replay, members):
+    status, _ = await replay.send("09-conversationUpdate-bot-added-to-team.json", membersAdded=members)
+    assert status < 500
+    await replay.connector.settle(expect_message=False)
+    assert replay.connector.messages() == []  # the bot itself is not among them: no welcome
+
+
+@pytest.mark.parametrize("value", ["garbage", [1], {"actionValue": "x"}, {"actionValue": {"reaction": 5, "feedback": {}}}])
+async def test_malformed_feedback_is_acknowledged(replay, value):
+    status, body = await replay.send("30-feedback-like-plain-docs.json", value=value)
+    assert status == 200 and body == {}
