@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import hmac
 import uuid
+from time import time_ns
 from datetime import datetime, timezone
 from typing import Any
 
@@ -97,8 +98,8 @@ class ConversationState:
             "abstained": answer.get("abstained"), "language": answer.get("language"),
             "citations": answer.get("citations", []), "passage_ids": answer.get("passage_ids", []),
         }
-        # time first in the key: values() returns feedback in the order it was given
-        await self.store.put(FEEDBACK, f"{time}|{uuid.uuid4().hex}", record)
+        # nanoseconds first in the key: values() returns feedback in the order it was given
+        await self.store.put(FEEDBACK, f"{time_ns():020d}|{uuid.uuid4().hex}", record)
         return record
 
     async def feedback(self) -> list[dict[str, Any]]:

@@ -20,9 +20,10 @@ def _row_key(key: str) -> str:
 
 
 class TableStateStore:
-    def __init__(self, client) -> None:
+    def __init__(self, client, credential=None) -> None:
         """`client` is an azure.data.tables.aio.TableClient; use `connect` to build one."""
         self._client = client
+        self._credential = credential  # closed with the store when it was made for it
         self._created = False
 
     @classmethod
@@ -34,7 +35,7 @@ class TableStateStore:
             client = TableClient.from_connection_string(connection_string, table_name=table)
         else:
             client = TableClient(endpoint=endpoint, table_name=table, credential=credential)
-        return cls(client)
+        return cls(client, credential)
 
     async def _ensure_table(self) -> None:
         if self._created:
@@ -89,3 +90,6 @@ class TableStateStore:
 
     async def aclose(self) -> None:
         await self._client.close()
+        close = getattr(self._credential, "close", None)
+        if close is not None:
+            await close()
