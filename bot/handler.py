@@ -15,6 +15,7 @@ Replies follow the user's language: a question's own language, else the client's
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import AsyncIterator, Protocol
@@ -325,9 +326,7 @@ def unsupported_invoke_body(name: str, language: str) -> dict:
 
 
 def _without_suggestions(options: ReplyOptions) -> ReplyOptions:
-    from dataclasses import replace
-
-    return replace(options, suggestions=False)
+    return dataclasses.replace(options, suggestions=False)
 
 
 def _require(answer: Answer | None) -> Answer:
