@@ -143,7 +143,11 @@ class RegulationBot(ActivityHandler):
                             user_id=getattr(activity.from_property, "aad_object_id", None),
                             history=await self.state.history(conversation_id))
         if kind == PERSONAL:
-            answer, stream = await self._streamed_answer(turn_context, question)
+            try:
+                answer, stream = await self._streamed_answer(turn_context, question)
+            except _AlreadyReported:
+                log.exception("answering failed mid-stream for activity=%s", activity.id)
+                return
         else:
             answer, stream = await self._answer_while_typing(turn_context, question), None
         log.info("answered activity=%s abstained=%s citations=%d notice=%s", activity.id, answer.abstained,
@@ -170,12 +174,20 @@ class RegulationBot(ActivityHandler):
         stream = TeamsStream(turn_context, interval=self._stream_interval)
         await stream.informative(messages(question.language)["searching"])
         answer = None
-        async for event in self._pipeline.stream(question):
-            if isinstance(event, AnswerDraft):
-                await stream.update(event.text)
-            elif isinstance(event, Answer):
-                answer = event
-        return _require(answer), stream
+        try:
+            async for event in self._pipeline.stream(question):
+                if isinstance(event, AnswerDraft):
+                    await stream.update(event.text)
+                elif isinstance(event, Answer):
+                    answer = event
+            return _require(answer), stream
+        except Exception:
+            # An open stream must be ended by a final message, or Teams keeps showing the partial
+            # text: the apology becomes that final message, then the error goes on to be logged.
+            if stream.stream_id:
+                await turn_context.send_activity(stream.finish(text_activity("error", question.language)))
+                raise _AlreadyReported() from None
+            raise
 
     async def _answer_while_typing(self, turn_context: TurnContext, question: Question) -> Answer:
         if not await self._send_typing(turn_context):  # at once, before any search starts
@@ -327,6 +339,10 @@ def unsupported_invoke_body(name: str, language: str) -> dict:
 
 def _without_suggestions(options: ReplyOptions) -> ReplyOptions:
     return dataclasses.replace(options, suggestions=False)
+
+
+class _AlreadyReported(Exception):
+    """Answering failed after a stream started; the user already has the apology as its end."""
 
 
 def _require(answer: Answer | None) -> Answer:

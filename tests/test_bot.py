@@ -271,8 +271,13 @@ async def test_pipeline_failure_becomes_polite_error():
         await context.send_activity("error-handler:" + error.__class__.__name__)
 
     adapter.on_turn_error = on_error
-    await adapter.receive_activity(message("年休は？"))
+    # In a channel the error goes to the adapter's error handler (the HTTP edge's polite reply)...
+    await adapter.receive_activity(message("<at>例規ボット</at> 年休は？", conversation_type="channel", mention=True))
     assert adapter.activity_buffer[-1].text == "error-handler:RuntimeError"
+    # ...in a 1:1 chat the stream is already open, so the apology is sent as its final message.
+    await adapter.receive_activity(message("年休は？"))
+    assert "問題が発生しました" in adapter.activity_buffer[-1].text
+    assert adapter.activity_buffer[-1].entities[0].stream_type == "final"
 
 
 async def test_feedback_is_kept_with_the_answer_it_judges_across_a_restart(services, tmp_path):

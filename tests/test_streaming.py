@@ -165,3 +165,21 @@ async def test_informative_text_is_bounded():
     context = _FakeContext()
     await TeamsStream(context).informative("あ" * 5000)
     assert len(context.sent[0].text) == 1000
+
+
+class FailingAfterADraft:
+    async def stream(self, question, passages):
+        yield AnswerDraft(text="規程では次のように")
+        raise RuntimeError("model connection dropped")
+
+    async def aclose(self) -> None:
+        pass
+
+
+async def test_a_failure_mid_stream_ends_the_stream_with_the_apology(services):
+    adapter = TimedAdapter(_bot(services, FailingAfterADraft(), 0.0).on_turn)
+    await adapter.receive_activity(_message("年次休暇は何日ですか"))
+    kinds = [(a.type, (_stream_info(a) or {}).get("streamType")) for _, a in adapter.sent]
+    assert kinds == [("typing", "informative"), ("typing", "streaming"), ("message", "final")]
+    final = adapter.sent[-1][1]
+    assert "問題が発生しました" in final.text and _stream_info(final)["streamId"] == adapter.ids[0]
