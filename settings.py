@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     sensitivity_description: str = Field(
         "庁内での参考用です。外部に転送しないでください。", validation_alias="REIKI_SENSITIVITY_DESCRIPTION")
     help_desk: str = Field("総務部 総務課", validation_alias="REIKI_HELP_DESK")  # named after abstentions
-    stream_interval_seconds: float = Field(1.0, ge=0.5, le=10, validation_alias="REIKI_STREAM_INTERVAL_SECONDS")
+    stream_interval_seconds: float = Field(1.0, ge=1.0, le=10, validation_alias="REIKI_STREAM_INTERVAL_SECONDS")
 
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
