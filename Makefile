@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast index eval-gate bench clean
+.PHONY: run test test-fast index eval-gate bench clean package
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test-fast: $(STAMP)
 
 index: $(STAMP)
 	$(PY) app.py index
+
+## The Teams app package (manifest + icons) with the bot id from settings (MicrosoftAppId)
+package: $(STAMP)
+	$(PY) -m manifest.package --out data/teams-app.zip
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

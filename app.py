@@ -4,6 +4,7 @@
     python app.py index --corpus DIR [--index PATH]  build or refresh the local index
     python app.py ask "QUESTION" [--json]            answer in the terminal
     python app.py eval --questions F --corpus DIR --out DIR   offline answer-quality evaluation
+    python app.py eval export-feedback --out F [--state PATH]  👎 feedback as question cases
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from feedback import FeedbackLog
 from logs import configure_logging
 from retrieval.analysis import detect_language
 from retrieval.models import Question
@@ -34,16 +34,22 @@ BOT_KEY = web.AppKey("bot", object)
 def create_app(settings: Settings, services: Services | None = None) -> web.Application:
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
     from bot.handler import RegulationBot
+    from bot.rendering import ReplyOptions
     from bot.server import create_adapter, messages_handler
+    from state.factory import build_conversation_state
 
     services = services or build_services(settings)
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
                              app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
-    bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
+    state = build_conversation_state(settings)
+    bot = RegulationBot(pipeline=services.pipeline, state=state, admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars,
-                        feedback=FeedbackLog(settings.feedback_path))
+                        options=ReplyOptions(sensitivity_label=settings.sensitivity_label,
+                                             sensitivity_description=settings.sensitivity_description,
+                                             help_desk=settings.help_desk),
+                        stream_interval=settings.stream_interval_seconds)
 
     async def healthz(_request: web.Request) -> web.Response:
         stats = await services.stats()
@@ -52,6 +58,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     async def lifecycle(_app: web.Application):
         yield
         await bot.wait_for_background()
+        await state.aclose()
         await services.aclose()
 
     app = web.Application(client_max_size=1024 * 1024)
@@ -197,9 +204,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def export_feedback(argv: list[str], settings: Settings) -> int:
+    """`eval export-feedback`: every 👎 in the state store as a case in the shared question format."""
+    from state.conversation import ConversationState
+    from state.factory import build_store
+    from state.feedback_export import dislike_cases, write_jsonl
+    from state.sqlite_store import SqliteStateStore
+
+    parser = argparse.ArgumentParser(prog="app.py eval export-feedback", description=export_feedback.__doc__)
+    parser.add_argument("--out", type=Path, required=True, help="JSONL file to write")
+    parser.add_argument("--state", type=Path, help="a SQLite state file (default: the configured store)")
+    args = parser.parse_args(argv)
+    if args.state is not None and not args.state.is_file():
+        print(f"error: state file not found: {args.state}", file=sys.stderr)
+        return 2
+    state = ConversationState(SqliteStateStore(args.state) if args.state else build_store(settings))
+
+    async def read() -> list[dict]:
+        try:
+            return await state.feedback()
+        finally:
+            await state.aclose()
+
+    cases, orphans = dislike_cases(asyncio.run(read()))
+    write_jsonl(cases, args.out)
+    print(f"{len(cases)} disliked answers written to {args.out}"
+          + (f" ({orphans} without a known question skipped)" if orphans else ""), file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # `app.py ask ... | head` should end quietly, not with a BrokenPipeError traceback.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["eval", "export-feedback"]:  # its own small parser: eval's flags do not apply
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        configure_logging(settings.log_level)
+        return export_feedback(argv[2:], settings)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     sudachi_split_mode: Literal["A", "B", "C"] = Field("A", validation_alias="REIKI_SUDACHI_MODE")
     max_passage_tokens: int = Field(600, ge=50, validation_alias="REIKI_MAX_PASSAGE_TOKENS")
     tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
-    feedback_path: Path = Field(ROOT / "data" / "feedback.jsonl", validation_alias="REIKI_FEEDBACK_PATH")
 
     # --- Azure AI Search (REIKI_SEARCH_BACKEND=azure) -------------------------------------------
     azure_search_endpoint: str = Field("", validation_alias="REIKI_AZURE_SEARCH_ENDPOINT")
@@ -96,6 +95,23 @@ class Settings(BaseSettings):
     groups_cache_seconds: float = Field(300.0, ge=0, le=86400, validation_alias="REIKI_GROUPS_CACHE_SECONDS")
     groups_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="REIKI_GROUPS_TIMEOUT_SECONDS")
 
+    # --- conversation state (history, answered messages, feedback) and the Teams experience -------
+    # sqlite: one file, one instance; azure_table: Azure Table Storage shared by every instance.
+    state_backend: Literal["sqlite", "azure_table"] = Field("sqlite", validation_alias="REIKI_STATE_BACKEND")
+    state_path: Path = Field(ROOT / "data" / "state.sqlite", validation_alias="REIKI_STATE_PATH")
+    state_table_endpoint: str = Field("", validation_alias="REIKI_STATE_TABLE_ENDPOINT")  # managed identity
+    state_table_name: str = Field("reikibotstate", validation_alias="REIKI_STATE_TABLE_NAME")
+    state_table_connection_string: SecretStr = Field(
+        SecretStr(""), validation_alias="REIKI_STATE_TABLE_CONNECTION_STRING")  # Azurite / break-glass
+    history_turns: int = Field(6, ge=0, le=20, validation_alias="REIKI_HISTORY_TURNS")
+    # Feedback stores a keyed hash of the user id, never the id itself.
+    feedback_user_salt: SecretStr = Field(SecretStr(""), validation_alias="REIKI_FEEDBACK_USER_SALT")
+    sensitivity_label: str = Field("庁内限り", validation_alias="REIKI_SENSITIVITY_LABEL")  # empty = none
+    sensitivity_description: str = Field(
+        "庁内での参考用です。外部に転送しないでください。", validation_alias="REIKI_SENSITIVITY_DESCRIPTION")
+    help_desk: str = Field("総務部 総務課", validation_alias="REIKI_HELP_DESK")  # named after abstentions
+    stream_interval_seconds: float = Field(1.0, ge=1.0, le=10, validation_alias="REIKI_STREAM_INTERVAL_SECONDS")
+
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
     admin_object_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ADMIN_OBJECT_IDS")
@@ -114,6 +130,10 @@ class Settings(BaseSettings):
             raise ValueError("MicrosoftAppPassword is required when MicrosoftAppId is set")
         if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
             raise ValueError("MicrosoftAppTenantId is required for MicrosoftAppType=SingleTenant")
+        if self.state_backend == "azure_table" and not (
+                self.state_table_endpoint or self.state_table_connection_string.get_secret_value()):
+            raise ValueError("REIKI_STATE_BACKEND=azure_table needs REIKI_STATE_TABLE_ENDPOINT"
+                             " (managed identity) or REIKI_STATE_TABLE_CONNECTION_STRING")
         if self.search_backend == "azure" and not self.azure_search_endpoint:
             raise ValueError("REIKI_AZURE_SEARCH_ENDPOINT is required for REIKI_SEARCH_BACKEND=azure")
         if self.search_backend == "azure" and not (

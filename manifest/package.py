@@ -1,7 +1,10 @@
 """Build the Teams app package (manifest.json + icons in a zip) for upload to Teams admin center.
 
-    python -m manifest.package --bot-id <Entra app id> [--app-id <GUID>] [--version 0.1.0] --out app.zip
+    python -m manifest.package [--bot-id <Entra app id>] [--app-id <GUID>] [--version 0.1.0] --out app.zip
+    make package                                # the same, with the bot id from settings (MicrosoftAppId)
 
+Without --bot-id the bot id is MicrosoftAppId from settings. Without --app-id the Teams app id is
+derived from the bot id, so rebuilding the package updates the same Teams app instead of adding one.
 The template keeps `${{BOT_ID}}` / `${{TEAMS_APP_ID}}` placeholders so no tenant's ids live in the
 repository; every placeholder must be filled or the build stops.
 """
@@ -49,15 +52,34 @@ def build_package(out: Path, *, bot_id: str, app_id: str, version: str | None = 
     return out
 
 
+def derived_app_id(bot_id: str) -> str:
+    """A stable Teams app id for a bot id (the same bot always packages as the same app)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://reiki-bot.invalid/teams-app/{bot_id.lower()}"))
+
+
+def _configured_bot_id() -> str:
+    from settings import SettingsError, load_settings
+
+    try:
+        return load_settings().microsoft_app_id
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bot-id", required=True, help="the bot's Entra app id (MicrosoftAppId)")
-    parser.add_argument("--app-id", default=None, help="Teams app id (GUID); a new one if omitted")
+    parser.add_argument("--bot-id", help="the bot's Entra app id (default: MicrosoftAppId from settings)")
+    parser.add_argument("--app-id", default=None, help="Teams app id (GUID); derived from the bot id if omitted")
     parser.add_argument("--version", default=None)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
+    bot_id = args.bot_id or _configured_bot_id()
+    if not bot_id:
+        print("error: no bot id: set MicrosoftAppId (settings / .env) or pass --bot-id", file=sys.stderr)
+        return 2
     try:
-        path = build_package(args.out, bot_id=args.bot_id, app_id=args.app_id or str(uuid.uuid4()),
+        path = build_package(args.out, bot_id=bot_id, app_id=args.app_id or derived_app_id(bot_id),
                              version=args.version)
     except ManifestError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@
 #   - the npm packages pinned in tests/e2e/package-lock.json (Microsoft 365 Agents Playground,
 #     playwright-core) into tests/e2e/node_modules, which is git-ignored: the Playground's
 #     pre-release licence allows installing it at test time, never vendoring it.
+#   - Azurite (npm, tests/e2e/azurite) for the Azure Table Storage state-store test
 # Needs apt-get (Debian) and Node.js 20+ with npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,17 @@ stamp=node_modules/.installed-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     echo "install-e2e-deps: tests/e2e/node_modules is up to date" >&2
+else
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+fi
+
+# Azurite (local Azure Storage emulator) for the Azure Table state-store test, pinned in its own lock.
+cd azurite
+stamp=node_modules/.installed-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    echo "install-e2e-deps: tests/e2e/azurite/node_modules is up to date" >&2
 else
     npm ci --no-audit --no-fund --loglevel=error
     echo "$want" > "$stamp"

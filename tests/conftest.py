@@ -23,7 +23,9 @@ def corpus_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def services(corpus_dir, tmp_path_factory):
-    settings = load_settings(corpus_dir=corpus_dir, index_path=tmp_path_factory.mktemp("idx") / "index.sqlite")
+    work = tmp_path_factory.mktemp("idx")
+    settings = load_settings(corpus_dir=corpus_dir, index_path=work / "index.sqlite",
+                             state_path=work / "state.sqlite")
     built = build_services(settings)
     built.indexer.run(corpus_dir)
     yield built

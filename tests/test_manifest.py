@@ -2,12 +2,13 @@
 manifest schema (from npm @microsoft/app-manifest, installed with the e2e tools)."""
 import json
 import os
+import re
 import struct
 import zipfile
 
 import pytest
 
-from manifest.package import MANIFEST_DIR, ManifestError, build_package, main, render_manifest
+from manifest.package import MANIFEST_DIR, ManifestError, build_package, derived_app_id, main, render_manifest
 from tests.conftest import ROOT
 
 BOT_ID = "11111111-2222-3333-4444-555555555555"
@@ -62,3 +63,30 @@ def test_manifest_is_valid_against_the_official_schema():
     manifest = render_manifest({"BOT_ID": BOT_ID, "TEAMS_APP_ID": APP_ID})
     jsonschema.Draft7Validator(schema).validate(manifest)
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
+
+
+def test_prompt_starters_are_japanese_examples_and_admin_commands_are_not_advertised():
+    manifest = render_manifest({"BOT_ID": BOT_ID, "TEAMS_APP_ID": APP_ID})
+    [command_list] = manifest["bots"][0]["commandLists"]
+    titles = [command["title"] for command in command_list["commands"]]
+    assert 3 <= len(titles) <= 10
+    assert not {"/status", "/reindex"} & set(titles)
+    questions = [t for t in titles if not t.startswith("/")]
+    assert len(questions) >= 3 and all(re.search(r"[\u3040-\u9fff]", q) for q in questions)
+    assert all(len(c["title"]) <= 32 and len(c["description"]) <= 128 for c in command_list["commands"])
+
+
+def test_package_without_ids_uses_the_configured_bot_id_and_a_stable_app_id(tmp_path, monkeypatch):
+    monkeypatch.setenv("MicrosoftAppId", BOT_ID)
+    monkeypatch.setenv("MicrosoftAppPassword", "unused-here")
+    assert main(["--out", str(tmp_path / "a.zip")]) == 0
+    assert main(["--out", str(tmp_path / "b.zip")]) == 0
+    manifests = [json.loads(zipfile.ZipFile(tmp_path / n).read("manifest.json")) for n in ("a.zip", "b.zip")]
+    assert manifests[0]["bots"][0]["botId"] == BOT_ID
+    assert manifests[0]["id"] == manifests[1]["id"] == derived_app_id(BOT_ID)
+
+
+def test_package_without_any_bot_id_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MicrosoftAppId", "")
+    assert main(["--out", str(tmp_path / "a.zip")]) == 2
+    assert "no bot id" in capsys.readouterr().err

@@ -1,7 +1,7 @@
 """Snapshot of the outgoing Teams activity JSON, so changes to it are reviewed on purpose."""
 import json
 
-from bot.rendering import MAX_CITATIONS, answer_activity
+from bot.rendering import MAX_CITATIONS, ReplyOptions, answer_activity
 from retrieval.models import Answer, Citation, Passage, ScoredPassage
 from tests.conftest import ROOT
 
@@ -21,11 +21,15 @@ def _answer(count):
     text = "規程では次のように定められています。\n\n" + "\n\n".join(f"「引用{i}」[{i}]" for i in range(1, count + 1))
     return Answer(text=text, citations=citations,
                   passages=tuple(ScoredPassage(c.passage, 1.0) for c in citations),
-                  abstained=False, language="ja")
+                  abstained=False, language="ja", follow_ups=("年休の繰り越しは？", "半日単位で取れますか？"))
+
+
+OPTIONS = ReplyOptions(sensitivity_label="庁内限り", sensitivity_description="庁内での参考用です。外部に転送しないでください。",
+                       help_desk="総務部 総務課")
 
 
 def test_answer_activity_matches_snapshot():
-    serialized = answer_activity(_answer(2)).serialize()
+    serialized = answer_activity(_answer(2), OPTIONS).serialize()
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert serialized == expected
 
@@ -37,3 +41,16 @@ def test_citation_limits_are_enforced():
         appearance = claim["appearance"]
         assert len(appearance["name"]) <= 80 and len(appearance["abstract"]) <= 160
         assert len(appearance["keywords"]) <= 3 and all(len(k) <= 28 for k in appearance["keywords"])
+
+
+def test_without_a_sensitivity_label_no_usage_info_is_sent():
+    entity = answer_activity(_answer(1)).serialize()["entities"][0]
+    assert "usageInfo" not in entity
+
+
+def test_abstention_names_the_desk_but_a_normal_answer_does_not():
+    answer = _answer(1)
+    assert "総務部 総務課" not in answer_activity(answer, OPTIONS).text
+    abstention = Answer(text="規程に該当する記載が見つかりませんでした。", citations=(), passages=(),
+                        abstained=True, language="ja")
+    assert answer_activity(abstention, OPTIONS).text.endswith("総務部 総務課にお問い合わせください。")

@@ -120,8 +120,8 @@ var baseSettings = [
   }
   {
     // /home is the App Service's persistent share; the deployed code folder is replaced on deploy.
-    name: 'REIKI_FEEDBACK_PATH'
-    value: '/home/data/feedback.jsonl'
+    name: 'REIKI_STATE_PATH'
+    value: '/home/data/state.sqlite'
   }
   {
     // Platform: the Azure Monitor agent and OpenTelemetry distro read this name.

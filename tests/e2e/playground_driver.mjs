@@ -3,7 +3,8 @@
 // starts the bot and the Playground, runs this script and asserts on its output.
 //
 //   node playground_driver.mjs '{"url": "http://127.0.0.1:56150/", "failureScreenshot": "fail.png",
-//                                "turns": [{"text": "…", "like": true, "screenshot": "answer.png"}]}'
+//                                "turns": [{"text": "…", "like": true, "screenshot": "answer.png",
+//                                           "waitForCitations": true, "streamScreenshot": "mid.png"}]}'
 //
 // Exit 0: {"ok": true, "turns": [...], "logPanel": [...], "pageErrors": [...]}
 // Exit 1: {"ok": false, "error": "...", "step": "...", "chat": "...", "logPanel": [...]}
@@ -105,10 +106,23 @@ async function ask(page, turn) {
 
   step = `wait for the bot's reply to: ${turn.text}`;
   const started = Date.now();
+  // Every distinct text the reply shows while it arrives: a streamed reply (Teams streaming in 1:1
+  // chats) shows the informative update, then growing partial texts, then the final message.
+  const snapshots = [];
+  let streamShot = false;
   await until('the bot reply', replyTimeoutMs, async () => {
     const rows = await chatRows(page);
-    return rows.slice(userIndex + 1).some((r) => r.bot && r.text);
-  });
+    const replyAt = rows.findIndex((r, n) => n > userIndex && r.bot && r.text);
+    if (replyAt < 0) return false;
+    const text = rows[replyAt].text;
+    if (snapshots[snapshots.length - 1] !== text) snapshots.push(text);
+    if (turn.streamScreenshot && !streamShot && snapshots.length >= 3) {
+      await page.screenshot({ path: turn.streamScreenshot });  // mid-stream: a partial answer
+      streamShot = true;
+    }
+    if (!turn.waitForCitations) return true;
+    return (await (await rowLocator(page, replyAt)).locator(CITATION_BADGE).count()) > 0;
+  }, null, 100);
   await settle(page, 1000, 10_000);
   const elapsedMs = Date.now() - started;
 
@@ -123,10 +137,13 @@ async function ask(page, turn) {
     botMessagesAfterQuestion: rows.slice(userIndex + 1).filter((r) => r.bot).length,
     author: (await header.locator(AUTHOR).innerText()).trim(),
     aiLabel: await header.getByText('AI generated', { exact: true }).isVisible(),
+    sensitivityLabel: (await header.locator('[role="img"][aria-label="庁内限り"]').count()) > 0,
     citationBadges: await row.locator(CITATION_BADGE).allInnerTexts(),
     likeButton: (await row.locator(LIKE).count()) === 1,
     citationPopup: null,
     feedback: null,
+    snapshots,
+    streamScreenshot: streamShot,
   };
 
   if (turn.screenshot) {

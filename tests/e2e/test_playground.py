@@ -1,14 +1,19 @@
 """End to end through a real Teams-like client: the Microsoft 365 Agents Playground (npm), driven by
 headless Debian Chromium (npm playwright-core, see playground_driver.mjs), talking to `app.py serve`.
 
-What a Teams user sees is checked in the rendered UI: the cited answer with citation badges and
-their popover, the "AI generated" label, the 👍 button and its feedback round trip, and the
-abstention for an off-topic question.
+What a Teams user sees is checked in the rendered UI: the answer streamed in (informative update,
+growing text), then the final message with citation badges and their popover, the "AI generated"
+and sensitivity labels, the 👍 button and its feedback round trip; the abstention for an
+off-topic question; and a small-talk reply with example questions.
+
+The bot runs through tests/e2e/serve_streaming.py: the product with a protocol-fake streaming
+answerer injected (drafts, then the extractive answer), until the LLM path replaces it.
 
 Needs /usr/bin/chromium, node >= 20 and npm: `scripts/install-e2e-deps.sh` installs them and the
 pinned npm packages (the test runs `npm ci` itself when tests/e2e/node_modules is missing or stale).
 Without them the test is skipped, except under CI (env CI set), where it fails.
-`E2E_SCREENSHOT=1` saves the answered chat to docs/playground.png.
+`E2E_SCREENSHOT=1` saves the answered chat to docs/playground.png, a mid-stream view to
+docs/playground-streaming.png and the small-talk reply to docs/playground-small-talk.png.
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ LOCK_STAMP = E2E_DIR / "node_modules" / ".installed-lock.sha256"  # shared with 
 
 QUESTION = "年休は何日もらえますか"
 OFF_TOPIC = "社員食堂のカレーはいくら？"
+SMALL_TALK = "こんにちは"
+LAUNCHER = E2E_DIR / "serve_streaming.py"
 
 BOOT_TIMEOUT = 60  # s, for the bot (Sudachi dictionary load) and for the Playground, each
 DRIVER_TIMEOUT = 150  # s, for the whole browser session (normally ~15 s)
@@ -157,7 +164,7 @@ def bot(e2e_tools, tmp_path_factory):
     env = {
         **os.environ,
         "REIKI_INDEX_PATH": str(work / "index.sqlite"),
-        "REIKI_FEEDBACK_PATH": str(work / "feedback.jsonl"),
+        "REIKI_STATE_PATH": str(work / "state.sqlite"),
         "REIKI_CORPUS_DIR": str(CORPUS),
         "REIKI_LOG_LEVEL": "INFO",
         # Anonymous mode whatever a developer's .env says: the Playground sends no Authorization.
@@ -170,8 +177,8 @@ def bot(e2e_tools, tmp_path_factory):
     assert index.returncode == 0, f"app.py index failed:\n{index.stdout}\n{index.stderr}"
 
     port = _free_port()
-    service = _start("bot (app.py serve)",
-                     [sys.executable, "app.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+    service = _start("bot (app.py serve, fake streaming answerer)",
+                     [sys.executable, str(LAUNCHER), "--host", "127.0.0.1", "--port", str(port)],
                      cwd=ROOT, env=env, log=work / "bot.log")
     try:
         _wait_until("the bot's /healthz", lambda: _http_ok(f"http://127.0.0.1:{port}/healthz"), [service])
@@ -209,10 +216,13 @@ def chat(bot, playground, tmp_path_factory) -> dict:
     """One browser session: ask, hover a citation, 👍 with a comment, ask something off-topic."""
     work = tmp_path_factory.mktemp("e2e-browser")
     failure_png = work / "failure.png"
-    first_turn = {"text": QUESTION, "like": True}
+    first_turn = {"text": QUESTION, "like": True, "waitForCitations": True}
+    small_talk = {"text": SMALL_TALK}
     if os.environ.get("E2E_SCREENSHOT") == "1":
         first_turn["screenshot"] = str(ROOT / "docs" / "playground.png")
-    options = {"url": playground.url, "turns": [first_turn, {"text": OFF_TOPIC}],
+        first_turn["streamScreenshot"] = str(ROOT / "docs" / "playground-streaming.png")
+        small_talk["screenshot"] = str(ROOT / "docs" / "playground-small-talk.png")
+    options = {"url": playground.url, "turns": [first_turn, {"text": OFF_TOPIC}, small_talk],
                "failureScreenshot": str(failure_png)}
 
     def diagnostics() -> str:
@@ -260,9 +270,38 @@ def test_like_feedback_reaches_the_bot(chat, bot):
     assert "Thank you" in feedback["confirmation"], feedback["confirmation"]
     log = bot.log.read_text(errors="replace")
     assert "feedback reaction=like" in log, bot.diagnostics()
-    # ...and is kept, tied to the answer it judges (Teams itself stores nothing).
-    [record] = [json.loads(line) for line in (bot.log.parent / "feedback.jsonl").read_text().splitlines()]
+    # ...and is kept in the state store, tied to the answer it judges (Teams itself stores nothing).
+    import asyncio
+
+    from state.sqlite_store import SqliteStateStore
+
+    async def stored_feedback():
+        store = SqliteStateStore(bot.log.parent / "state.sqlite")
+        try:
+            return await store.values("feedback")
+        finally:
+            await store.aclose()
+
+    [record] = asyncio.run(stored_feedback())
     assert record["reaction"] == "like" and "分かりやすい" in record["text"]
+    assert record["question"] == QUESTION and record["passage_ids"], record
+
+
+def test_answer_is_streamed_in_before_the_final_message(chat):
+    snapshots = chat["turns"][0]["snapshots"]
+    final = snapshots[-1]
+    assert snapshots[0].startswith("例規を検索しています"), snapshots  # the informative update, at once
+    partial = [s for s in snapshots[1:-1] if s.startswith("規程では") and len(s) < len(final)]
+    assert partial, f"no partial text was shown before the final answer: {snapshots}"
+    assert chat["turns"][0]["sensitivityLabel"], "the sensitivity label (庁内限り) is not shown"
+
+
+def test_small_talk_gets_a_friendly_reply_with_examples(chat):
+    reply = chat["turns"][2]
+    assert "例規Q&Aボットです" in reply["text"] and "年休は何日もらえますか" in reply["text"], reply["text"]
+    assert "見つかりませんでした" not in reply["text"]
+    assert not reply["citationBadges"] and not reply["aiLabel"]
+    assert reply["botMessagesAfterQuestion"] == 1
 
 
 def test_off_topic_question_gets_an_abstention(chat):
