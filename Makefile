@@ -48,3 +48,7 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
+
+## Both fixed dev halves (tune / held), per dataset and per tag, of the last eval-gate run
+eval-halves:
+	$(PY) -m eval.halves $(EVAL_OUT)/ja-regulations $(EVAL_OUT)/contoso-handbook $(EVAL_OUT)/lawqa-jp
