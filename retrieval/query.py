@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 import yaml
 
 from retrieval.analysis import Analyzer, normalize
+from retrieval.answer_types import AnswerType, analyse
 from retrieval.numerals import NUMBER_CLASS, kanji_to_int
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -74,6 +75,8 @@ class QueryPlan:
     # The asker's terms that are nouns: an unknown noun (食堂) says the corpus lacks the topic; an
     # unknown verb or filler (要る) says nothing.
     nouns: tuple[str, ...] = ()
+    # What the question asks for (a period, a number of days, ...): see retrieval.answer_types.
+    answer_type: AnswerType = AnswerType.OTHER
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -108,6 +111,7 @@ class QueryPlanner:
             wants_current_version=bool(_CURRENT_VERSION.search(flat)),
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
+            answer_type=analyse(text).answer_type,
         )
 
     @staticmethod

@@ -1,0 +1,112 @@
+"""What a question asks for (a deadline, a number of days, an amount, a yes/no permission, ...),
+from the question's own words, and whether a passage states a value of that kind.
+
+Used three ways: the ranker prefers passages that state the kind of value asked for, the answerer
+abstains when a concrete value is asked and no passage states one (or when the asker asks about
+their own section's local arrangement, which no 例規 records), and the answer leads with the
+sentence that states the value. Rules are general question words, never one question's phrasing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from retrieval.analysis import normalize
+from retrieval.numerals import NUMBER_CLASS
+
+
+class AnswerType(str, Enum):
+    DEADLINE = "deadline"  # いつまで, 期限, 期間, when, until
+    QUANTITY = "quantity"  # 何日, 何か月, 何時間, 何回, 何歳, how many
+    AMOUNT = "amount"  # いくら, 金額, 何円, how much
+    CONTACT = "contact"  # 連絡先, 内線, 電話番号, 窓口
+    PERSON = "person"  # 誰, どこ(が決める), 任命権者, who
+    PROCEDURE = "procedure"  # どうすれば, 手続, 方法, how do I
+    DEFINITION = "definition"  # とは, 定義, に当たる, what is
+    PERMISSION = "permission"  # できる？, してもいい, 断れる, can I, may I
+    OTHER = "other"
+
+
+# First matching rule wins: the more specific value kinds come before the yes/no and open forms
+# (「何日まで取得できる？」 asks for a deadline, not a permission).
+_RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
+    (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|メールアドレス|\bcontact\b|phone|extension"),
+    (AnswerType.AMOUNT, r"いくら|金額|何円|何万円|支給額|料金は|費用は|単価|how much|amount|\bfee\b|\bcost\b"),
+    (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
+                          r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
+                          r"\bmax\b|number of"),
+    (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
+                          r"\bwhen\b|until|deadline|by when|period|how soon"),
+    (AnswerType.PERSON, r"誰|だれ|どなた|どこ(?:が|に)(?:決め|判断|承認|許可)|承認権者|決裁権者|"
+                        r"\bwho\b|which (?:body|office|authority)"),
+    (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
+                           r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
+    (AnswerType.DEFINITION, r"とは|って何(?![日時年月回歳週人円])|ってなに|定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
+                            r"\bdefin|\bmean"),
+    (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
+                            r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
+                            r"\bcan (?:i|we|an?|the|staff|employees?)\b|\bmay\b|allowed|permitted|"
+                            r"\bis it ok|\bare (?:we|employees) (?:allowed|entitled)|entitled"),
+))
+
+# Values of each concrete kind, as statutes write them (after NFKC): 二十日, 三歳に達する日まで,
+# 一年以内, 六月を超えない範囲, 千円, 百分の二十五, 内線1234.
+_N = f"{NUMBER_CLASS}+"
+_VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
+    AnswerType.QUANTITY: re.compile(
+        rf"{_N}\s*(?:日|箇?月|か月|ヶ月|カ月|年|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}"),
+    AnswerType.DEADLINE: re.compile(
+        rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
+        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|"
+        rf"{_N}月{_N}日"),
+    AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント"),
+    AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課"),
+}
+CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
+
+# The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
+# is not in any 例規 unless a document of that section is indexed.
+_LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)(課|係|部署|部|班|室|チーム|担当)|"
+                         r"(内線)|\bour (team|section|division|department|office)\b", re.I)
+
+
+@dataclass(frozen=True)
+class QuestionIntent:
+    answer_type: AnswerType
+    local_unit: str | None  # 課 / 係 / 内線 ... when the question is about the asker's own section
+
+    @property
+    def wants_value(self) -> bool:
+        return self.answer_type in CONCRETE_VALUE_TYPES
+
+
+def classify(text: str) -> AnswerType:
+    flat = normalize(text)
+    for kind, pattern in _RULES:
+        if pattern.search(flat):
+            return kind
+    return AnswerType.OTHER
+
+
+@lru_cache(maxsize=256)
+def analyse(text: str) -> QuestionIntent:
+    """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
+    local = _LOCAL_UNIT.search(normalize(text))
+    unit = next((g for g in local.groups() if g), None) if local else None
+    return QuestionIntent(answer_type=classify(text), local_unit=unit)
+
+
+def states_value(kind: AnswerType, text: str) -> bool:
+    """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds)."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    return True if pattern is None else bool(pattern.search(normalize(text)))
+
+
+def value_span(kind: AnswerType, text: str) -> tuple[int, int] | None:
+    """Where in `text` the first value of `kind` is stated (for bold), or None."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    match = pattern.search(text) if pattern else None
+    return match.span() if match else None
