@@ -33,12 +33,14 @@ class AnswerType(str, Enum):
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|メールアドレス|\bcontact\b|phone|extension"),
-    (AnswerType.AMOUNT, r"いくら|金額|何円|何万円|支給額|料金は|費用は|単価|how much|amount|\bfee\b|\bcost\b"),
+    (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
+                        r"what (?:is|are) the (?:\w+ )?(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
     (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
-                          r"\bwhen\b|until|deadline|by when|period|how soon"),
+                          r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|until when|deadline|by when|how soon|"
+                          r"what is the (?:\w+ )?period"),
     (AnswerType.PERSON, r"誰|だれ|どなた|どこ(?:が|に)(?:決め|判断|承認|許可)|承認権者|決裁権者|"
                         r"\bwho\b|which (?:body|office|authority)"),
     (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
@@ -56,14 +58,19 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
 _N = f"{NUMBER_CLASS}+"
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.QUANTITY: re.compile(
-        rf"{_N}\s*(?:日|箇?月|か月|ヶ月|カ月|年|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}"),
+        rf"{_N}\s*(?:日|箇?月|か月|ヶ月|カ月|年|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}|"
+        r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
         rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
-        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|"
-        rf"{_N}月{_N}日"),
-    AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント"),
-    AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課"),
+        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|あらかじめ|事前に|"
+        rf"{_N}月{_N}日|"
+        r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
+        re.I),
+    AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
+                                  r"\$\s?[0-9]|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|\bfree of charge", re.I),
+    AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
+                                   re.I),
 }
 CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
 
@@ -84,7 +91,7 @@ class QuestionIntent:
 
 
 def classify(text: str) -> AnswerType:
-    flat = normalize(text)
+    flat = _question_line(normalize(text))
     for kind, pattern in _RULES:
         if pattern.search(flat):
             return kind
@@ -94,9 +101,15 @@ def classify(text: str) -> AnswerType:
 @lru_cache(maxsize=256)
 def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
-    local = _LOCAL_UNIT.search(normalize(text))
+    local = _LOCAL_UNIT.search(_question_line(normalize(text)))
     unit = next((g for g in local.groups() if g), None) if local else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit)
+
+
+def _question_line(text: str) -> str:
+    """The question itself: its first non-empty line (what follows are pasted options or context,
+    whose numbers and words are not what is asked)."""
+    return next((line for line in text.splitlines() if line.strip()), text)
 
 
 def states_value(kind: AnswerType, text: str) -> bool:

@@ -26,3 +26,26 @@ def test_article_key(article, key):
 
 def test_article_label_is_the_statute_form():
     assert article_label("27-22-2") == "第二十七条の二十二の二"
+
+
+from retrieval.numerals import value_in_english  # noqa: E402
+
+
+@pytest.mark.parametrize("phrase, context, english", [
+    ("二十日", "", "20 days"),
+    ("一日", "", "1 day"),
+    ("三歳に達する日まで", "当該子が三歳に達する日まで", "until the child turns 3"),
+    ("六十五歳に達する日", "職員が六十五歳に達する日", "until the person turns 65"),
+    ("一年以内", "", "within 1 year"),
+    ("六月を超えない範囲内", "", "up to 6 months"),
+    ("三箇月", "", "3 months"),
+    ("九十日を経過する日まで", "", "until 90 days have passed"),
+    ("十二月二十九日", "", "December 29"),
+    ("百分の百二十五", "", "125%"),
+    ("一キロメートルにつき三十七円", "", "37 yen per km"),
+    ("５割", "", "50%"),
+    ("１０人以上", "", "10 people or more"),
+    ("任命権者の承認", "", None),
+])
+def test_value_in_english(phrase, context, english):
+    assert value_in_english(phrase, context) == english
