@@ -73,6 +73,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
                                    re.I),
 }
 CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
+_NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３４５６７８９")
 
 # The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
 # is not in any 例規 unless a document of that section is indexed.
@@ -120,6 +121,16 @@ def states_value(kind: AnswerType, text: str) -> bool:
 
 def value_span(kind: AnswerType, text: str) -> tuple[int, int] | None:
     """Where in `text` the first value of `kind` is stated (for bold), or None."""
-    pattern = _VALUE_PATTERNS.get(kind)
-    match = pattern.search(text) if pattern else None
-    return match.span() if match else None
+    # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内).
+    kinds = (AnswerType.DEADLINE, AnswerType.QUANTITY) if kind in (AnswerType.DEADLINE, AnswerType.QUANTITY) \
+        else (kind,)
+    for candidate in kinds:
+        pattern = _VALUE_PATTERNS.get(candidate)
+        matches = list(pattern.finditer(text)) if pattern else []
+        # A number (五十七日の期間内) says more than a bare marker (から起算): it is the key phrase.
+        numeric = [m for m in matches if m.group(0)[:1].isdigit() or m.group(0)[:1] in _NUMERAL_START]
+        if numeric:
+            return numeric[0].span()
+        if matches and candidate is kind:
+            return matches[0].span()
+    return None

@@ -19,7 +19,9 @@ from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
 VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
-NEAR_MISS_SHARE = 0.6  # an abstention names passages whose confidence reached this share of the bar
+NEAR_MISS_SHARE = 0.6
+EXCEPTION_PENALTY = 1.5
+_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")  # an abstention names passages whose confidence reached this share of the bar
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
@@ -184,16 +186,34 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
     """The sentence of `text` sharing most terms with the question (first wins ties). When the
     question asks for a value (何日, いつまで, いくら), a sentence stating that kind of value
     comes first: the answer leads with what was asked."""
-    sentences = [s for s in split_sentences(text) if not _CAPTION_ONLY.fullmatch(s)] or [text]
+    # A caption (（育児休業の期間）) names what the sentence after it rules on: its words count
+    # for that sentence.
+    sentences: list[str] = []
+    captions: dict[int, str] = {}
+    pending = ""
+    for sentence in split_sentences(text):
+        if _CAPTION_ONLY.fullmatch(sentence):
+            pending = sentence
+            continue
+        if pending:
+            captions[len(sentences)] = pending
+            pending = ""
+        sentences.append(sentence)
+    sentences = sentences or [text]
     kind = intent.answer_type if intent is not None and intent.wants_value else None
 
-    def score(sentence: str) -> float:
-        overlap = len(terms & set(analyzer.terms(sentence)))
+    def score(index: int) -> float:
+        sentence = sentences[index]
+        overlap = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
+        # 前項の規定にかかわらず… / ただし… state an exception to the rule before them: the rule
+        # answers unless the question names the exception's own conditions (its extra terms).
+        if _EXCEPTION.match(_strip_labels(sentence)):
+            overlap -= EXCEPTION_PENALTY
         if kind is not None:
             return overlap + (2.5 if states_value(kind, sentence) else 0.0)
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 
-    best = _strip_labels(max(sentences, key=score))
+    best = _strip_labels(sentences[max(range(len(sentences)), key=score)])
     if len(best) > MAX_QUOTE_CHARS:
         best = best[: MAX_QUOTE_CHARS - 1] + "…"
     return best

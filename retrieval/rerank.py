@@ -81,11 +81,22 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
             best = _best_sentence_share(text, starts, present)
     bonus = weights.sentence * best / total
     if weights.caption and passage.caption:
-        caption = texts.caption(row, passage)
-        bonus += weights.caption * sum(weight for term, weight in present if term in caption) / total
+        bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
     if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type):
         bonus += weights.answer_value
     return bonus
+
+
+def _caption_match(caption: str, present: Sequence[tuple[str, float]], total: float) -> float:
+    """How well the caption names what was asked: the question's (weighted) share found in it,
+    times the caption's share made of question words — 育児休業の期間 names a question about
+    育児休業 and 期間 better than 育児休業の期間の延長 does."""
+    found = [(term, weight) for term, weight in present if term in caption]
+    if not found or not caption:
+        return 0.0
+    share = sum(weight for _, weight in found) / total
+    precision = min(1.0, sum(len(term) for term, _ in found) / len(caption))
+    return share * precision
 
 
 def _best_sentence_share(text: str, starts: list[int], present: Sequence[tuple[str, float]]) -> float:

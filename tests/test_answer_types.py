@@ -93,3 +93,12 @@ def test_value_span_finds_the_value_to_bold():
     start, end = value_span(A.DEADLINE, text)
     assert text[start:end] == "三歳に達する日まで"
     assert value_span(A.AMOUNT, text) is None
+
+
+def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
+    text = "当該子が三歳に達する日まで、育児休業をすることができる。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "三歳に達する日まで"
+    text = "年次休暇は、一の年について二十日とする。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "二十日"

@@ -36,7 +36,7 @@ def test_passage_stating_the_asked_for_value_gets_the_answer_type_bonus():
 
 def test_caption_naming_the_topic_adds_its_share():
     text = "育児休業の期間は三歳に達する日までとする。"
-    assert bonus(passage(text, caption="育児休業の期間")) - bonus(passage(text)) == pytest.approx(W.caption)
+    assert bonus(passage(text, caption="育児休業の期間")) - bonus(passage(text)) == pytest.approx(W.caption * 6 / 7)
 
 
 def test_no_question_terms_no_bonus():
@@ -66,3 +66,10 @@ def test_reranker_moves_the_value_stating_article_first_within_one_law(tmp_path)
     searcher = LocalSearcher(index=index, analyzer=analyzer)
     top = searcher.rank(Question(text="育児休業の期間はいつまで？", language="ja"), 2)
     assert top[0].passage.article == "第三条"
+
+
+def test_caption_that_names_exactly_the_topic_beats_a_longer_caption():
+    text = "育児休業の期間は別に定める。"
+    exact = bonus(passage(text, caption="育児休業の期間"))
+    longer = bonus(passage(text, caption="育児休業の期間の延長"))
+    assert exact > longer > bonus(passage(text))
