@@ -29,7 +29,7 @@ _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|�
 
 class ExtractiveAnswerer:
     def __init__(self, *, analyzer: Analyzer, min_coverage: float = 0.3, max_citations: int = 2,
-                 second_score_ratio: float = 0.85) -> None:
+                 second_score_ratio: float = 0.95) -> None:
         self.analyzer = analyzer
         self.min_coverage = min_coverage
         self.max_citations = max_citations
@@ -82,8 +82,8 @@ class ExtractiveAnswerer:
                 key_line = text["answer_key"].format(value=_key_value(value, quote, question.language),
                                                      n=position, name=scored.passage.citation_name)
             text_lines.append(text["answer_item"].format(quote=shown, n=position, name=scored.passage.citation_name))
-        if key_line:
-            text_lines.insert(1, key_line)
+        if key_line:  # the key fact is the answer's opening; the generic intro would only delay it
+            text_lines[0] = key_line
         text_lines.append(text["answer_outro"])
         return Answer(text="\n\n".join(text_lines), citations=tuple(citations),
                       passages=tuple(passages), abstained=False, language=question.language)
