@@ -72,18 +72,21 @@ def article_label(key: str) -> str:
     return f"第{int_to_kanji(head)}条" + "".join(f"の{int_to_kanji(b)}" for b in branches)
 
 
-_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
-_WAREKI = re.compile(rf"(明治|大正|昭和|平成|令和)({NUMBER_CLASS}+|元)年({NUMBER_CLASS}+)月({NUMBER_CLASS}+)日")
+_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}  # each era's first year
+# 平成二五年六月一四日, 令和 6 年 4 月 1 日, 令和元年５月１日: spaces allowed between the parts
+_WAREKI = re.compile(rf"(明治|大正|昭和|平成|令和)\s*({NUMBER_CLASS}+|元)\s*年\s*({NUMBER_CLASS}+)\s*月\s*"
+                     rf"({NUMBER_CLASS}+)\s*日")
 
 
 def wareki_to_iso(text: str) -> str | None:
-    """平成二五年六月一四日 -> 2013-06-14 (the first 和暦 date in `text`); None if there is none."""
-    match = _WAREKI.search(text)
+    """The first 和暦 date in `text` as ISO (平成二五年六月一四日 -> 2013-06-14); None if there is none
+    or it is not a real month/day. The one home of 和暦 parsing (loaders and metadata call it)."""
+    match = _WAREKI.search(unicodedata.normalize("NFKC", text))
     if not match:
         return None
     era, year, month, day = match.groups()
     numbers = [1 if year == "元" else kanji_to_int(year), kanji_to_int(month), kanji_to_int(day)]
-    if any(n is None for n in numbers):
+    if any(n is None for n in numbers) or not (1 <= numbers[1] <= 12 and 1 <= numbers[2] <= 31):
         return None
     return f"{_ERAS[era] + numbers[0] - 1:04d}-{numbers[1]:02d}-{numbers[2]:02d}"
 

@@ -16,7 +16,7 @@ import yaml
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.answer_types import AnswerType, analyse
-from retrieval.numerals import NUMBER_CLASS, kanji_to_int
+from retrieval.numerals import NUMBER_CLASS, article_key, kanji_to_int
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -174,13 +174,12 @@ class QueryPlanner:
     def _articles(flat: str, laws: list[str]) -> list[ArticleRef]:
         refs: list[ArticleRef] = []
         for match in _ARTICLE_REF.finditer(flat):
-            numbers = [kanji_to_int(match.group(1))]
-            numbers += [kanji_to_int(p) for p in match.group(2).split("の") if p]
-            if any(n is None or n <= 0 for n in numbers):
+            key = article_key(f"第{match.group(1)}条{match.group(2)}")  # the one article-number parser
+            if key is None or any(part == "0" for part in key.split("-")):
                 continue
             paragraph = kanji_to_int(match.group(3)) if match.group(3) else None
             law = _law_before(flat[: match.start()], laws)
-            refs.append(ArticleRef(law, "-".join(map(str, numbers)), paragraph))
+            refs.append(ArticleRef(law, key, paragraph))
         return list(dict.fromkeys(refs))
 
 
