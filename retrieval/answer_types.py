@@ -64,7 +64,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|あらかじめ|事前に|"
-        rf"{_N}月{_N}日|"
+        rf"{_N}月{_N}日|(?:午前|午後){_N}時(?:{_N}分)?|"
         r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
     AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
@@ -78,7 +78,10 @@ _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３�
 # The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
 # is not in any 例規 unless a document of that section is indexed.
 _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)(課|係|部署|部|班|室|チーム|担当)|"
-                         r"(内線)|\bour (team|section|division|department|office)\b", re.I)
+                         r"(内線)|\bour (team|section|division|department|office)\b|"
+                         # 本市の…/うちの町の…: the asker's own municipality's rule or building (本庁舎の食堂);
+                         # 「うちの市は…」 is context, not what is asked about, and does not count.
+                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)の|(庁舎)の|\bour (city|town|ward|municipality)'s", re.I)
 
 
 @dataclass(frozen=True)
