@@ -63,8 +63,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.DEADLINE: re.compile(
         rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
-        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|あらかじめ|事前に|"
-        rf"{_N}月{_N}日|(?:午前|午後){_N}時(?:{_N}分)?|"
+        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
+        rf"{_N}月{_N}日(?:から(?:翌年の)?{_N}月{_N}日まで)?|(?:午前|午後){_N}時(?:{_N}分)?|"
         r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
     AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
@@ -88,6 +88,7 @@ _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの
 class QuestionIntent:
     answer_type: AnswerType
     local_unit: str | None  # 課 / 係 / 内線 ... when the question is about the asker's own section
+    value_unit: str | None = None  # 日 for 何日 / how many days: the unit the asked-for number has
 
     @property
     def wants_value(self) -> bool:
@@ -107,7 +108,22 @@ def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
     local = _LOCAL_UNIT.search(_question_line(normalize(text)))
     unit = next((g for g in local.groups() if g), None) if local else None
-    return QuestionIntent(answer_type=classify(text), local_unit=unit)
+    return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text))
+
+
+_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
+                         r"how many (days|months|years|weeks|hours|times|people)", re.I)
+_UNIT_FORMS = {"か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
+               "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人"}
+
+
+def asked_unit(text: str) -> str | None:
+    """The unit of the number asked for: 何日 -> 日, 何か月 -> 月, how many days -> 日."""
+    match = _ASKED_UNIT.search(_question_line(normalize(text)))
+    if not match:
+        return None
+    unit = next(g for g in match.groups() if g)
+    return _UNIT_FORMS.get(unit.lower(), unit)
 
 
 def _question_line(text: str) -> str:
@@ -122,18 +138,20 @@ def states_value(kind: AnswerType, text: str) -> bool:
     return True if pattern is None else bool(pattern.search(normalize(text)))
 
 
-def value_span(kind: AnswerType, text: str) -> tuple[int, int] | None:
-    """Where in `text` the first value of `kind` is stated (for bold), or None."""
+def value_span(kind: AnswerType, text: str, unit: str | None = None) -> tuple[int, int] | None:
+    """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
+    unit (`unit`: 日 for 何日) comes first, then any number, then a bare marker (から起算)."""
     # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内).
     kinds = (AnswerType.DEADLINE, AnswerType.QUANTITY) if kind in (AnswerType.DEADLINE, AnswerType.QUANTITY) \
         else (kind,)
-    for candidate in kinds:
+    numeric, markers = [], []
+    for order, candidate in enumerate(kinds):
         pattern = _VALUE_PATTERNS.get(candidate)
-        matches = list(pattern.finditer(text)) if pattern else []
-        # A number (五十七日の期間内) says more than a bare marker (から起算): it is the key phrase.
-        numeric = [m for m in matches if m.group(0)[:1].isdigit() or m.group(0)[:1] in _NUMERAL_START]
-        if numeric:
-            return numeric[0].span()
-        if matches and candidate is kind:
-            return matches[0].span()
-    return None
+        for match in pattern.finditer(text) if pattern else ():
+            if match.group(0)[:1].isdigit() or match.group(0)[:1] in _NUMERAL_START:
+                numeric.append((unit is None or unit not in match.group(0), order, match.start(), match.span()))
+            elif candidate is kind:
+                markers.append(match.span())
+    if numeric:
+        return min(numeric)[3]
+    return markers[0] if markers else None

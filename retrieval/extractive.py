@@ -139,7 +139,7 @@ def _bold_value(quote: str, intent: QuestionIntent) -> tuple[str, str | None]:
     no value was asked for or the quote states none."""
     if not intent.wants_value:
         return quote, None
-    span = value_span(intent.answer_type, quote)
+    span = value_span(intent.answer_type, quote, intent.value_unit)
     if span is None:
         return quote, None
     start, end = span
@@ -176,6 +176,10 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
+def _states_number_in(unit: str, sentence: str) -> bool:
+    return re.search(rf"{NUMBER_CLASS}+\s*(?:箇|か|ヶ|カ)?{re.escape(unit)}", sentence) is not None
+
+
 def _strip_labels(sentence: str) -> str:
     """Drop the leading 第N条 / ２ labels: the citation already names the article."""
     return _LEADING_LABEL.sub("", sentence).strip() or sentence
@@ -210,7 +214,10 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
         if _EXCEPTION.match(_strip_labels(sentence)):
             overlap -= EXCEPTION_PENALTY
         if kind is not None:
-            return overlap + (2.5 if states_value(kind, sentence) else 0.0)
+            stated = 2.5 if states_value(kind, sentence) else 0.0
+            if stated and intent.value_unit and _states_number_in(intent.value_unit, sentence):
+                stated += 0.5  # 何日 is answered by a number of days, not of people
+            return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 
     best = _strip_labels(sentences[max(range(len(sentences)), key=score)])

@@ -120,6 +120,11 @@ def _plural(number: int, unit: str) -> str:
     return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
+def _date_in_english(match: re.Match) -> str | None:
+    month, day = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
+    return f"{_MONTHS_EN[month - 1]} {day}" if month and 1 <= month <= 12 and day else None
+
+
 def value_in_english(phrase: str, context: str = "") -> str | None:
     """The first number, period or date in a Japanese statute phrase, in English:
     二十日 -> "20 days", 三歳に達する日まで -> "until the child turns 3" (when `context` — the
@@ -136,10 +141,9 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         return f"{amount} yen per {'' if distance == 1 else f'{distance} '}km"
     if match := _FRACTION.search(text):
         return f"{kanji_to_int(match.group(1))}%"
-    if match := _DATE.search(text):
-        month, day = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
-        if month and 1 <= month <= 12 and day:
-            return f"{_MONTHS_EN[month - 1]} {day}"
+    dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
+    if dates and all(dates):
+        return " to ".join(dates)
     if match := _QUANTITY_EN.search(text):
         number = kanji_to_int(match.group(1))
         if number is None:

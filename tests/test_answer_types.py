@@ -112,3 +112,20 @@ def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
 ])
 def test_own_municipality_or_building(question, unit):
     assert analyse(question).local_unit == unit
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("子の看護休暇は年に何日まで？", "日"), ("条件付採用は何か月？", "月"), ("How many days of leave?", "日"),
+    ("育児休業の期間は？", None),
+])
+def test_asked_unit(question, unit):
+    assert analyse(question).value_unit == unit
+
+
+def test_value_span_prefers_the_asked_unit_and_whole_date_ranges():
+    text = "小学校就学の始期に達するまでの子が二人以上の場合にあっては、十日を限度として"
+    start, end = value_span(A.QUANTITY, text, unit="日")
+    assert text[start:end].startswith("十日")
+    text = "年末年始の休日は、十二月二十九日から翌年の一月三日までの日とする。"
+    start, end = value_span(A.QUANTITY, text, unit="日")
+    assert text[start:end] == "十二月二十九日から翌年の一月三日まで"

@@ -41,6 +41,7 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("三箇月", "", "3 months"),
     ("九十日を経過する日まで", "", "until 90 days have passed"),
     ("十二月二十九日", "", "December 29"),
+    ("十二月二十九日から翌年の一月三日まで", "", "December 29 to January 3"),
     ("百分の百二十五", "", "125%"),
     ("一キロメートルにつき三十七円", "", "37 yen per km"),
     ("５割", "", "50%"),
