@@ -44,13 +44,25 @@ def load_mapping(name: str) -> dict:
 
 
 def content_terms(analyzer: Analyzer, text: str) -> list[str]:
-    stop = load_word_list("query_stopwords.txt")
-    return [t for t in analyzer.terms(text) if t not in stop]
+    return list(_content_terms(analyzer, text))
 
 
 def content_nouns(analyzer: Analyzer, text: str) -> set[str]:
+    return set(_content_nouns(analyzer, text))
+
+
+# The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
+# question text, not once per caller.
+@lru_cache(maxsize=512)
+def _content_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
     stop = load_word_list("query_stopwords.txt")
-    return {t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop}
+    return tuple(t for t in analyzer.terms(text) if t not in stop)
+
+
+@lru_cache(maxsize=512)
+def _content_nouns(analyzer: Analyzer, text: str) -> frozenset[str]:
+    stop = load_word_list("query_stopwords.txt")
+    return frozenset(t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop)
 
 
 @dataclass(frozen=True)
