@@ -139,7 +139,9 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
-        return score, self._confidence(matrix, plan, user_terms, expansion, article_rows)
+        # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
+        concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
+        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
 
     def _rerank(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray) -> np.ndarray:
         """STEP 3b: sentence, caption and answer-type features on the top candidates only."""
@@ -271,6 +273,21 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
         return share
     for term, weight in weights:
         share[matrix.rows_with(term)] += weight / total
+    return share
+
+
+def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
+    """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
+    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest term."""
+    share = np.zeros(matrix.size, dtype=np.float32)
+    weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
+    total = sum(weights)
+    for concept, weight in zip(concepts, weights):
+        best = np.zeros(matrix.size, dtype=np.float32)
+        for alternative in concept:
+            if alternative:
+                np.maximum(best, _weighted_share(matrix, alternative), out=best)
+        share += best * (weight / total)
     return share
 
 

@@ -89,6 +89,10 @@ class QueryPlan:
     nouns: tuple[str, ...] = ()
     # What the question asks for (a period, a number of days, ...): see retrieval.answer_types.
     answer_type: AnswerType = AnswerType.OTHER
+    # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
+    # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
+    # concept covers the concept: alternatives must not split its weight.
+    concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -110,8 +114,12 @@ class QueryPlanner:
         terms = content_terms(self.analyzer, stripped)
         nouns = content_nouns(self.analyzer, stripped)
         synonym_keys, synonym_words = self._synonyms(flat)
-        expansion_words = synonym_words + self._english(flat)
+        english_groups: list[list[str]] = []
+        expansion_words = synonym_words + self._english(flat, english_groups)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
+        mapping = load_mapping("synonyms.yaml")
+        groups = [mapping[key] for key in synonym_keys] + english_groups
+        concepts = tuple(tuple(tuple(content_terms(self.analyzer, w)) for w in group) for group in groups)
         explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
@@ -124,6 +132,7 @@ class QueryPlanner:
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,
+            concepts=tuple(c for c in concepts if any(c)),
         )
 
     @staticmethod
@@ -169,8 +178,9 @@ class QueryPlanner:
         return keys, words
 
     @staticmethod
-    def _english(flat: str) -> list[str]:
-        """Japanese search words for English phrases (longest phrases first, each word used once)."""
+    def _english(flat: str, groups: list[list[str]] | None = None) -> list[str]:
+        """Japanese search words for English phrases (longest phrases first, each word used once);
+        `groups` receives each matched phrase's words as one concept."""
         if not re.search(r"[A-Za-z]{2}", flat):
             return []
         lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', flat.lower())} "
@@ -179,6 +189,8 @@ class QueryPlanner:
         for key, pattern in _glossary_patterns():
             if key.split()[0] in lowered and pattern.search(lowered):
                 words.extend(glossary[key])
+                if groups is not None:
+                    groups.append(list(glossary[key]))
                 lowered = pattern.sub(" | ", lowered)
         return words
 
