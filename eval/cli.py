@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 
 from eval.judge import Judge
 from eval.runner import run_eval
+from eval.split import SPLITS
 
 EQUIVALENTS_FILE = "equivalents.json"
 
@@ -22,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 when a metric is below VALUE, e.g. hit@5=0.85 mrr@10=0.7; for "
                              "latency_p50_ms, latency_p95_ms, acl_leaks VALUE is a maximum")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--split", choices=SPLITS, default="all",
+                        help="evaluate one fixed half of the questions (eval/split.py): tune the system on "
+                             "'tune', check it on 'held' (default all)")
 
 
 def default_equivalents_path(corpus_dir: Path | None) -> Path | None:
@@ -41,5 +45,5 @@ def main_with_ask(args: argparse.Namespace, ask: Callable[..., dict], *, dataset
         dataset_name=dataset_name or questions.resolve().parent.name,
         settings=dict(settings), equivalents_path=default_equivalents_path(corpus_dir),
         baseline_dir=args.baseline, fail_under=list(args.fail_under), judge=judge,
-        progress=not args.no_progress, corpus_dir=corpus_dir,
+        progress=not args.no_progress, corpus_dir=corpus_dir, split=getattr(args, "split", "all"),
     )

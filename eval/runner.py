@@ -22,6 +22,7 @@ from eval.metrics import JUDGE_METRICS, aggregate, metric_names, score_question
 from eval.progress import ProgressBar
 from eval.questions import EvalQuestion, QuestionFormatError, load_questions
 from eval.report import write_report
+from eval.split import select
 from eval.thresholds import Threshold, ThresholdError, parse_thresholds, violations
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +126,8 @@ def run_eval(questions_path: Path, ask: Callable[..., dict], out_dir: Path, *, k
              dataset_name: str, dataset_hash: str | None = None, settings: Mapping[str, Any] | None = None,
              equivalents_path: Path | None = None, baseline_dir: Path | None = None,
              fail_under: Sequence[str] = (), judge: Judge | None = None, progress: bool = True,
-             corpus_dir: Path | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+             corpus_dir: Path | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+             split: str = "all") -> int:
     """Evaluate and write out_dir/{results.jsonl, summary.json, report.html}.
 
     Returns 0, 1 when a --fail-under threshold is violated, 2 on bad input (unknown metric in fail_under,
@@ -136,7 +138,7 @@ def run_eval(questions_path: Path, ask: Callable[..., dict], out_dir: Path, *, k
         if k < 1:
             raise ThresholdError(f"k must be at least 1, got {k}")
         thresholds: list[Threshold] = parse_thresholds(fail_under, metric_names(k))
-        questions = load_questions(Path(questions_path))
+        questions = select(load_questions(Path(questions_path)), split)
         equivalents = load_equivalents(equivalents_path)
     except (ThresholdError, QuestionFormatError, OSError, ValueError) as exc:
         print(f"error: {exc}", file=stderr)
@@ -161,7 +163,7 @@ def run_eval(questions_path: Path, ask: Callable[..., dict], out_dir: Path, *, k
     summary = {
         "dataset": {"name": dataset_name, "questions_path": str(questions_path),
                     "hash": dataset_hash or dataset_fingerprint(Path(questions_path), corpus_dir)},
-        "app_commit": app_commit(), "settings": dict(settings or {}), "k": k,
+        "app_commit": app_commit(), "settings": dict(settings or {}), "k": k, "split": split,
         "question_count": len(questions), "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "overall": overall, "per_tag": per_tag,
         "baseline": baseline.to_dict() if baseline else None,

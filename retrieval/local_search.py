@@ -21,6 +21,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
+from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import TermMatrix
 
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
@@ -44,10 +45,12 @@ class RankWeights:
 
 
 class LocalSearcher:
-    def __init__(self, *, index: LocalIndex, analyzer: Analyzer, weights: RankWeights = RankWeights()) -> None:
+    def __init__(self, *, index: LocalIndex, analyzer: Analyzer, weights: RankWeights = RankWeights(),
+                 rerank: RerankWeights = RerankWeights()) -> None:
         self.index = index
         self.planner = QueryPlanner(analyzer)
         self.weights = weights
+        self.rerank_weights = rerank
         self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
 
@@ -104,6 +107,7 @@ class LocalSearcher:
         # STEP 3: the k best visible passages that matched something
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
         score = np.where(matched, score, -np.inf)
+        score = self._rerank(matrix, plan, score, matched)
         best = np.argpartition(-score, min(k, matrix.size - 1))[: k + 1]
         order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]][:k]
         return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
@@ -128,7 +132,42 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
-        return score, self._confidence(matrix, plan, user_terms, expansion, article_rows)
+        # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
+        concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
+        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
+
+    def _rerank(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray) -> np.ndarray:
+        """STEP 3b: sentence, caption and answer-type features on the top candidates only."""
+        n = int(matched.sum())
+        if n == 0:
+            return score
+        top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
+        # A candidate more than the largest possible bonus behind the 10th best cannot reach the
+        # answer list: it is not worth re-ranking.
+        floor = np.sort(score[top])[-min(10, len(top))] - self.rerank_weights.max_bonus
+        top = top[score[top] >= floor]
+        # One-character terms (子, 日) match inside other words (電子, 日本) when text is scanned.
+        terms = [(t, matrix.idf(t)) for t in plan.terms if matrix.idf(t) and len(t) > 1]
+        terms += [(t, self.weights.expansion_term * matrix.idf(t)) for t in plan.expansions
+                  if matrix.idf(t) and len(t) > 1]
+        total = sum(weight for _, weight in terms)
+        top = top[matched[top]]
+        # Within the right document: the first stage finds the law well; what it gets wrong is
+        # which of its articles answers. Only the leading document's candidates are re-ordered.
+        if len(top):
+            lead = matrix.passages[int(top[np.argmax(score[top])])].doc
+            top = np.array([row for row in top if matrix.passages[row].doc == lead], dtype=top.dtype)
+        # Which question terms each candidate holds, from the postings (no text scanning).
+        holds = np.array([_contains_sorted(matrix.rows_with(t), top) for t, _ in terms]
+                         ).reshape(len(terms), len(top))
+        # Per-row text caches belong to this matrix (rows differ per index generation and audience).
+        texts = matrix.derived.setdefault("passage_texts", PassageText())
+        score = score.copy()
+        for column, row in enumerate(top):
+            present = [terms[i] for i in np.flatnonzero(holds[:, column])]
+            score[row] += rerank_bonus(int(row), matrix.passages[row], present, total, plan.answer_type,
+                                       self.rerank_weights, texts)
+        return score
 
     def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
                     expansion: np.ndarray, article_rows: dict[int, float]) -> np.ndarray:
@@ -279,6 +318,21 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
     return share
 
 
+def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
+    """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
+    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest term."""
+    share = np.zeros(matrix.size, dtype=np.float32)
+    weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
+    total = sum(weights)
+    for concept, weight in zip(concepts, weights):
+        best = np.zeros(matrix.size, dtype=np.float32)
+        for alternative in concept:
+            if alternative:
+                np.maximum(best, _weighted_share(matrix, alternative), out=best)
+        share += best * (weight / total)
+    return share
+
+
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:
     """Share of the asker's terms that are nouns no passage contains (weighing like the rarest
     known term). Unknown verbs and fillers are left out: they do not name a topic."""
@@ -290,6 +344,14 @@ def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str
     rare = max(known, default=1.0)
     unknown = sum(1 for t in terms if not matrix.idf(t))
     return unknown * rare / (sum(known) + unknown * rare)
+
+
+def _contains_sorted(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per row of `rows`: whether it is in `sorted_rows` (ascending postings rows)."""
+    if not len(sorted_rows):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    return sorted_rows[at] == rows
 
 
 def _mask(size: int, rows) -> np.ndarray:

@@ -72,17 +72,85 @@ def article_label(key: str) -> str:
     return f"第{int_to_kanji(head)}条" + "".join(f"の{int_to_kanji(b)}" for b in branches)
 
 
-_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
-_WAREKI = re.compile(rf"(明治|大正|昭和|平成|令和)({NUMBER_CLASS}+|元)年({NUMBER_CLASS}+)月({NUMBER_CLASS}+)日")
+_ERAS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}  # each era's first year
+# 平成二五年六月一四日, 令和 6 年 4 月 1 日, 令和元年５月１日: spaces allowed between the parts
+_WAREKI = re.compile(rf"(明治|大正|昭和|平成|令和)\s*({NUMBER_CLASS}+|元)\s*年\s*({NUMBER_CLASS}+)\s*月\s*"
+                     rf"({NUMBER_CLASS}+)\s*日")
 
 
 def wareki_to_iso(text: str) -> str | None:
-    """平成二五年六月一四日 -> 2013-06-14 (the first 和暦 date in `text`); None if there is none."""
-    match = _WAREKI.search(text)
+    """The first 和暦 date in `text` as ISO (平成二五年六月一四日 -> 2013-06-14); None if there is none
+    or it is not a real month/day. The one home of 和暦 parsing (loaders and metadata call it)."""
+    match = _WAREKI.search(unicodedata.normalize("NFKC", text))
     if not match:
         return None
     era, year, month, day = match.groups()
     numbers = [1 if year == "元" else kanji_to_int(year), kanji_to_int(month), kanji_to_int(day)]
-    if any(n is None for n in numbers):
+    if any(n is None for n in numbers) or not (1 <= numbers[1] <= 12 and 1 <= numbers[2] <= 31):
         return None
     return f"{_ERAS[era] + numbers[0] - 1:04d}-{numbers[1]:02d}-{numbers[2]:02d}"
+
+
+# --- key facts in English (二十日 -> 20 days) ------------------------------------------------------
+_UNIT_EN = {"日": "day", "日間": "day", "月": "month", "箇月": "month", "か月": "month", "ヶ月": "month",
+            "カ月": "month", "年": "year", "週": "week", "週間": "week", "時間": "hour", "分": "minute",
+            "回": "time", "人": "person", "円": "yen", "歳": "age", "キロメートル": "km"}
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+_N = f"{NUMBER_CLASS}+"
+_DATE = re.compile(rf"({_N})月({_N})日")
+_AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
+_FRACTION = re.compile(rf"百分の({_N})")
+_TENTHS = re.compile(rf"({_N})割")
+_PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
+_QUANTITY_EN = re.compile(
+    rf"({_N})\s*(日間|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
+    rf"(以内|以上|以下|未満|まで|を超えない範囲内?|を経過する日まで|を経過した日|を超える|前|後)?")
+_QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to {}", "未満": "less than {}",
+                 "まで": "up to {}", "を超えない範囲": "up to {}", "を超えない範囲内": "up to {}",
+                 "を経過する日まで": "until {} have passed", "を経過した日": "after {}",
+                 "を超える": "more than {}", "前": "{} before", "後": "{} after"}
+
+
+def _plural(number: int, unit: str) -> str:
+    if unit in ("yen", "km"):
+        return f"{number} {unit}"
+    if unit == "person":
+        return f"{number} {'person' if number == 1 else 'people'}"
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def _date_in_english(match: re.Match) -> str | None:
+    month, day = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
+    return f"{_MONTHS_EN[month - 1]} {day}" if month and 1 <= month <= 12 and day else None
+
+
+def value_in_english(phrase: str, context: str = "") -> str | None:
+    """The first number, period or date in a Japanese statute phrase, in English:
+    二十日 -> "20 days", 三歳に達する日まで -> "until the child turns 3" (when `context` — the
+    sentence — says 子), 一年以内 -> "within 1 year", 十二月二十九日 -> "December 29",
+    百分の百二十五 -> "125%", 一キロメートルにつき三十七円 -> "37 yen per km". None when it holds none."""
+    text = unicodedata.normalize("NFKC", phrase)
+    if match := _AGE_UNTIL.search(text):
+        age = kanji_to_int(match.group(1))
+        who = "the child" if "子" in (context or text) else "the person"
+        return f"until {who} turns {age}" if age is not None else None
+    if match := _PER.search(text):
+        per, amount = match.group(1), kanji_to_int(match.group(2))
+        distance = kanji_to_int(per) if per else 1
+        return f"{amount} yen per {'' if distance == 1 else f'{distance} '}km"
+    if match := _FRACTION.search(text):
+        return f"{kanji_to_int(match.group(1))}%"
+    dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
+    if dates and all(dates):
+        return " to ".join(dates)
+    if match := _QUANTITY_EN.search(text):
+        number = kanji_to_int(match.group(1))
+        if number is None:
+            return None
+        value = _plural(number, _UNIT_EN[match.group(2)])
+        qualifier = _QUALIFIER_EN.get(match.group(3) or "")
+        return qualifier.format(value) if qualifier else value
+    if match := _TENTHS.search(text):
+        return f"{kanji_to_int(match.group(1)) * 10}%"
+    return None

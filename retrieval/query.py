@@ -15,7 +15,8 @@ from typing import Iterable, Mapping
 import yaml
 
 from retrieval.analysis import Analyzer, normalize
-from retrieval.numerals import NUMBER_CLASS, kanji_to_int
+from retrieval.answer_types import AnswerType, analyse
+from retrieval.numerals import NUMBER_CLASS, article_key, kanji_to_int
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -43,13 +44,25 @@ def load_mapping(name: str) -> dict:
 
 
 def content_terms(analyzer: Analyzer, text: str) -> list[str]:
-    stop = load_word_list("query_stopwords.txt")
-    return [t for t in analyzer.terms(text) if t not in stop]
+    return list(_content_terms(analyzer, text))
 
 
 def content_nouns(analyzer: Analyzer, text: str) -> set[str]:
+    return set(_content_nouns(analyzer, text))
+
+
+# The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
+# question text, not once per caller.
+@lru_cache(maxsize=512)
+def _content_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
     stop = load_word_list("query_stopwords.txt")
-    return {t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop}
+    return tuple(t for t in analyzer.terms(text) if t not in stop)
+
+
+@lru_cache(maxsize=512)
+def _content_nouns(analyzer: Analyzer, text: str) -> frozenset[str]:
+    stop = load_word_list("query_stopwords.txt")
+    return frozenset(t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop)
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,12 @@ class QueryPlan:
     # The asker's terms that are nouns: an unknown noun (食堂) says the corpus lacks the topic; an
     # unknown verb or filler (要る) says nothing.
     nouns: tuple[str, ...] = ()
+    # What the question asks for (a period, a number of days, ...): see retrieval.answer_types.
+    answer_type: AnswerType = AnswerType.OTHER
+    # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
+    # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
+    # concept covers the concept: alternatives must not split its weight.
+    concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -95,8 +114,12 @@ class QueryPlanner:
         terms = content_terms(self.analyzer, stripped)
         nouns = content_nouns(self.analyzer, stripped)
         synonym_keys, synonym_words = self._synonyms(flat)
-        expansion_words = synonym_words + self._english(flat)
+        english_groups: list[list[str]] = []
+        expansion_words = synonym_words + self._english(flat, english_groups)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
+        mapping = load_mapping("synonyms.yaml")
+        groups = [mapping[key] for key in synonym_keys] + english_groups
+        concepts = tuple(tuple(tuple(content_terms(self.analyzer, w)) for w in group) for group in groups)
         explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
@@ -108,6 +131,8 @@ class QueryPlanner:
             wants_current_version=bool(_CURRENT_VERSION.search(flat)),
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
+            answer_type=analyse(text).answer_type,
+            concepts=tuple(c for c in concepts if any(c)),
         )
 
     @staticmethod
@@ -153,8 +178,9 @@ class QueryPlanner:
         return keys, words
 
     @staticmethod
-    def _english(flat: str) -> list[str]:
-        """Japanese search words for English phrases (longest phrases first, each word used once)."""
+    def _english(flat: str, groups: list[list[str]] | None = None) -> list[str]:
+        """Japanese search words for English phrases (longest phrases first, each word used once);
+        `groups` receives each matched phrase's words as one concept."""
         if not re.search(r"[A-Za-z]{2}", flat):
             return []
         lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', flat.lower())} "
@@ -163,6 +189,8 @@ class QueryPlanner:
         for key, pattern in _glossary_patterns():
             if key.split()[0] in lowered and pattern.search(lowered):
                 words.extend(glossary[key])
+                if groups is not None:
+                    groups.append(list(glossary[key]))
                 lowered = pattern.sub(" | ", lowered)
         return words
 
@@ -170,13 +198,12 @@ class QueryPlanner:
     def _articles(flat: str, laws: list[str]) -> list[ArticleRef]:
         refs: list[ArticleRef] = []
         for match in _ARTICLE_REF.finditer(flat):
-            numbers = [kanji_to_int(match.group(1))]
-            numbers += [kanji_to_int(p) for p in match.group(2).split("の") if p]
-            if any(n is None or n <= 0 for n in numbers):
+            key = article_key(f"第{match.group(1)}条{match.group(2)}")  # the one article-number parser
+            if key is None or any(part == "0" for part in key.split("-")):
                 continue
             paragraph = kanji_to_int(match.group(3)) if match.group(3) else None
             law = _law_before(flat[: match.start()], laws)
-            refs.append(ArticleRef(law, "-".join(map(str, numbers)), paragraph))
+            refs.append(ArticleRef(law, key, paragraph))
         return list(dict.fromkeys(refs))
 
 

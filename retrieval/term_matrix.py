@@ -45,6 +45,9 @@ class TermMatrix:
         self.size = len(self.passages)
         self._postings = {field: _build(per_field[field]) for field in FIELDS}
         self._rows_cache: dict[str, np.ndarray] = {}
+        # Memos other modules derive from these rows (e.g. the re-ranker's sentence splits): they
+        # live and die with the matrix, so a re-index or another audience never sees stale rows.
+        self.derived: dict[str, object] = {}
         self._spelling_cache: dict[str, str | None] = {}
         self._english_terms: dict[str, list[str]] | None = None
         self._by_article: dict[str, list[int]] = defaultdict(list)

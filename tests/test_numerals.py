@@ -26,3 +26,55 @@ def test_article_key(article, key):
 
 def test_article_label_is_the_statute_form():
     assert article_label("27-22-2") == "第二十七条の二十二の二"
+
+
+from retrieval.numerals import value_in_english  # noqa: E402
+
+
+@pytest.mark.parametrize("phrase, context, english", [
+    ("二十日", "", "20 days"),
+    ("一日", "", "1 day"),
+    ("三歳に達する日まで", "当該子が三歳に達する日まで", "until the child turns 3"),
+    ("六十五歳に達する日", "職員が六十五歳に達する日", "until the person turns 65"),
+    ("一年以内", "", "within 1 year"),
+    ("六月を超えない範囲内", "", "up to 6 months"),
+    ("三箇月", "", "3 months"),
+    ("九十日を経過する日まで", "", "until 90 days have passed"),
+    ("十二月二十九日", "", "December 29"),
+    ("十二月二十九日から翌年の一月三日まで", "", "December 29 to January 3"),
+    ("百分の百二十五", "", "125%"),
+    ("一キロメートルにつき三十七円", "", "37 yen per km"),
+    ("５割", "", "50%"),
+    ("１０人以上", "", "10 people or more"),
+    ("任命権者の承認", "", None),
+])
+def test_value_in_english(phrase, context, english):
+    assert value_in_english(phrase, context) == english
+
+
+from retrieval.numerals import wareki_to_iso  # noqa: E402
+from indexer.loaders import html  # noqa: E402
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("平成二五年六月一四日", "2013-06-14"),
+    ("令和 6 年 4 月 1 日", "2024-04-01"),
+    ("令和6年4月1日", "2024-04-01"),
+    ("令和元年５月１日", "2019-05-01"),
+    ("(平成28年6月23日施行)", "2016-06-23"),
+    ("昭和二十二年四月七日", "1947-04-07"),
+    ("令和四年一二月二二日", "2022-12-22"),
+    ("令和6年", None),
+    ("令和6年13月1日", None),
+])
+def test_one_wareki_parser_for_metadata_and_html(text, iso):
+    assert wareki_to_iso(text) == iso
+    assert html.era_to_iso(text) == iso  # the HTML loader calls the same parser
+
+
+def test_question_article_refs_use_the_shared_article_parser():
+    from retrieval.analysis import Analyzer
+    from retrieval.query import QueryPlanner
+
+    plan = QueryPlanner(Analyzer()).plan("地公法第二十七条の二第2項と第38条について")
+    assert [(ref.article_key, ref.paragraph) for ref in plan.articles] == [("27-2", 2), ("38", None)]

@@ -130,3 +130,23 @@ def test_english_law_names_resolve():
 
 def test_synonym_keys_match_regardless_of_case():
     assert {"外部", "記録", "媒体"} <= set(PLANNER.plan("USBメモリを使っていい？").expansions)
+
+
+def test_alternative_wordings_of_one_concept_are_grouped():
+    plan = QueryPlanner(Analyzer()).plan("How many days of annual leave do I get?")
+    annual = [c for c in plan.concepts if any("年次" in alt for alt in c)]
+    assert annual and len(annual[0]) == 2  # 年次有給休暇 | 年次休暇: one concept, two wordings
+
+
+def test_one_wording_of_a_concept_covers_it_fully_for_confidence():
+    import numpy as np
+
+    from retrieval.local_search import _concept_share
+    from retrieval.term_matrix import TermMatrix
+
+    passages = [Passage(doc="a", seq=0, title="t", text="x"), Passage(doc="b", seq=0, title="t", text="y"),
+                Passage(doc="c", seq=0, title="t", text="z")]
+    matrix = TermMatrix(passages, [("年次 休暇 日数", "", ""), ("年次 有給 休暇", "", ""), ("給与", "", "")])
+    concepts = ((("年次", "有給", "休暇"), ("年次", "休暇")),)
+    share = _concept_share(matrix, concepts)
+    assert np.allclose(share, [1.0, 1.0, 0.0])  # either wording is the whole concept; none is nothing

@@ -145,7 +145,9 @@ def assert_friendly_hint(message: dict, *, language: str = "ja") -> None:
 def assert_cited_answer(message: dict, *, language: str = "ja") -> None:
     text = message["text"]
     assert citations(message) and "[1]" in text, text
-    assert text.startswith("規程では" if language == "ja" else "The regulations say"), text
+    # The answer opens in the asker's language: the key fact when a value was asked, else the intro.
+    openings = ("規程では", "要点：") if language == "ja" else ("The regulations say", "Key fact:")
+    assert text.startswith(openings), text
     assert message["channelData"] == {"feedbackLoop": {"type": "default"}}
     assert "<at>" not in text
 

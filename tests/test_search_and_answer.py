@@ -77,3 +77,59 @@ def test_a_translated_colloquialism_must_be_covered_to_be_confident(tmp_path):
     # 定義 alone is only part of the question: パワハラ (= パワー・ハラスメント) is the rest
     assert confidence["harassment.md"] > confidence["teigi0.md"]
     assert confidence["teigi0.md"] < 0.5
+
+
+def test_quote_prefers_the_rule_over_its_exception_unless_the_exception_is_asked_about():
+    from retrieval.analysis import Analyzer
+    from retrieval.answer_types import analyse
+    from retrieval.extractive import best_quote
+
+    text = ("第四条　職員は、当該子が三歳に達する日まで、育児休業をすることができる。\n"
+            "２　前項の規定にかかわらず、会計年度任用職員の育児休業の期間は、当該子が一歳に達する日までとする。")
+    analyzer = Analyzer()
+
+    def quote(question: str) -> str:
+        from retrieval.query import content_terms
+        return best_quote(text, set(content_terms(analyzer, question)), analyzer, intent=analyse(question))
+
+    assert "三歳" in quote("育児休業の期間は？")
+    assert "一歳" in quote("会計年度任用職員の育児休業の期間は？")
+
+
+def test_own_section_question_abstains_unless_a_document_of_that_section_is_retrieved():
+    from retrieval.analysis import Analyzer
+    from retrieval.extractive import ExtractiveAnswerer
+    from retrieval.models import Passage, Question, ScoredPassage
+
+    def scored(title: str, text: str) -> ScoredPassage:
+        return ScoredPassage(Passage(doc="d.md", seq=0, title=title, text=text, article="第二条"), 1.0,
+                             confidence=0.9)
+
+    answerer = ExtractiveAnswerer(analyzer=Analyzer())
+    national = scored("職員の勤務時間に関する条例", "第二条　職員の勤務時間は、午前八時三十分から午後五時十五分までとする。")
+    answer = answerer.compose(Question("うちの課の勤務時間は何時から？", "ja"), [national])
+    assert answer.abstained and "職員の勤務時間に関する条例" in answer.text and not answer.citations
+    own = scored("人事課事務取扱要領", "第二条　人事課の勤務時間は、午前八時三十分から午後五時十五分までとする。")
+    assert not answerer.compose(Question("うちの課の勤務時間は何時から？", "ja"), [own]).abstained
+
+
+def test_value_question_abstains_when_no_top_passage_states_a_value_and_leads_with_it_otherwise():
+    from retrieval.analysis import Analyzer
+    from retrieval.extractive import ExtractiveAnswerer
+    from retrieval.models import Passage, Question, ScoredPassage
+
+    def scored(text: str, article: str) -> ScoredPassage:
+        return ScoredPassage(Passage(doc="d.md", seq=0, title="旅費条例", text=text, article=article), 1.0,
+                             confidence=0.9)
+
+    answerer = ExtractiveAnswerer(analyzer=Analyzer())
+    silent = scored("第九条　車賃は、旅行の実費により支給する。", "第九条")
+    answer = answerer.compose(Question("車賃は1キロいくら？", "ja"), [silent])
+    assert answer.abstained and "金額" in answer.text
+    stating = scored("第十条　車賃の額は、一キロメートルにつき三十七円とする。", "第十条")
+    answer = answerer.compose(Question("車賃は1キロいくら？", "ja"), [silent, stating])
+    assert not answer.abstained
+    assert answer.citations[0].passage.article == "第十条"  # the article stating the value leads
+    assert "**三十七円**" in answer.text and "**" not in answer.citations[0].quote
+    english = answerer.compose(Question("How much is the mileage allowance per km?", "en"), [stating])
+    assert "37 yen per km" in english.text or "37 yen" in english.text

@@ -52,9 +52,7 @@ _OTHER_FORMATS = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # magic numbers 
 _ENCODING_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
                      "windows-31j": "cp932", "ms932": "cp932", "euc-jp": "euc_jp", "x-euc-jp": "euc_jp"}
 
-_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 _NUMBER = "[0-9０-９〇一二三四五六七八九十]+"
-_ERA_DATE = re.compile(rf"(明治|大正|昭和|平成|令和)\s*(元|{_NUMBER})\s*年\s*({_NUMBER})\s*月\s*({_NUMBER})\s*日")
 _ENFORCED = re.compile(rf"((?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUMBER})\s*年[^()（）]*?日)\s*(?:から)?施行")
 _AMENDED = re.compile(rf"((?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUMBER})\s*年[^()（）\s]*?月(?:[^()（）\s]*?日)?)\s*(?:一部|全部|最終)?改正")
 _DIVISION = re.compile(rf"^第{_NUMBER}+([編章節款目])")
@@ -314,22 +312,11 @@ def _reiki_head(root) -> tuple[list[TextBlock], str | None, dict]:
 
 
 # -- dates and metadata ---------------------------------------------------------------------
-def _to_int(text: str) -> int | None:
-    from retrieval.numerals import kanji_to_int
-
-    return 1 if text == "元" else kanji_to_int(text)
-
-
 def era_to_iso(text: str) -> str | None:
     """平成28年6月23日 / 令和四年一二月二二日 / 令和元年5月1日 -> ISO date; None if not a full date."""
-    match = _ERA_DATE.search(text)
-    if not match:
-        return None
-    era, *numbers = match.groups()
-    year, month, day = (_to_int(n) for n in numbers)
-    if None in (year, month, day) or not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{_ERAS[era] + year:04d}-{month:02d}-{day:02d}"
+    from retrieval.numerals import wareki_to_iso
+
+    return wareki_to_iso(text)
 
 
 def _dates(lines: list[str]) -> dict:

@@ -1,0 +1,166 @@
+"""What a question asks for (a deadline, a number of days, an amount, a yes/no permission, ...),
+from the question's own words, and whether a passage states a value of that kind.
+
+Used three ways: the ranker prefers passages that state the kind of value asked for, the answerer
+abstains when a concrete value is asked and no passage states one (or when the asker asks about
+their own section's local arrangement, which no 例規 records), and the answer leads with the
+sentence that states the value. Rules are general question words, never one question's phrasing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+
+from retrieval.analysis import normalize
+from retrieval.numerals import NUMBER_CLASS
+
+
+class AnswerType(str, Enum):
+    DEADLINE = "deadline"  # いつまで, 期限, 期間, when, until
+    QUANTITY = "quantity"  # 何日, 何か月, 何時間, 何回, 何歳, how many
+    AMOUNT = "amount"  # いくら, 金額, 何円, how much
+    CONTACT = "contact"  # 連絡先, 内線, 電話番号, 窓口
+    PERSON = "person"  # 誰, どこ(が決める), 任命権者, who
+    PROCEDURE = "procedure"  # どうすれば, 手続, 方法, how do I
+    DEFINITION = "definition"  # とは, 定義, に当たる, what is
+    PERMISSION = "permission"  # できる？, してもいい, 断れる, can I, may I
+    OTHER = "other"
+
+
+# First matching rule wins: the more specific value kinds come before the yes/no and open forms
+# (「何日まで取得できる？」 asks for a deadline, not a permission).
+_RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
+    (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|メールアドレス|\bcontact\b|phone|extension"),
+    (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
+                        r"what (?:is|are) the (?:\w+ )?(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
+    (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
+                          r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
+                          r"\bmax\b|number of"),
+    (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
+                          r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|until when|deadline|by when|how soon|"
+                          r"what is the (?:\w+ )?period"),
+    (AnswerType.PERSON, r"誰|だれ|どなた|どこ(?:が|に)(?:決め|判断|承認|許可)|承認権者|決裁権者|"
+                        r"\bwho\b|which (?:body|office|authority)"),
+    (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
+                           r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
+    (AnswerType.DEFINITION, r"とは|って何(?![日時年月回歳週人円])|ってなに|定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
+                            r"\bdefin|\bmean"),
+    (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
+                            r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
+                            r"\bcan (?:i|we|an?|the|staff|employees?)\b|\bmay\b|allowed|permitted|"
+                            r"\bis it ok|\bare (?:we|employees) (?:allowed|entitled)|entitled"),
+))
+
+# Values of each concrete kind, as statutes write them (after NFKC): 二十日, 三歳に達する日まで,
+# 一年以内, 六月を超えない範囲, 千円, 百分の二十五, 内線1234.
+_N = f"{NUMBER_CLASS}+"
+_VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
+    # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) is not a quantity.
+    AnswerType.QUANTITY: re.compile(
+        rf"(?<![月年0-9〇一二三四五六七八九十百千])"
+        rf"{_N}\s*(?:日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}|"
+        r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
+    AnswerType.DEADLINE: re.compile(
+        rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
+        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
+        rf"{_N}月{_N}日(?:から(?:翌年の)?{_N}月{_N}日まで)?|(?:午前|午後){_N}時(?:{_N}分)?|"
+        r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
+        re.I),
+    AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
+                                  r"\$\s?[0-9]|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|\bfree of charge", re.I),
+    AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
+                                   re.I),
+}
+CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
+# Markers that show a passage speaks of a period but say nothing on their own: never a key fact.
+_WEAK_MARKER = re.compile(r"^(?:[日時月]まで|までの間|から起算|満了|同時に)$")
+_NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３４５６７８９")
+
+# The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
+# is not in any 例規 unless a document of that section is indexed.
+_LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)(課|係|部署|部|班|室|チーム|担当)|"
+                         r"(内線)|\bour (team|section|division|department|office)\b|"
+                         # 本市の…/うちの町の…: the asker's own municipality's rule or building (本庁舎の食堂);
+                         # 「うちの市は…」 is context, not what is asked about, and does not count.
+                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)の|(庁舎)の|\bour (city|town|ward|municipality)'s", re.I)
+
+
+@dataclass(frozen=True)
+class QuestionIntent:
+    answer_type: AnswerType
+    local_unit: str | None  # 課 / 係 / 内線 ... when the question is about the asker's own section
+    value_unit: str | None = None  # 日 for 何日 / how many days: the unit the asked-for number has
+
+    @property
+    def wants_value(self) -> bool:
+        return self.answer_type in CONCRETE_VALUE_TYPES
+
+
+def classify(text: str) -> AnswerType:
+    flat = _question_line(normalize(text))
+    for kind, pattern in _RULES:
+        if pattern.search(flat):
+            return kind
+    return AnswerType.OTHER
+
+
+@lru_cache(maxsize=256)
+def analyse(text: str) -> QuestionIntent:
+    """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
+    local = _LOCAL_UNIT.search(_question_line(normalize(text)))
+    unit = next((g for g in local.groups() if g), None) if local else None
+    return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text))
+
+
+_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
+                         r"how many (days|months|years|weeks|hours|times|people)", re.I)
+_UNIT_FORMS = {"か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
+               "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人"}
+
+
+def asked_unit(text: str) -> str | None:
+    """The unit of the number asked for: 何日 -> 日, 何か月 -> 月, how many days -> 日."""
+    match = _ASKED_UNIT.search(_question_line(normalize(text)))
+    if not match:
+        return None
+    unit = next(g for g in match.groups() if g)
+    return _UNIT_FORMS.get(unit.lower(), unit)
+
+
+def _question_line(text: str) -> str:
+    """The question itself: its first non-empty line (what follows are pasted options or context,
+    whose numbers and words are not what is asked)."""
+    return next((line for line in text.splitlines() if line.strip()), text)
+
+
+def states_value(kind: AnswerType, text: str) -> bool:
+    """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds)."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    return True if pattern is None else bool(pattern.search(normalize(text)))
+
+
+def value_span(kind: AnswerType, text: str, unit: str | None = None) -> tuple[int, int] | None:
+    """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
+    unit (`unit`: 日 for 何日) comes first, then any number, then a bare marker (から起算)."""
+    # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内);
+    # a count (何日) as a number of that unit. The kind asked for is looked for first.
+    kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),
+             AnswerType.QUANTITY: (AnswerType.QUANTITY, AnswerType.DEADLINE)}.get(kind, (kind,))
+    numeric, markers = [], []
+    for order, candidate in enumerate(kinds):
+        pattern = _VALUE_PATTERNS.get(candidate)
+        for match in pattern.finditer(text) if pattern else ():
+            found = match.group(0)
+            if found[:1].isdigit() or found[:1] in _NUMERAL_START:
+                in_unit = unit is not None and re.search(
+                    rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ)?{re.escape(unit)}", found)
+                # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
+                numeric.append((unit is not None and not in_unit, match.start(), -len(found), order, match.span()))
+            elif candidate is kind and not _WEAK_MARKER.match(found):
+                markers.append(match.span())
+    if numeric:
+        return min(numeric)[-1]
+    return markers[0] if markers else None

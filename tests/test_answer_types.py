@@ -1,0 +1,131 @@
+"""Answer-type rules: what a question asks for, from its own words (table-driven)."""
+import pytest
+
+from retrieval.answer_types import AnswerType, analyse, classify, states_value, value_span
+
+A = AnswerType
+
+
+@pytest.mark.parametrize("question, expected", [
+    # deadline / period
+    ("育児休業はいつまで取れますか", A.DEADLINE),
+    ("審査請求の期限は？", A.DEADLINE),
+    ("食堂は何時から開いていますか", A.DEADLINE),
+    ("Until when can I take childcare leave?", A.DEADLINE),
+    ("When is the deadline for the application?", A.DEADLINE),
+    # number of days / months / times
+    ("年次休暇は年に何日もらえますか", A.QUANTITY),
+    ("条件付採用の期間は何か月？", A.QUANTITY),
+    ("延長は何回までできる？", A.QUANTITY),
+    ("連続で何日まで取れるの？", A.QUANTITY),
+    ("How many days of annual leave do staff get?", A.QUANTITY),
+    ("How long is the probationary period?", A.QUANTITY),
+    # amount
+    ("日当はいくらですか", A.AMOUNT),
+    ("写しの交付の費用は1枚いくら？", A.AMOUNT),
+    ("How much is the daily allowance?", A.AMOUNT),
+    # contact
+    ("人事課の内線番号を教えて", A.CONTACT),
+    ("相談窓口はどこ？", A.CONTACT),
+    ("Who should I contact? What is the phone number?", A.CONTACT),
+    # person / body
+    ("公務災害は誰が認定するの？", A.PERSON),
+    ("Who approves overtime work?", A.PERSON),
+    # procedure
+    ("兼業の許可はどうすれば取れますか", A.PROCEDURE),
+    ("旅費の精算の手続を教えてください", A.PROCEDURE),
+    ("How do I apply for telework?", A.PROCEDURE),
+    # definition
+    ("「個人情報」とは何ですか", A.DEFINITION),
+    ("亡くなった人の情報は個人情報に当たる？", A.DEFINITION),
+    ("What is a conditional appointment?", A.DEFINITION),
+    # yes/no permission
+    ("職員はストライキをしてもいいですか", A.PERMISSION),
+    ("任命権者は育休の請求を断れるの？", A.PERMISSION),
+    ("Are local public employees allowed to strike?", A.PERMISSION),
+    ("Can I work a side job?", A.PERMISSION),
+    # nothing specific
+    ("懲戒処分 種類 地公法", A.OTHER),
+])
+def test_classify(question, expected):
+    assert classify(question) is expected
+
+
+@pytest.mark.parametrize("question", [
+    "公益通報の内部窓口への通報と行政機関への通報で保護要件は違う？",  # 窓口 as topic, not asked for
+    "保存期間の満了した文書を廃棄するとき手続は必要？",  # 期間 as topic
+])
+def test_topic_words_are_not_the_asked_for_value(question):
+    assert classify(question) not in (A.CONTACT, A.DEADLINE)
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("うちの課の電話当番って何時から？", "課"),
+    ("当課の超過勤務の事前申請は誰に出す？", "課"),
+    ("総務課の内線番号は？", "内線"),
+    ("What is our team's rule for leave requests?", "team"),
+    ("うちの市の育児休業の期間は？", "市"),  # answered only if a document of a 市 is retrieved
+    ("育児休業の期間は？", None),
+])
+def test_local_unit(question, unit):
+    assert analyse(question).local_unit == unit
+
+
+@pytest.mark.parametrize("kind, text, expected", [
+    (A.QUANTITY, "一の年について二十日とする。", True),
+    (A.QUANTITY, "職員は、任命権者の承認を受けて休業することができる。", False),
+    (A.DEADLINE, "当該子が三歳に達する日まで、育児休業をすることができる。", True),
+    (A.DEADLINE, "処分があったことを知った日の翌日から起算して三月以内", True),
+    (A.DEADLINE, "職員は、法令に従わなければならない。", False),
+    (A.AMOUNT, "一キロメートルにつき三十七円", True),
+    (A.AMOUNT, "百分の百二十五を乗じて得た額", True),
+    (A.AMOUNT, "給与を支給しない。", False),
+    (A.CONTACT, "問い合わせ先 総務課 内線1234", True),
+    (A.CONTACT, "この条例は公布の日から施行する。", False),
+    (A.PERMISSION, "どんな文でも", True),  # open kinds are not checked for a value
+])
+def test_states_value(kind, text, expected):
+    assert states_value(kind, text) is expected
+
+
+def test_value_span_finds_the_value_to_bold():
+    text = "当該子が三歳に達する日まで、育児休業をすることができる。"
+    start, end = value_span(A.DEADLINE, text)
+    assert text[start:end] == "三歳に達する日まで"
+    assert value_span(A.AMOUNT, text) is None
+
+
+def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
+    text = "当該子が三歳に達する日まで、育児休業をすることができる。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "三歳に達する日まで"
+    text = "年次休暇は、一の年について二十日とする。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "二十日"
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("本市の情報公開条例で、写しの交付の費用はいくら？", "市"),
+    ("うちの町の駐車場の料金は？", "町"),
+    ("本庁舎の食堂は何時から？", "庁舎"),
+    ("臨時的任用って最長でどのくらい？うちの市は人事委員会がないんだけど。", None),  # context, not the topic
+])
+def test_own_municipality_or_building(question, unit):
+    assert analyse(question).local_unit == unit
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("子の看護休暇は年に何日まで？", "日"), ("条件付採用は何か月？", "月"), ("How many days of leave?", "日"),
+    ("育児休業の期間は？", None),
+])
+def test_asked_unit(question, unit):
+    assert analyse(question).value_unit == unit
+
+
+def test_value_span_prefers_the_asked_unit_and_whole_date_ranges():
+    text = "小学校就学の始期に達するまでの子が二人以上の場合にあっては、十日を限度として"
+    start, end = value_span(A.QUANTITY, text, unit="日")
+    assert text[start:end].startswith("十日")
+    text = "年末年始の休日は、十二月二十九日から翌年の一月三日までの日とする。"
+    start, end = value_span(A.QUANTITY, text, unit="日")
+    assert text[start:end] == "十二月二十九日から翌年の一月三日まで"

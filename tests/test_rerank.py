@@ -1,0 +1,75 @@
+"""Second-stage features: one sentence carrying the question beats words scattered over an
+article; a passage stating the asked-for kind of value beats one that does not."""
+import pytest
+
+from retrieval.answer_types import AnswerType
+from retrieval.models import Passage
+from retrieval.rerank import PassageText, RerankWeights, rerank_bonus
+
+W = RerankWeights(sentence=1.0, caption=0.5, answer_value=0.3)
+TERMS = [("育児休業", 2.0), ("期間", 1.0)]
+TOTAL = 3.0
+
+
+def passage(text: str, caption: str | None = None) -> Passage:
+    return Passage(doc="d", seq=0, title="t", text=text, article="第一条", caption=caption)
+
+
+def bonus(p: Passage, answer_type=AnswerType.OTHER, terms=TERMS) -> float:
+    return rerank_bonus(0, p, terms, TOTAL, answer_type, W, PassageText())
+
+
+def test_terms_in_one_sentence_beat_terms_scattered_over_sentences():
+    together = passage("育児休業の期間は三歳に達する日までとする。職員は届け出る。")
+    scattered = passage("育児休業は承認による。給与の支給の期間は別に定める。")
+    assert bonus(together) > bonus(scattered)
+    assert bonus(together) == pytest.approx(W.sentence)  # every term in one sentence: the full share
+
+
+def test_passage_stating_the_asked_for_value_gets_the_answer_type_bonus():
+    states = passage("育児休業の期間は三歳に達する日までとする。")
+    silent = passage("育児休業の期間については任命権者が定める。")
+    assert bonus(states, AnswerType.DEADLINE) - bonus(silent, AnswerType.DEADLINE) == pytest.approx(W.answer_value)
+    # an open question (yes/no) does not reward values
+    assert bonus(states, AnswerType.PERMISSION) == bonus(silent, AnswerType.PERMISSION)
+
+
+def test_caption_naming_the_topic_adds_its_share():
+    text = "育児休業の期間は三歳に達する日までとする。"
+    assert bonus(passage(text, caption="育児休業の期間")) - bonus(passage(text)) == pytest.approx(W.caption * 6 / 7)
+
+
+def test_no_question_terms_no_bonus():
+    assert rerank_bonus(0, passage("何か。"), [], 0.0, AnswerType.OTHER, W, PassageText()) == 0.0
+
+
+def test_reranker_moves_the_value_stating_article_first_within_one_law(tmp_path):
+    """End to end through LocalSearcher on a real SQLite index."""
+    from retrieval.analysis import Analyzer
+    from retrieval.local_index import LocalIndex
+    from retrieval.local_search import LocalSearcher
+    from retrieval.models import Question
+    from indexer.build import Indexer
+    from retrieval.tokens import TokenCounter
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "育児休業条例.txt").write_text(
+        "育児休業条例\n"
+        "（育児休業の承認）\n第二条　育児休業の承認の請求があったときは、任命権者は承認しなければならない。"
+        "育児休業をしている職員の期間の延長は別に定める。\n"
+        "（育児休業の期間）\n第三条　育児休業の期間は、子が三歳に達する日までとする。\n",
+        encoding="utf-8")
+    analyzer = Analyzer()
+    index = LocalIndex(tmp_path / "i.sqlite")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=400).run(corpus)
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    top = searcher.rank(Question(text="育児休業の期間はいつまで？", language="ja"), 2)
+    assert top[0].passage.article == "第三条"
+
+
+def test_caption_that_names_exactly_the_topic_beats_a_longer_caption():
+    text = "育児休業の期間は別に定める。"
+    exact = bonus(passage(text, caption="育児休業の期間"))
+    longer = bonus(passage(text, caption="育児休業の期間の延長"))
+    assert exact > longer > bonus(passage(text))
