@@ -29,21 +29,34 @@ from settings import Settings, SettingsError, load_settings
 log = logging.getLogger("app")
 ROOT = Path(__file__).resolve().parent
 BOT_KEY = web.AppKey("bot", object)
+EDGE_KEY = web.AppKey("edge", object)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> web.Application:
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
+    from bot.auth import SigningKeys, TokenValidator
+    from bot.edge_telemetry import build_telemetry
+    from bot.edge_validation import MAX_BODY_BYTES
     from bot.handler import RegulationBot
-    from bot.server import create_adapter, messages_handler
+    from bot.server import MessageEdge, create_adapter
 
     services = services or build_services(settings)
+    telemetry = build_telemetry(settings.applicationinsights_connection_string.get_secret_value())
+    telemetry.instrument_searcher(services.pipeline)
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
                              app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
-    bot = RegulationBot(answer=services.pipeline.answer, admin=IndexAdmin(services),
+    bot = RegulationBot(answer=telemetry.timed_answer(services.pipeline.answer), admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars,
                         feedback=FeedbackLog(settings.feedback_path))
+    keys = None if settings.anonymous else SigningKeys(settings.openid_metadata_url,
+                                                       timeout=settings.auth_fetch_timeout_seconds)
+    edge = MessageEdge(adapter=adapter, bot=bot,
+                       validator=keys and TokenValidator(app_id=settings.microsoft_app_id, keys=keys),
+                       allowed_tenants=settings.allowed_tenant_ids, turn_timeout=settings.turn_timeout_seconds,
+                       max_concurrent_turns=settings.max_concurrent_turns, log_questions=settings.log_questions,
+                       telemetry=telemetry)
 
     async def healthz(_request: web.Request) -> web.Response:
         stats = await services.stats()
@@ -51,15 +64,32 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
 
     async def lifecycle(_app: web.Application):
         yield
+        await edge.drain()
         await bot.wait_for_background()
+        if keys is not None:
+            await keys.aclose()
         await services.aclose()
 
-    app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app = web.Application(client_max_size=MAX_BODY_BYTES + 1024)
+    app.router.add_post("/api/messages", edge.handle)
     app.router.add_get("/healthz", healthz)
     app.cleanup_ctx.append(lifecycle)
     app[BOT_KEY] = bot
+    app[EDGE_KEY] = edge
     return app
+
+
+def serving_host(settings: Settings, requested: str | None) -> str:
+    """Anonymous mode takes no token from anyone: keep it on this machine unless told otherwise."""
+    host = requested or settings.host
+    if settings.anonymous and host not in ("127.0.0.1", "::1", "localhost"):
+        if not settings.allow_remote_anonymous:
+            log.warning("anonymous mode (no MicrosoftAppId): binding 127.0.0.1 instead of %s;"
+                        " set REIKI_ALLOW_REMOTE_ANONYMOUS=true to force it", host)
+            return "127.0.0.1"
+        log.warning("!!! ANONYMOUS MODE ON %s: anyone who can reach this port can use the bot without"
+                    " a token. Local development only. !!!", host)
+    return host
 
 
 def _progress(number: int, total: int, doc: str) -> None:
@@ -197,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "eval":
         return run_eval_command(args, settings)
     services = build_services(settings, index_path=getattr(args, "index", None))
@@ -205,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             ensure_index(services, settings.corpus_dir)
             services.warm_up()
-            web.run_app(create_app(settings, services), host=args.host or settings.host,
+            web.run_app(create_app(settings, services), host=serving_host(settings, args.host),
                         port=args.port or settings.port, print=None)
             return 0
         if args.command == "index":

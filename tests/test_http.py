@@ -17,6 +17,7 @@ class ConnectorReceiver:
 
     def __init__(self):
         self.posted: list[dict] = []
+        self.headers: list[dict] = []
         self.arrived = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
@@ -25,6 +26,7 @@ class ConnectorReceiver:
 
     async def _record(self, request):
         self.posted.append(await request.json())
+        self.headers.append(dict(request.headers))
         self.arrived.set()
         return web.json_response({"id": f"reply-{len(self.posted)}"})
 
@@ -125,25 +127,27 @@ async def test_health_check(services):
         await server.close()
 
 
-async def test_admin_reindex_over_http_reports_back_proactively(services, receiver):
+async def test_anonymous_mode_does_not_trust_a_client_supplied_aad_object_id(services, receiver):
     admin_id = "00000000-0000-0000-0000-00000000ad01"
     settings = services.settings.model_copy(update={"admin_object_ids": (admin_id,)})
     server = TestServer(create_app(settings, services))
     await server.start_server()
     try:
-        body = teams_message(receiver.url, "/reindex", activity_id="admin-1")
+        body = teams_message(receiver.url, "/reindex", activity_id="admin-anon-1")
         body["from"]["aadObjectId"] = admin_id
         status, _ = await post(str(server.make_url("/api/messages")), body)
         assert status == 200
-        for _ in range(100):  # the summary arrives after the turn, as a proactive message
-            if len(receiver.posted) >= 2:
-                break
-            await asyncio.sleep(0.1)
-        texts = [activity["text"] for activity in receiver.posted]
-        assert "開始しました" in texts[0]
-        assert "完了しました" in texts[1] and "unchanged" in texts[1]
+        await asyncio.wait_for(receiver.arrived.wait(), 10)
+        assert "管理者のみ" in receiver.posted[0]["text"]
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("service_url", ["http://169.254.169.254/latest", "https://smba.trafficmanager.net/jp/",
+                                         "http://10.0.0.5:8080", "http://localhost.evil.example"])
+async def test_anonymous_mode_replies_only_to_loopback(bot_url, service_url):
+    status, body = await post(bot_url, teams_message(service_url, "年次休暇は何日ですか", activity_id="ssrf-1"))
+    assert status == 400 and "loopback" in body
 
 
 async def test_missing_token_is_401_when_credentials_are_configured(services, receiver):

@@ -1,0 +1,117 @@
+"""Checks on a raw request body before botbuilder sees it: size, nesting, and the shape of the fields
+the bot relies on. Anything that fails gets a 400 with a short reason, never a 500 or a traceback.
+
+botbuilder's deserializer (msrest) accepts many wrong shapes silently (`membersAdded: [null]`,
+a number as serviceUrl) and the turn then fails deep inside the SDK; checking the few fields we use
+here keeps those failures at the door. All checks are iterative and linear in the body size.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from urllib.parse import urlsplit
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_DEPTH = 64  # real Teams activities nest < 10 levels; 1,000-deep JSON is an attack
+
+
+class BadActivity(ValueError):
+    """The body is not an activity this bot can take; the message is safe to return to the client."""
+
+
+def parse_body(raw: bytes) -> dict:
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadActivity("body is not valid JSON") from None
+    if _depth(body) > MAX_DEPTH:
+        raise BadActivity("body is nested too deeply")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        raise BadActivity("body is not a Bot Framework activity")
+    _check_shape(body)
+    return body
+
+
+def _depth(value) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                return deepest
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
+_OPTIONAL_STRINGS = ("id", "text", "name", "locale", "channelId", "replyToId", "textFormat", "deliveryMode",
+                     "timestamp", "localTimestamp", "summary", "inputHint", "speak", "action")
+_OPTIONAL_OBJECTS = ("channelData", "relatesTo", "suggestedActions")
+_ACCOUNTS = ("from", "recipient")
+_ACCOUNT_LISTS = ("membersAdded", "membersRemoved")
+_OBJECT_LISTS = ("entities", "attachments", "reactionsAdded", "reactionsRemoved")
+
+
+def _check_shape(body: dict) -> None:
+    service_url = body.get("serviceUrl")
+    conversation = body.get("conversation")
+    if not isinstance(service_url, str) or not service_url or not isinstance(conversation, dict) \
+            or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        raise BadActivity("activity lacks serviceUrl or conversation")
+    try:
+        parts = urlsplit(service_url)
+        parts.port  # noqa: B018 (raises on a malformed port)
+    except ValueError:
+        raise BadActivity("serviceUrl is not an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadActivity("serviceUrl is not an http(s) URL")
+    for key in _OPTIONAL_STRINGS:
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise BadActivity(f"{key} must be a string")
+    for key in _OPTIONAL_OBJECTS:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            raise BadActivity(f"{key} must be an object")
+    for key in _ACCOUNTS:
+        if body.get(key) is not None and not _is_account(body[key]):
+            raise BadActivity(f"{key} must be an account with a string id")
+    for key in _ACCOUNT_LISTS:
+        value = body.get(key)
+        if value is not None and not (isinstance(value, list) and all(_is_account(a) for a in value)):
+            raise BadActivity(f"{key} must be a list of accounts")
+    for key in _OBJECT_LISTS:
+        value = body.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+            raise BadActivity(f"{key} must be a list of objects")
+    if body["type"] == "invoke" and body.get("value") is not None and not isinstance(body["value"], dict):
+        raise BadActivity("invoke value must be an object")
+
+
+def _is_account(value) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), str) and \
+        all(value.get(k) is None or isinstance(value[k], str) for k in ("name", "aadObjectId", "role"))
+
+
+def tenant_id(body: dict) -> str | None:
+    """The Entra tenant Teams says the message comes from (channelData.tenant.id)."""
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    value = tenant.get("id") if isinstance(tenant, dict) else None
+    if value is None:
+        value = body["conversation"].get("tenantId")
+    return value if isinstance(value, str) else None
+
+
+def is_loopback_url(url: str) -> bool:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
