@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from urllib.parse import urlsplit
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 64  # real Teams activities nest < 10 levels; 1,000-deep JSON is an attack
+MAX_ID_CHARS = 1024
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, unencodable as UTF-8
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")  # the conversation id travels in an HTTP header
 
 
 class BadActivity(ValueError):
@@ -24,27 +28,36 @@ def parse_body(raw: bytes) -> dict:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         raise BadActivity("body is not valid JSON") from None
-    if _depth(body) > MAX_DEPTH:
+    depth, bad_text = _walk(body)
+    if depth > MAX_DEPTH:
         raise BadActivity("body is nested too deeply")
+    if bad_text:
+        raise BadActivity("body contains invalid Unicode (lone surrogates)")
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         raise BadActivity("body is not a Bot Framework activity")
     _check_shape(body)
     return body
 
 
-def _depth(value) -> int:
+def _walk(value) -> tuple[int, bool]:
+    """(nesting depth, whether any string holds a lone surrogate), without recursion."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > deepest:
             deepest = depth
             if deepest > MAX_DEPTH:
-                return deepest
+                return deepest, False
         if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
+            for key, child in item.items():
+                if _LONE_SURROGATE.search(key):
+                    return deepest, True
+                stack.append((child, depth + 1))
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
-    return deepest
+        elif isinstance(item, str) and _LONE_SURROGATE.search(item):
+            return deepest, True
+    return deepest, False
 
 
 _OPTIONAL_STRINGS = ("id", "text", "name", "locale", "channelId", "replyToId", "textFormat", "deliveryMode",
@@ -61,6 +74,8 @@ def _check_shape(body: dict) -> None:
     if not isinstance(service_url, str) or not service_url or not isinstance(conversation, dict) \
             or not isinstance(conversation.get("id"), str) or not conversation["id"]:
         raise BadActivity("activity lacks serviceUrl or conversation")
+    if len(conversation["id"]) > MAX_ID_CHARS or not _PRINTABLE_ASCII.fullmatch(conversation["id"]):
+        raise BadActivity("conversation id must be printable ASCII")
     try:
         parts = urlsplit(service_url)
         parts.port  # noqa: B018 (raises on a malformed port)

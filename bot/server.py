@@ -262,7 +262,14 @@ class MessageEdge:
             return web.Response(status=200)
         if response.status == 501:  # an invoke nobody handles: a well-formed "nothing to do"
             return web.json_response({}, status=200)
-        return web.json_response(response.body if response.body is not None else {}, status=response.status)
+        body = response.body if response.body is not None else {}
+        if hasattr(body, "serialize"):  # botbuilder models (e.g. AdaptiveCardInvokeResponse)
+            try:
+                body = body.serialize()
+            except Exception:  # botbuilder puts an Exception object in its own error responses
+                body = {"statusCode": response.status, "type": "application/vnd.microsoft.error",
+                        "value": {"code": "BadRequest", "message": "this action is not supported"}}
+        return web.json_response(body, status=response.status)
 
     async def drain(self, timeout: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """At shutdown: let running turns finish (bounded), then cancel what is left."""
