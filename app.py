@@ -14,6 +14,7 @@ import json
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -36,6 +37,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
     from bot.auth import SigningKeys, TokenValidator
     from bot.edge_telemetry import build_telemetry
+    from bot.edge_looplag import LoopLagMonitor
     from bot.edge_validation import MAX_BODY_BYTES
     from bot.handler import RegulationBot
     from bot.server import MessageEdge, create_adapter
@@ -58,12 +60,23 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
                        max_concurrent_turns=settings.max_concurrent_turns, log_questions=settings.log_questions,
                        telemetry=telemetry)
 
+    loop_lag = LoopLagMonitor()
+    passages = {"count": None, "at": float("-inf")}
+
     async def healthz(_request: web.Request) -> web.Response:
-        stats = await services.stats()
-        return web.json_response({"status": "ok", "passages": stats["passages"]})
+        # The passage count comes from a worker thread; refresh it at most every 10 s, so the health
+        # check stays an event-loop-only answer even when the thread pool is busy answering.
+        if passages["count"] is None or time.monotonic() - passages["at"] > 10:
+            passages["count"] = (await services.stats())["passages"]
+            passages["at"] = time.monotonic()
+        return web.json_response({"status": "ok", "passages": passages["count"],
+                                  "running_turns": edge.running_turns,
+                                  "loop_lag_max_ms": round(loop_lag.report() * 1000, 1)})
 
     async def lifecycle(_app: web.Application):
+        loop_lag.start()
         yield
+        await loop_lag.stop()
         await edge.drain()
         await bot.wait_for_background()
         if keys is not None:

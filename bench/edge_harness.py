@@ -82,13 +82,13 @@ class ServedApp:
         return {"log_lines": lines, "log_tracebacks": tracebacks, "log_errors": errors}
 
 
-def _sample_health(url: str, interval: float, halt, worst, samples, failures) -> None:
+def _sample_health(url: str, interval: float, halt, worst, samples, failures, lag) -> None:
     while not halt.is_set():
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(url, timeout=10) as resp:
-                resp.read()
-        except OSError:
+                lag.value = max(lag.value, json.loads(resp.read()).get("loop_lag_max_ms", 0.0))
+        except (OSError, ValueError):
             failures.value += 1
         worst.value = max(worst.value, time.perf_counter() - started)
         samples.value += 1
@@ -105,8 +105,9 @@ class HealthSampler:
         self._halt = multiprocessing.Event()
         self._worst, self._samples, self._failures = (multiprocessing.Value("d", 0.0), multiprocessing.Value("i", 0),
                                                       multiprocessing.Value("i", 0))
+        self._lag = multiprocessing.Value("d", 0.0)
         self._process = multiprocessing.Process(target=_sample_health, daemon=True, args=(
-            url + "/healthz", interval, self._halt, self._worst, self._samples, self._failures))
+            url + "/healthz", interval, self._halt, self._worst, self._samples, self._failures, self._lag))
 
     def start(self) -> None:
         self._process.start()
@@ -118,6 +119,7 @@ class HealthSampler:
     worst = property(lambda self: self._worst.value)
     samples = property(lambda self: self._samples.value)
     failures = property(lambda self: self._failures.value)
+    loop_lag_worst_ms = property(lambda self: self._lag.value)  # as the server's own monitor saw it
 
 
 class Receiver:

@@ -74,7 +74,8 @@ def main() -> int:
     total = sum(statuses.values())
     report = {"activities": total, "seconds": round(elapsed, 1), "statuses": dict(sorted(statuses.items())),
               "responses_5xx": sum(n for s, n in statuses.items() if s >= 500), "replies_posted": receiver.replies,
-              "healthz_worst_ms": round(sampler.worst * 1000, 1), "healthz_samples": sampler.samples,
+              "healthz_worst_ms": round(sampler.worst * 1000, 1),
+              "server_loop_lag_worst_ms": sampler.loop_lag_worst_ms, "healthz_samples": sampler.samples,
               "healthz_failures": sampler.failures, **served.log_summary()}
     print(json.dumps(report, indent=1))
     for body in server_errors:

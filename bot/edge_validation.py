@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 MAX_BODY_BYTES = 256 * 1024
 MAX_DEPTH = 64  # real Teams activities nest < 10 levels; 1,000-deep JSON is an attack
 MAX_ID_CHARS = 1024
+# Teams' feedback box takes a few hundred characters; far longer "feedback" only costs redaction
+# and storage, so it is refused at the door.
+MAX_FEEDBACK_CHARS = 16_000
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, unencodable as UTF-8
 _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")  # the conversation id travels in an HTTP header
 
@@ -102,6 +105,11 @@ def _check_shape(body: dict) -> None:
             raise BadActivity(f"{key} must be a list of objects")
     if body["type"] == "invoke" and body.get("value") is not None and not isinstance(body["value"], dict):
         raise BadActivity("invoke value must be an object")
+    if body["type"] == "invoke" and body.get("name") == "message/submitAction" and isinstance(body.get("value"), dict):
+        action = body["value"].get("actionValue")
+        feedback = action.get("feedback") if isinstance(action, dict) else None
+        if isinstance(feedback, str) and len(feedback) > MAX_FEEDBACK_CHARS:
+            raise BadActivity("feedback too long")
 
 
 def _is_account(value) -> bool:

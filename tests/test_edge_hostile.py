@@ -73,6 +73,7 @@ async def healthz_latencies_while(server, hostile, *, seconds=1.0):
                 latencies.append(time.perf_counter() - started)
                 await asyncio.sleep(0.02)
         result = await task
+    print(f"healthz worst {max(latencies) * 1000:.0f} ms, loop lag worst {lag.worst * 1000:.0f} ms")
     return result, max(latencies), lag.worst
 
 
@@ -122,6 +123,11 @@ async def test_200_kb_feedback_text_does_not_stall(services, receiver):
         body.update(type="invoke", name="message/submitAction", replyToId="reply-1", value={
             "actionName": "feedback", "actionValue": {
                 "reaction": "dislike", "feedback": json.dumps({"feedbackText": "a" * 100_000 + "@" + "b" * 100_000})}})
+        (status, text), worst, lag = await healthz_latencies_while(server, post(url, body))
+        assert status == 400 and "feedback too long" in text  # bounded at the door
+        assert worst < HEALTHZ_BOUND_SECONDS, (worst, lag)
+        # feedback of a realistic length is still taken
+        body["value"]["actionValue"]["feedback"] = json.dumps({"feedbackText": "根拠の条文が違います。" * 50})
         (status, _), worst, lag = await healthz_latencies_while(server, post(url, body))
         assert status == 200 and worst < HEALTHZ_BOUND_SECONDS, (worst, lag)
     finally:
