@@ -21,6 +21,21 @@ from datetime import datetime, timezone
 # The activity a log line belongs to: set by the HTTP edge for each turn (asyncio tasks copy it).
 activity_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("activity_id", default=None)
 
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_activity_id(*args, **kwargs) -> logging.LogRecord:
+    """Stamp each record with the current turn's activity id when it is created (formatting may
+    happen later, elsewhere, or in another context)."""
+    record = _base_record_factory(*args, **kwargs)
+    if not hasattr(record, "activity_id"):
+        record.activity_id = activity_id_var.get()
+    return record
+
+
+if getattr(logging.getLogRecordFactory(), "__name__", "") != _record_with_activity_id.__name__:
+    logging.setLogRecordFactory(_record_with_activity_id)
+
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d\uff70\ufe63\u2043"
 
 
@@ -120,7 +135,7 @@ class RedactingTextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, activity_id, then `extra` fields."""
 
-    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+    _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "activity_id"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {

@@ -170,3 +170,57 @@ async def test_oversized_body_is_refused_with_413(bot_url, receiver):
     status, _ = await post(bot_url, body)
     assert status == 413
     assert receiver.posted == []
+
+
+def test_anonymous_mode_binds_loopback_unless_forced(services, caplog):
+    from app import serving_host
+
+    anonymous = services.settings.model_copy(update={"microsoft_app_id": ""})
+    assert serving_host(anonymous, "0.0.0.0") == "127.0.0.1"
+    assert "REIKI_ALLOW_REMOTE_ANONYMOUS" in caplog.text
+    forced = anonymous.model_copy(update={"allow_remote_anonymous": True})
+    assert serving_host(forced, "0.0.0.0") == "0.0.0.0"
+    assert "ANONYMOUS MODE ON 0.0.0.0" in caplog.text
+    authenticated = services.settings.model_copy(update={"microsoft_app_id": "app"})
+    assert serving_host(authenticated, "0.0.0.0") == "0.0.0.0"
+
+
+async def _logged_lines(services, receiver, caplog, **update):
+    import logging
+
+    from logs import JsonFormatter
+
+    server = TestServer(create_app(services.settings.model_copy(update=update), services))
+    await server.start_server()
+    try:
+        with caplog.at_level(logging.INFO):
+            await post(str(server.make_url("/api/messages")),
+                       teams_message(receiver.url, "電話090-1234-5678の職員の年次休暇は何日ですか", activity_id="log-1"))
+            await asyncio.wait_for(receiver.arrived.wait(), 10)
+    finally:
+        await server.close()
+    return [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith("bot.")]
+
+
+async def test_question_text_is_logged_only_when_enabled_and_then_redacted(services, receiver, caplog):
+    lines = await _logged_lines(services, receiver, caplog)
+    assert any(line["message"] == "turn accepted" and line["activity_id"] == "log-1" for line in lines)
+    assert not any("年次休暇" in json.dumps(line, ensure_ascii=False) for line in lines)
+    caplog.clear()
+    receiver.arrived.clear()
+    lines = await _logged_lines(services, receiver, caplog, log_questions=True)
+    [accepted] = [line for line in lines if line["message"] == "turn accepted"]
+    assert accepted["question"] == "電話[phone]の職員の年次休暇は何日ですか"
+
+
+async def test_health_check_reports_loop_lag_and_running_turns(services):
+    server = TestServer(create_app(services.settings, services))
+    await server.start_server()
+    try:
+        await asyncio.sleep(0.2)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.make_url("/healthz")) as resp:
+                body = await resp.json()
+        assert body["running_turns"] == 0 and 0 <= body["loop_lag_max_ms"] < 1000
+    finally:
+        await server.close()
