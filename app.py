@@ -47,7 +47,8 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     telemetry.instrument_searcher(services.pipeline)
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
-                             app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
+                             app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id,
+                             token_timeout=settings.auth_fetch_timeout_seconds)
     bot = RegulationBot(answer=telemetry.timed_answer(services.pipeline.answer), admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars,

@@ -91,7 +91,7 @@ async def test_forged_tokens_while_the_metadata_host_is_slow_do_not_stall(servic
 
         results, worst, lag = await healthz_latencies_while(server, hostile())
         assert {status for status, _ in results} == {503}  # keys unavailable, never 500
-        assert worst < HEALTHZ_BOUND_SECONDS, worst
+        assert worst < HEALTHZ_BOUND_SECONDS and lag < HEALTHZ_BOUND_SECONDS, (worst, lag)
         assert openid.requests == 1  # one fetch for 20 concurrent forged tokens
         # the failure is cached: more forged tokens are refused at once, with no new fetch
         started = time.perf_counter()
@@ -109,7 +109,7 @@ async def test_mention_heavy_240_kb_body_does_not_stall(services, receiver):
         body = teams_message(receiver.url, text, activity_id="at-heavy")
         assert 230_000 < len(json.dumps(body)) < 256 * 1024
         (status, _), worst, lag = await healthz_latencies_while(server, post(url, body))
-        assert status == 200 and worst < HEALTHZ_BOUND_SECONDS, (worst, lag)
+        assert status == 200 and worst < HEALTHZ_BOUND_SECONDS and lag < HEALTHZ_BOUND_SECONDS, (worst, lag)
         await asyncio.wait_for(receiver.arrived.wait(), 10)  # a polite reply, not a frozen server
     finally:
         await server.close()
@@ -125,11 +125,11 @@ async def test_200_kb_feedback_text_does_not_stall(services, receiver):
                 "reaction": "dislike", "feedback": json.dumps({"feedbackText": "a" * 100_000 + "@" + "b" * 100_000})}})
         (status, text), worst, lag = await healthz_latencies_while(server, post(url, body))
         assert status == 400 and "feedback too long" in text  # bounded at the door
-        assert worst < HEALTHZ_BOUND_SECONDS, (worst, lag)
+        assert worst < HEALTHZ_BOUND_SECONDS and lag < HEALTHZ_BOUND_SECONDS, (worst, lag)
         # feedback of a realistic length is still taken
         body["value"]["actionValue"]["feedback"] = json.dumps({"feedbackText": "根拠の条文が違います。" * 50})
         (status, _), worst, lag = await healthz_latencies_while(server, post(url, body))
-        assert status == 200 and worst < HEALTHZ_BOUND_SECONDS, (worst, lag)
+        assert status == 200 and worst < HEALTHZ_BOUND_SECONDS and lag < HEALTHZ_BOUND_SECONDS, (worst, lag)
     finally:
         await server.close()
 
@@ -241,5 +241,42 @@ async def test_a_retry_after_a_crashed_turn_is_processed(services, receiver, slo
         from logs import JsonFormatter  # the traceback of the crash, as our log handler writes it
         lines = [JsonFormatter().format(record) for record in caplog.records if record.exc_info]
         assert lines and all("090-1234-5678" not in line and "[phone]" in line for line in lines)
+    finally:
+        await server.close()
+
+
+async def test_a_slow_entra_token_endpoint_does_not_stall_replies(services, openid, receiver, monkeypatch):
+    """botbuilder signs each reply synchronously on the event loop, with new credentials (an empty
+    MSAL cache) per turn; the edge keeps one credentials object and fetches its token in a thread."""
+    import threading
+
+    from botframework.connector.auth import MicrosoftAppCredentials
+
+    fetched_on = []
+
+    def get_access_token(self, force_refresh=False):
+        if not getattr(self, "_test_cached", None):  # like MSAL: slow network once, then the cache
+            fetched_on.append(threading.current_thread() is threading.main_thread())
+            time.sleep(1.0)
+            self._test_cached = "outbound-token"
+        return self._test_cached
+
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", get_access_token)
+    server = await start(create_app(auth_settings(services, openid), services))
+    try:
+        url = str(server.make_url("/api/messages"))
+
+        async def two_turns():
+            for n in range(2):
+                receiver.arrived.clear()
+                status, _ = await post_with(url, teams_message(receiver.url, "/help", activity_id=f"entra-{n}"),
+                                            "Bearer " + openid.token(receiver.url))
+                assert status == 200
+                await asyncio.wait_for(receiver.arrived.wait(), 10)
+
+        _, worst, lag = await healthz_latencies_while(server, two_turns())
+        assert worst < HEALTHZ_BOUND_SECONDS and lag < HEALTHZ_BOUND_SECONDS, (worst, lag)
+        assert fetched_on == [False]  # fetched once, in a worker thread
+        assert [h["Authorization"] for h in receiver.headers] == ["Bearer outbound-token"] * 2
     finally:
         await server.close()
