@@ -19,7 +19,9 @@ MAX_ID_CHARS = 1024
 # and storage, so it is refused at the door.
 MAX_FEEDBACK_CHARS = 16_000
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # valid in JSON escapes, unencodable as UTF-8
-_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]+")  # the conversation id travels in an HTTP header
+# Ids travel into the connector's URL paths and headers (botbuilder does not always escape them): a
+# newline in an activity id would split the outgoing request. Teams' ids are printable ASCII.
+_ID_CHARS = re.compile(r"[\x21-\x7e]+")
 
 
 class BadActivity(ValueError):
@@ -77,8 +79,10 @@ def _check_shape(body: dict) -> None:
     if not isinstance(service_url, str) or not service_url or not isinstance(conversation, dict) \
             or not isinstance(conversation.get("id"), str) or not conversation["id"]:
         raise BadActivity("activity lacks serviceUrl or conversation")
-    if len(conversation["id"]) > MAX_ID_CHARS or not _PRINTABLE_ASCII.fullmatch(conversation["id"]):
-        raise BadActivity("conversation id must be printable ASCII")
+    for name, value in (("conversation id", conversation["id"]), ("id", body.get("id")),
+                        ("replyToId", body.get("replyToId"))):
+        if isinstance(value, str) and (len(value) > MAX_ID_CHARS or not _ID_CHARS.fullmatch(value)):
+            raise BadActivity(f"{name} must be printable ASCII without spaces")
     try:
         parts = urlsplit(service_url)
         parts.port  # noqa: B018 (raises on a malformed port)

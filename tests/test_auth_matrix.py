@@ -94,7 +94,7 @@ MATRIX = [
 @pytest.mark.parametrize("case", MATRIX)
 async def test_forged_or_misdirected_tokens_get_401(bot, openid, receiver, case):
     header = forged(openid, receiver.url)[case]
-    status, body = await post_with(bot, teams_message(receiver.url, "年次休暇は何日ですか", activity_id=f"m-{case}"),
+    status, body = await post_with(bot, teams_message(receiver.url, "年次休暇は何日ですか", activity_id="m-" + case.replace(" ", "-")),
                                    header)
     assert status == 401, (case, status, body)
     await asyncio.sleep(0.1)

@@ -152,6 +152,10 @@ def deep(n):
     (lambda b: b.update(attachments={"a": 1}), "attachments"),
     (lambda b: b.update(type="invoke", name="adaptiveCard/action", value="not an object"), "invoke value"),
     (lambda b: b.update(conversation={"id": 7}), "lacks serviceUrl"),
+    (lambda b: b.update(conversation={"id": " a:1\r\nX-Evil: 1"}), "conversation id must be printable ASCII"),
+    (lambda b: b.update(conversation={"id": "会話"}), "conversation id must be printable ASCII"),
+    (lambda b: b.update(id="1\nHost: evil"), "id must be printable ASCII"),
+    (lambda b: b.update(replyToId="x y"), "replyToId must be printable ASCII"),
 ])
 async def test_schema_garbage_is_400_not_500(services, receiver, mutate, reason):
     server = await start(create_app(services.settings, services))

@@ -71,11 +71,12 @@ def typed_activities(service_url: str):
                                  optional={"name": st.text(max_size=20), "aadObjectId": st.text(max_size=40)})
     return st.fixed_dictionaries({
         "type": st.one_of(st.just("message"), st.just("message"), st.just("message"), st.sampled_from(TYPES)),
-        "id": st.text(min_size=1, max_size=30),
+        "id": st.one_of(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), min_size=1, max_size=30),
+                        st.text(min_size=1, max_size=30)),
         "channelId": st.sampled_from(["msteams", "webchat"]),
         "serviceUrl": st.just(service_url),
         "conversation": st.fixed_dictionaries(
-            {"id": st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), min_size=1, max_size=40)},
+            {"id": st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7e), min_size=1, max_size=40)},
             optional={"conversationType": st.sampled_from(["personal", "groupChat", "channel"])}),
         "from": user,
         "recipient": st.just({"id": "28:bot", "name": "例規ボット"}),
