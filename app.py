@@ -36,8 +36,8 @@ EDGE_KEY = web.AppKey("edge", object)
 def create_app(settings: Settings, services: Services | None = None) -> web.Application:
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
     from bot.auth import SigningKeys, TokenValidator
-    from bot.edge_telemetry import build_telemetry
     from bot.edge_looplag import LoopLagMonitor
+    from bot.edge_telemetry import build_telemetry
     from bot.edge_validation import MAX_BODY_BYTES
     from bot.handler import RegulationBot
     from bot.server import MessageEdge, create_adapter

@@ -30,7 +30,8 @@ class ServedApp:
         self.port = free_port()
         self.workdir = Path(tempfile.mkdtemp(prefix="reiki-bench-"))
         self.log_path = self.workdir / "server.log"
-        self.env = {**os.environ, "REIKI_CORPUS_DIR": str(corpus), "REIKI_INDEX_PATH": str(self.workdir / "index.sqlite"),
+        self.env = {**os.environ, "REIKI_CORPUS_DIR": str(corpus),
+                    "REIKI_INDEX_PATH": str(self.workdir / "index.sqlite"),
                     "REIKI_FEEDBACK_PATH": str(self.workdir / "feedback.jsonl"), "REIKI_LOG_FORMAT": "json",
                     "MicrosoftAppId": "", "MicrosoftAppPassword": "", **(env or {})}
         self.process: subprocess.Popen | None = None

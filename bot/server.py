@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -210,7 +210,7 @@ class MessageEdge:
                 return
             try:
                 await asyncio.wait_for(self._bot.on_turn(turn_context), self._turn_timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 outcome["status"] = "timeout"
                 log.warning("turn timed out after %.0f s", self._turn_timeout)
                 await turn_context.send_activity(text_activity("error", _reply_language(activity)))
@@ -253,7 +253,7 @@ class MessageEdge:
     async def _inline_turn(self, auth_result, activity: Activity, dedupe_key: str | None) -> web.Response:
         try:
             response = await self._run(auth_result, activity, dedupe_key)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return _error(503, "the turn timed out")
         except Exception:
             log.exception("turn crashed outside the bot")
@@ -285,7 +285,3 @@ class MessageEdge:
     def running_turns(self) -> int:
         return len(self._turns)
 
-
-def messages_handler(adapter: CloudAdapter, bot) -> web.RequestHandler:
-    """Anonymous-mode handler (kept for callers that build their own app)."""
-    return MessageEdge(adapter=adapter, bot=bot, validator=None).handle

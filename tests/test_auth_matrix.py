@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from app import create_app
 from tests.fakes.bot_framework_tokens import APP_ID, APP_PASSWORD, FakeOpenIdServer, new_key, unsigned_token
-from tests.test_http import ConnectorReceiver, post, teams_message
+from tests.test_http import ConnectorReceiver, teams_message
 
 OUTBOUND_TOKEN = "outbound-token-from-a-stand-in-for-entra"
 
@@ -53,8 +53,9 @@ async def bot(services, openid):
 
 
 async def post_with(url, body, authorization):
-    import aiohttp
     import json
+
+    import aiohttp
     headers = {"Content-Type": "application/json"}
     if authorization is not None:
         headers["Authorization"] = authorization
@@ -94,8 +95,8 @@ MATRIX = [
 @pytest.mark.parametrize("case", MATRIX)
 async def test_forged_or_misdirected_tokens_get_401(bot, openid, receiver, case):
     header = forged(openid, receiver.url)[case]
-    status, body = await post_with(bot, teams_message(receiver.url, "年次休暇は何日ですか", activity_id="m-" + case.replace(" ", "-")),
-                                   header)
+    activity = teams_message(receiver.url, "年次休暇は何日ですか", activity_id="m-" + case.replace(" ", "-"))
+    status, body = await post_with(bot, activity, header)
     assert status == 401, (case, status, body)
     await asyncio.sleep(0.1)
     assert receiver.posted == []

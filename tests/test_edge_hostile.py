@@ -175,7 +175,8 @@ async def test_1000_deep_json_body_is_400(services):
         assert status == 400
         status, text = await post(str(server.make_url("/api/messages")), None, raw=deep(100_000))
         assert status == 400
-        inside = json.dumps(teams_message("http://127.0.0.1:9", "年休")).replace('"locale"', f'"x": {deep(200)}, "locale"')
+        inside = json.dumps(teams_message("http://127.0.0.1:9", "年休"))
+        inside = inside.replace('"locale"', f'"x": {deep(200)}, "locale"')
         status, text = await post(str(server.make_url("/api/messages")), None, raw=inside)
         assert status == 400 and "nested too deeply" in text
     finally:

@@ -195,7 +195,8 @@ async def _logged_lines(services, receiver, caplog, **update):
     try:
         with caplog.at_level(logging.INFO):
             await post(str(server.make_url("/api/messages")),
-                       teams_message(receiver.url, "電話090-1234-5678の職員の年次休暇は何日ですか", activity_id="log-1"))
+                       teams_message(receiver.url, "電話090-1234-5678の職員の年次休暇は何日ですか",
+                                     activity_id="log-1"))
             await asyncio.wait_for(receiver.arrived.wait(), 10)
     finally:
         await server.close()

@@ -35,7 +35,7 @@ class FakeOpenIdServer:
         app.router.add_get("/keys", self._keys)
         self.server = TestServer(app)
 
-    async def start(self) -> "FakeOpenIdServer":
+    async def start(self) -> FakeOpenIdServer:
         await self.server.start_server()
         return self
 
