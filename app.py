@@ -59,7 +59,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
                        validator=keys and TokenValidator(app_id=settings.microsoft_app_id, keys=keys),
                        allowed_tenants=settings.allowed_tenant_ids, turn_timeout=settings.turn_timeout_seconds,
                        max_concurrent_turns=settings.max_concurrent_turns, log_questions=settings.log_questions,
-                       telemetry=telemetry)
+                       telemetry=telemetry, reply_timeout=settings.reply_timeout_seconds)
 
     loop_lag = LoopLagMonitor()
     passages = {"count": None, "at": float("-inf")}

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # Anonymous mode (no MicrosoftAppId) serves loopback only unless this is set (loud warning).
     allow_remote_anonymous: bool = Field(False, validation_alias="REIKI_ALLOW_REMOTE_ANONYMOUS")
     turn_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="REIKI_TURN_TIMEOUT_SECONDS")
+    # Per attempt of each reply to the Bot Connector (2 retries with back-off on 429/5xx).
+    reply_timeout_seconds: float = Field(15.0, gt=0, le=120, validation_alias="REIKI_REPLY_TIMEOUT_SECONDS")
     max_concurrent_turns: int = Field(32, ge=1, le=1024, validation_alias="REIKI_MAX_CONCURRENT_TURNS")
     log_format: Literal["json", "text"] = Field("json", validation_alias="REIKI_LOG_FORMAT")
     log_questions: bool = Field(False, validation_alias="REIKI_LOG_QUESTIONS")  # question text in logs (redacted)

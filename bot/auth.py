@@ -35,6 +35,8 @@ from botframework.connector.auth import (
 )
 from jwt.algorithms import RSAAlgorithm
 
+from bot.edge_outbound import BoundedConnectorFactory
+
 log = logging.getLogger(__name__)
 
 ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER  # https://api.botframework.com
@@ -221,9 +223,10 @@ def _check_claims_shape(claims: dict, *, app_id: str) -> None:
         raise Unauthorized("not yet valid")
 
 
-def authenticated_request(auth: BotFrameworkAuthentication, claims: dict | None) -> AuthenticateRequestResult:
+def authenticated_request(auth: BotFrameworkAuthentication, claims: dict | None, *,
+                          reply_timeout: float = 15.0) -> AuthenticateRequestResult:
     """What botbuilder's own authenticate_request would return, for claims we already checked
-    (None = anonymous local development)."""
+    (None = anonymous local development); replies are bounded by `reply_timeout` per attempt."""
     result = AuthenticateRequestResult()
     if claims is None:
         result.claims_identity = ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
@@ -232,7 +235,8 @@ def authenticated_request(auth: BotFrameworkAuthentication, claims: dict | None)
         result.claims_identity = ClaimsIdentity(claims, True)
         result.caller_id = CallerIdConstants.public_azure_channel
     result.audience = auth.get_originating_audience()
-    result.connector_factory = auth.create_connector_factory(result.claims_identity)
+    result.connector_factory = BoundedConnectorFactory(auth.create_connector_factory(result.claims_identity),
+                                                       timeout=reply_timeout)
     return result
 
 

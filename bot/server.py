@@ -113,12 +113,13 @@ class MessageEdge:
     def __init__(self, *, adapter: CloudAdapter, bot, validator: TokenValidator | None,
                  allowed_tenants: tuple[str, ...] = (), turn_timeout: float = 60.0,
                  max_concurrent_turns: int = 32, log_questions: bool = False,
-                 telemetry: Telemetry | None = None) -> None:
+                 telemetry: Telemetry | None = None, reply_timeout: float = 15.0) -> None:
         self._adapter = adapter
         self._bot = bot
         self._validator = validator  # None = anonymous local mode
         self._allowed_tenants = frozenset(allowed_tenants)
         self._turn_timeout = turn_timeout
+        self._reply_timeout = reply_timeout
         self._max_turns = max_concurrent_turns
         self._log_questions = log_questions
         self._telemetry = telemetry or Telemetry()
@@ -181,7 +182,8 @@ class MessageEdge:
             if self._recent.seen_before(dedupe_key):
                 log.info("duplicate delivery ignored")
                 return web.Response(status=200)
-        auth_result = authenticated_request(self._adapter.bot_framework_authentication, claims)
+        auth_result = authenticated_request(self._adapter.bot_framework_authentication, claims,
+                                            reply_timeout=self._reply_timeout)
         self._log_accepted(activity)
 
         if activity.type == ActivityTypes.invoke or activity.delivery_mode == DeliveryModes.expect_replies:

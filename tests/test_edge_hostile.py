@@ -285,3 +285,75 @@ async def test_a_slow_entra_token_endpoint_does_not_stall_replies(services, open
         assert [h["Authorization"] for h in receiver.headers] == ["Bearer outbound-token"] * 2
     finally:
         await server.close()
+
+
+class ScriptedConnector:
+    """A Bot Connector stand-in that answers 503 (with Retry-After), hangs, or takes the reply."""
+
+    def __init__(self, script):
+        from aiohttp import web
+
+        self.script = list(script)
+        self.attempts = 0
+        self.taken = []
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self.server = TestServer(app)
+
+    async def _handle(self, request):
+        from aiohttp import web
+
+        self.attempts += 1
+        body = await request.json()
+        step = self.script.pop(0) if self.script else "ok"
+        if step in ("429", "503"):
+            return web.json_response({"error": "busy"}, status=int(step), headers={"Retry-After": "0"})
+        if step == "hang":
+            await asyncio.sleep(30)
+        self.taken.append(body)
+        return web.json_response({"id": f"reply-{len(self.taken)}"})
+
+    @property
+    def url(self):
+        return str(self.server.make_url("")).rstrip("/")
+
+
+@pytest.mark.parametrize("answer", ["429", "503"])
+async def test_connector_throttling_is_retried_and_the_reply_delivered(services, answer):
+    connector = ScriptedConnector([answer, "ok"])
+    await connector.server.start_server()
+    server = await start(create_app(services.settings, services))
+    try:
+        status, _ = await post(str(server.make_url("/api/messages")),
+                               teams_message(connector.url, "/help", activity_id=f"retry-{answer}"))
+        assert status == 200
+        for _ in range(100):
+            if connector.taken:
+                break
+            await asyncio.sleep(0.1)
+        assert connector.attempts == 2 and len(connector.taken) == 1
+    finally:
+        await server.close()
+        await connector.server.close()
+
+
+async def test_a_hanging_connector_does_not_hold_a_turn_for_minutes(services):
+    from app import EDGE_KEY
+
+    connector = ScriptedConnector(["hang", "hang", "hang"])
+    await connector.server.start_server()
+    settings = services.settings.model_copy(update={"reply_timeout_seconds": 0.5})
+    app = create_app(settings, services)
+    server = await start(app)
+    try:
+        status, _ = await post(str(server.make_url("/api/messages")),
+                               teams_message(connector.url, "/help", activity_id="hang-1"))
+        assert status == 200
+        started = time.perf_counter()
+        while app[EDGE_KEY].running_turns and time.perf_counter() - started < 20:
+            await asyncio.sleep(0.1)
+        assert app[EDGE_KEY].running_turns == 0  # ended after its timeouts, not msrest's 100 s
+        assert time.perf_counter() - started < 10
+    finally:
+        await server.close()
+        await connector.server.close()
