@@ -15,6 +15,7 @@ import json
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 
 from aiohttp import web
@@ -29,44 +30,88 @@ from settings import Settings, SettingsError, load_settings
 log = logging.getLogger("app")
 ROOT = Path(__file__).resolve().parent
 BOT_KEY = web.AppKey("bot", object)
+EDGE_KEY = web.AppKey("edge", object)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> web.Application:
     """The aiohttp application: the bot endpoint and a health check. Clients are built once."""
+    from bot.auth import SigningKeys, TokenValidator
+    from bot.edge_looplag import LoopLagMonitor
+    from bot.edge_telemetry import build_telemetry
+    from bot.edge_validation import MAX_BODY_BYTES
     from bot.handler import RegulationBot
     from bot.rendering import ReplyOptions
-    from bot.server import create_adapter, messages_handler
+    from bot.server import MessageEdge, create_adapter
     from state.factory import build_conversation_state
 
     services = services or build_services(settings)
+    telemetry = build_telemetry(settings.applicationinsights_connection_string.get_secret_value())
+    telemetry.instrument_searcher(services.pipeline)
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
-                             app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id)
+                             app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id,
+                             token_timeout=settings.auth_fetch_timeout_seconds)
     state = build_conversation_state(settings)
-    bot = RegulationBot(pipeline=services.pipeline, state=state, admin=IndexAdmin(services),
+    bot = RegulationBot(pipeline=telemetry.timed_answers(services.pipeline), state=state,
+                        admin=IndexAdmin(services),
                         admin_ids=settings.admin_object_ids, app_id=settings.microsoft_app_id,
                         max_question_chars=settings.max_question_chars,
                         options=ReplyOptions(sensitivity_label=settings.sensitivity_label,
                                              sensitivity_description=settings.sensitivity_description,
                                              help_desk=settings.help_desk),
                         stream_interval=settings.stream_interval_seconds)
+    keys = None if settings.anonymous else SigningKeys(settings.openid_metadata_url,
+                                                       timeout=settings.auth_fetch_timeout_seconds)
+    edge = MessageEdge(adapter=adapter, bot=bot,
+                       validator=keys and TokenValidator(app_id=settings.microsoft_app_id, keys=keys),
+                       allowed_tenants=settings.allowed_tenant_ids, turn_timeout=settings.turn_timeout_seconds,
+                       max_concurrent_turns=settings.max_concurrent_turns, log_questions=settings.log_questions,
+                       telemetry=telemetry, reply_timeout=settings.reply_timeout_seconds)
+
+    loop_lag = LoopLagMonitor()
+    passages = {"count": None, "at": float("-inf")}
 
     async def healthz(_request: web.Request) -> web.Response:
-        stats = await services.stats()
-        return web.json_response({"status": "ok", "passages": stats["passages"]})
+        # The passage count comes from a worker thread; refresh it at most every 10 s, so the health
+        # check stays an event-loop-only answer even when the thread pool is busy answering.
+        if passages["count"] is None or time.monotonic() - passages["at"] > 10:
+            passages["count"] = (await services.stats())["passages"]
+            passages["at"] = time.monotonic()
+        return web.json_response({"status": "ok", "passages": passages["count"],
+                                  "running_turns": edge.running_turns,
+                                  "loop_lag_max_ms": round(loop_lag.report() * 1000, 1)})
 
     async def lifecycle(_app: web.Application):
+        loop_lag.start()
         yield
+        await loop_lag.stop()
+        await edge.drain()
         await bot.wait_for_background()
         await state.aclose()
+        if keys is not None:
+            await keys.aclose()
         await services.aclose()
 
-    app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post("/api/messages", messages_handler(adapter, bot))
+    app = web.Application(client_max_size=MAX_BODY_BYTES + 1024)
+    app.router.add_post("/api/messages", edge.handle)
     app.router.add_get("/healthz", healthz)
     app.cleanup_ctx.append(lifecycle)
     app[BOT_KEY] = bot
+    app[EDGE_KEY] = edge
     return app
+
+
+def serving_host(settings: Settings, requested: str | None) -> str:
+    """Anonymous mode takes no token from anyone: keep it on this machine unless told otherwise."""
+    host = requested or settings.host
+    if settings.anonymous and host not in ("127.0.0.1", "::1", "localhost"):
+        if not settings.allow_remote_anonymous:
+            log.warning("anonymous mode (no MicrosoftAppId): binding 127.0.0.1 instead of %s;"
+                        " set REIKI_ALLOW_REMOTE_ANONYMOUS=true to force it", host)
+            return "127.0.0.1"
+        log.warning("!!! ANONYMOUS MODE ON %s: anyone who can reach this port can use the bot without"
+                    " a token. Local development only. !!!", host)
+    return host
 
 
 def _progress(number: int, total: int, doc: str) -> None:
@@ -251,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command == "eval":
         return run_eval_command(args, settings)
     try:
@@ -263,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             ensure_index(services, settings.corpus_dir)
             services.warm_up()
-            web.run_app(create_app(settings, services), host=args.host or settings.host,
+            web.run_app(create_app(settings, services), host=serving_host(settings, args.host),
                         port=args.port or settings.port, print=None)
             return 0
         if args.command == "index":

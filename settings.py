@@ -112,11 +112,29 @@ class Settings(BaseSettings):
     help_desk: str = Field("総務部 総務課", validation_alias="REIKI_HELP_DESK")  # named after abstentions
     stream_interval_seconds: float = Field(1.0, ge=1.0, le=10, validation_alias="REIKI_STREAM_INTERVAL_SECONDS")
 
+    # --- the HTTP edge: authentication, turns, logs, telemetry ----------------------------------
+    # Where the Bot Framework's signing keys are published (tests point it at a local server).
+    openid_metadata_url: str = Field("https://login.botframework.com/v1/.well-known/openidconfiguration",
+                                     validation_alias="REIKI_OPENID_METADATA_URL")
+    auth_fetch_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias="REIKI_AUTH_FETCH_TIMEOUT_SECONDS")
+    # Entra tenant ids whose Teams users may talk to the bot (channelData.tenant.id); empty = any.
+    allowed_tenant_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ALLOWED_TENANT_IDS")
+    # Anonymous mode (no MicrosoftAppId) serves loopback only unless this is set (loud warning).
+    allow_remote_anonymous: bool = Field(False, validation_alias="REIKI_ALLOW_REMOTE_ANONYMOUS")
+    turn_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="REIKI_TURN_TIMEOUT_SECONDS")
+    # Per attempt of each reply to the Bot Connector (2 retries with back-off on 429/5xx).
+    reply_timeout_seconds: float = Field(15.0, gt=0, le=120, validation_alias="REIKI_REPLY_TIMEOUT_SECONDS")
+    max_concurrent_turns: int = Field(32, ge=1, le=1024, validation_alias="REIKI_MAX_CONCURRENT_TURNS")
+    log_format: Literal["json", "text"] = Field("json", validation_alias="REIKI_LOG_FORMAT")
+    log_questions: bool = Field(False, validation_alias="REIKI_LOG_QUESTIONS")  # question text in logs (redacted)
+    applicationinsights_connection_string: SecretStr = Field(
+        SecretStr(""), validation_alias="APPLICATIONINSIGHTS_CONNECTION_STRING")
+
     # --- administration ----------------------------------------------------------------------
     # Entra object ids allowed to run /reindex and /status from Teams (comma separated).
     admin_object_ids: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="REIKI_ADMIN_OBJECT_IDS")
 
-    @field_validator("admin_object_ids", mode="before")
+    @field_validator("admin_object_ids", "allowed_tenant_ids", mode="before")
     @classmethod
     def _split_ids(cls, value):
         if isinstance(value, str):

@@ -146,8 +146,10 @@ class RegulationBot(ActivityHandler):
             try:
                 answer, stream = await self._streamed_answer(turn_context, question)
             except _AlreadyReported:
-                log.exception("answering failed mid-stream for activity=%s", activity.id)
-                return
+                # The user has the apology; the edge still needs to know the turn failed, so a
+                # retry of this message is answered rather than dropped as a duplicate.
+                log.warning("answering failed mid-stream for activity=%s", activity.id)
+                raise
         else:
             answer, stream = await self._answer_while_typing(turn_context, question), None
         log.info("answered activity=%s abstained=%s citations=%d notice=%s", activity.id, answer.abstained,
@@ -181,12 +183,12 @@ class RegulationBot(ActivityHandler):
                 elif isinstance(event, Answer):
                     answer = event
             return _require(answer), stream
-        except Exception:
+        except Exception as exc:
             # An open stream must be ended by a final message, or Teams keeps showing the partial
             # text: the apology becomes that final message, then the error goes on to be logged.
             if stream.stream_id:
                 await turn_context.send_activity(stream.finish(text_activity("error", question.language)))
-                raise _AlreadyReported() from None
+                raise _AlreadyReported() from exc
             raise
 
     async def _answer_while_typing(self, turn_context: TurnContext, question: Question) -> Answer:
@@ -316,7 +318,10 @@ class RegulationBot(ActivityHandler):
         await self.state.add_feedback(
             reaction=reaction if isinstance(reaction, str) else None,
             text=text if isinstance(text, str) else None, reply_to=activity.reply_to_id,
-            user_id=getattr(activity.from_property, "aad_object_id", None),
+            # The Entra id when the channel vouches for it, else the channel's own user id: both
+            # are stored only as a keyed hash, so an evaluator can group one person's feedback.
+            user_id=getattr(activity.from_property, "aad_object_id", None)
+            or getattr(activity.from_property, "id", None),
             conversation_type=conversation_type(activity),
             conversation_id=activity.conversation.id if activity.conversation else None)
 
@@ -343,6 +348,8 @@ def _without_suggestions(options: ReplyOptions) -> ReplyOptions:
 
 class _AlreadyReported(Exception):
     """Answering failed after a stream started; the user already has the apology as its end."""
+
+    user_informed = True  # the edge logs it but sends no second apology
 
 
 def _require(answer: Answer | None) -> Answer:

@@ -264,8 +264,9 @@ async def test_pipeline_failure_becomes_polite_error():
 
     adapter = TestAdapter(RegulationBot(pipeline=Broken()).on_turn)
 
-    async def on_error(context, error):
-        await context.send_activity("error-handler:" + error.__class__.__name__)
+    async def on_error(context, error):  # as the HTTP edge's: no second apology after the bot's own
+        if not getattr(error, "user_informed", False):
+            await context.send_activity("error-handler:" + error.__class__.__name__)
 
     adapter.on_turn_error = on_error
     # In a channel the error goes to the adapter's error handler (the HTTP edge's polite reply)...

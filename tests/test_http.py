@@ -17,6 +17,7 @@ class ConnectorReceiver:
 
     def __init__(self):
         self.posted: list[dict] = []
+        self.headers: list[dict] = []
         self.arrived = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._record)
@@ -25,6 +26,7 @@ class ConnectorReceiver:
 
     async def _record(self, request):
         self.posted.append(await request.json())
+        self.headers.append(dict(request.headers))
         self.arrived.set()
         return web.json_response({"id": f"reply-{len(self.posted)}"})
 
@@ -126,25 +128,27 @@ async def test_health_check(services):
         await server.close()
 
 
-async def test_admin_reindex_over_http_reports_back_proactively(services, receiver):
+async def test_anonymous_mode_does_not_trust_a_client_supplied_aad_object_id(services, receiver):
     admin_id = "00000000-0000-0000-0000-00000000ad01"
     settings = services.settings.model_copy(update={"admin_object_ids": (admin_id,)})
     server = TestServer(create_app(settings, services))
     await server.start_server()
     try:
-        body = teams_message(receiver.url, "/reindex", activity_id="admin-1")
+        body = teams_message(receiver.url, "/reindex", activity_id="admin-anon-1")
         body["from"]["aadObjectId"] = admin_id
         status, _ = await post(str(server.make_url("/api/messages")), body)
         assert status == 200
-        for _ in range(100):  # the summary arrives after the turn, as a proactive message
-            if len(receiver.posted) >= 2:
-                break
-            await asyncio.sleep(0.1)
-        texts = [activity["text"] for activity in receiver.posted]
-        assert "開始しました" in texts[0]
-        assert "完了しました" in texts[1] and "unchanged" in texts[1]
+        await asyncio.wait_for(receiver.arrived.wait(), 10)
+        assert "管理者のみ" in receiver.posted[0]["text"]
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("service_url", ["http://169.254.169.254/latest", "https://smba.trafficmanager.net/jp/",
+                                         "http://10.0.0.5:8080", "http://localhost.evil.example"])
+async def test_anonymous_mode_replies_only_to_loopback(bot_url, service_url):
+    status, body = await post(bot_url, teams_message(service_url, "年次休暇は何日ですか", activity_id="ssrf-1"))
+    assert status == 400 and "loopback" in body
 
 
 async def test_missing_token_is_401_when_credentials_are_configured(services, receiver):
@@ -167,3 +171,58 @@ async def test_oversized_body_is_refused_with_413(bot_url, receiver):
     status, _ = await post(bot_url, body)
     assert status == 413
     assert receiver.posted == []
+
+
+def test_anonymous_mode_binds_loopback_unless_forced(services, caplog):
+    from app import serving_host
+
+    anonymous = services.settings.model_copy(update={"microsoft_app_id": ""})
+    assert serving_host(anonymous, "0.0.0.0") == "127.0.0.1"
+    assert "REIKI_ALLOW_REMOTE_ANONYMOUS" in caplog.text
+    forced = anonymous.model_copy(update={"allow_remote_anonymous": True})
+    assert serving_host(forced, "0.0.0.0") == "0.0.0.0"
+    assert "ANONYMOUS MODE ON 0.0.0.0" in caplog.text
+    authenticated = services.settings.model_copy(update={"microsoft_app_id": "app"})
+    assert serving_host(authenticated, "0.0.0.0") == "0.0.0.0"
+
+
+async def _logged_lines(services, receiver, caplog, **update):
+    import logging
+
+    from logs import JsonFormatter
+
+    server = TestServer(create_app(services.settings.model_copy(update=update), services))
+    await server.start_server()
+    try:
+        with caplog.at_level(logging.INFO):
+            await post(str(server.make_url("/api/messages")),
+                       teams_message(receiver.url, "電話090-1234-5678の職員の年次休暇は何日ですか",
+                                     activity_id="log-1"))
+            await asyncio.wait_for(receiver.arrived.wait(), 10)
+    finally:
+        await server.close()
+    return [json.loads(JsonFormatter().format(r)) for r in caplog.records if r.name.startswith("bot.")]
+
+
+async def test_question_text_is_logged_only_when_enabled_and_then_redacted(services, receiver, caplog):
+    lines = await _logged_lines(services, receiver, caplog)
+    assert any(line["message"] == "turn accepted" and line["activity_id"] == "log-1" for line in lines)
+    assert not any("年次休暇" in json.dumps(line, ensure_ascii=False) for line in lines)
+    caplog.clear()
+    receiver.arrived.clear()
+    lines = await _logged_lines(services, receiver, caplog, log_questions=True)
+    [accepted] = [line for line in lines if line["message"] == "turn accepted"]
+    assert accepted["question"] == "電話[phone]の職員の年次休暇は何日ですか"
+
+
+async def test_health_check_reports_loop_lag_and_running_turns(services):
+    server = TestServer(create_app(services.settings, services))
+    await server.start_server()
+    try:
+        await asyncio.sleep(0.2)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.make_url("/healthz")) as resp:
+                body = await resp.json()
+        assert body["running_turns"] == 0 and 0 <= body["loop_lag_max_ms"] < 1000
+    finally:
+        await server.close()

@@ -178,7 +178,14 @@ class FailingAfterADraft:
 
 async def test_a_failure_mid_stream_ends_the_stream_with_the_apology(services):
     adapter = TimedAdapter(_bot(services, FailingAfterADraft(), 0.0).on_turn)
+    errors = []
+
+    async def on_error(_context, error):  # the edge's handler: it logs, the bot already apologised
+        errors.append(error)
+
+    adapter.on_turn_error = on_error
     await adapter.receive_activity(_message("年次休暇は何日ですか"))
+    assert [getattr(error, "user_informed", False) for error in errors] == [True]
     kinds = [(a.type, (_stream_info(a) or {}).get("streamType")) for _, a in adapter.sent]
     assert kinds == [("typing", "informative"), ("typing", "streaming"), ("message", "final")]
     final = adapter.sent[-1][1]
