@@ -1,8 +1,8 @@
 // The 例規 Q&A bot on Azure: Azure Bot (Teams channel) → App Service (python app.py serve) →
 // Azure AI Search (hybrid + semantic ranker) and Azure OpenAI (answers, embeddings).
 // No keys anywhere: managed identities and role assignments only (modules/roles.bicep).
-// privateNetworking=true is the 閉域/LGWAN option: Search, OpenAI (and Key Vault) lose their public
-// endpoints and are reached through private endpoints from the app's VNet integration.
+// privateNetworking=true is the 閉域/LGWAN option: Search, OpenAI, the state storage (and Key Vault)
+// lose their public endpoints and are reached through private endpoints from the app's VNet integration.
 //
 // Deploy: infra/README.md.
 
@@ -15,7 +15,7 @@ param name string = 'reiki'
 
 param location string = resourceGroup().location
 
-@description('閉域/LGWAN: public network access off for Search, OpenAI and Key Vault; VNet, private endpoints and private DNS zones on; the app reaches them through VNet integration.')
+@description('閉域/LGWAN: public network access off for Search, OpenAI, the state storage and Key Vault; VNet, private endpoints and private DNS zones on; the app reaches them through VNet integration.')
 param privateNetworking bool = false
 
 @description('UserAssignedMSI (default): the bot is the app\'s managed identity, no secret. SingleTenant: an existing app registration whose secret lives in Key Vault.')
@@ -85,6 +85,27 @@ param embeddingCapacity int = 30
 @description('Must match the index\'s vector field (REIKI_AZURE_OPENAI_EMBEDDING_DIMENSIONS).')
 param embeddingDimensions int = 1536
 
+@description('REIKI_STATE_TABLE_NAME: the Azure Table that holds conversation history, answered-message records and feedback.')
+@minLength(3)
+@maxLength(63)
+param stateTableName string = 'reikibotstate'
+
+@description('REIKI_GROUP_RESOLVER: none = askers see public documents only; graph = restricted documents by Entra group membership, read from Microsoft Graph as the app\'s identity (needs the GroupMember.Read.All app role, granted once by an admin: infra/README.md).')
+@allowed([
+  'none'
+  'graph'
+])
+param groupResolver string = 'none'
+
+@description('REIKI_SENSITIVITY_LABEL shown on every answer in Teams; empty = no label.')
+param sensitivityLabel string = '庁内限り'
+
+@description('REIKI_SENSITIVITY_DESCRIPTION: the label\'s explanation.')
+param sensitivityDescription string = '庁内での参考用です。外部に転送しないでください。'
+
+@description('REIKI_HELP_DESK: the desk an abstention tells the asker to contact.')
+param helpDesk string = '総務部 総務課'
+
 @description('Optional Entra group (or user) of operators who run the indexer from a workstation and set the bot secret.')
 param adminPrincipalId string = ''
 
@@ -117,6 +138,8 @@ param tags object = {
 
 var suffix = take(uniqueString(resourceGroup().id, name), 5)
 var baseName = '${toLower(name)}-${suffix}'
+// Storage account names allow lower-case letters and digits only, 3 to 24 of them.
+var storageName = take('st${replace(toLower(name), '-', '')}${suffix}', 24)
 var hasVault = botAuth == 'SingleTenant'
 // The one place the 閉域 switch decides public access for the data services.
 var dataServicesPublicAccess = privateNetworking ? 'Disabled' : 'Enabled'
@@ -183,6 +206,19 @@ module search 'modules/search.bicep' = {
   }
 }
 
+// Conversation state shared by every app instance (REIKI_STATE_BACKEND=azure_table).
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: storageName
+    location: location
+    tags: tags
+    tableName: stateTableName
+    publicNetworkAccess: dataServicesPublicAccess
+    logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
+  }
+}
+
 module keyVault 'modules/keyvault.bicep' = if (hasVault) {
   name: 'keyvault'
   params: {
@@ -233,6 +269,20 @@ module openAiEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking) 
   }
 }
 
+module storageEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking) {
+  name: 'pe-storage-table'
+  params: {
+    name: storageName
+    location: location
+    tags: tags
+    vnetId: privateNetworking ? network.outputs.id : ''
+    subnetId: privateNetworking ? network.outputs.privateEndpointSubnetId : ''
+    targetId: storage.outputs.id
+    groupId: 'table'
+    dnsZoneName: 'privatelink.table.core.windows.net'
+  }
+}
+
 module keyVaultEndpoint 'modules/private-endpoint.bicep' = if (privateNetworking && hasVault) {
   name: 'pe-keyvault'
   params: {
@@ -268,6 +318,13 @@ module app 'modules/appservice.bicep' = {
     chatDeployment: openAi.outputs.chatDeployment
     embeddingDeployment: openAi.outputs.embeddingDeployment
     embeddingDimensions: embeddingDimensions
+    embeddingModel: embeddingModelName
+    stateTableEndpoint: storage.outputs.tableEndpoint
+    stateTableName: storage.outputs.tableName
+    groupResolver: groupResolver
+    sensitivityLabel: sensitivityLabel
+    sensitivityDescription: sensitivityDescription
+    helpDesk: helpDesk
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     adminObjectIds: adminObjectIds
@@ -294,6 +351,7 @@ module roles 'modules/roles.bicep' = {
   params: {
     searchName: search.outputs.name
     openAiName: openAi.outputs.name
+    storageName: storage.outputs.name
     keyVaultName: hasVault ? keyVault.outputs.name : ''
     appPrincipalId: appIdentity.outputs.principalId
     indexerPrincipalId: indexerIdentity.outputs.principalId
@@ -318,3 +376,7 @@ output embeddingDeployment string = openAi.outputs.embeddingDeployment
 output indexerClientId string = indexerIdentity.outputs.clientId
 output indexerIdentityId string = indexerIdentity.outputs.id
 output keyVaultName string = hasVault ? keyVault.outputs.name : ''
+output storageName string = storage.outputs.name
+output stateTableEndpoint string = storage.outputs.tableEndpoint
+@description('Object id of the app\'s service principal: the principal an admin grants the Graph app role to (groupResolver=graph, infra/README.md).')
+output appPrincipalId string = appIdentity.outputs.principalId

@@ -8,6 +8,7 @@ prints canned summaries; the real checkov run is `make check-infra`.
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
@@ -103,43 +104,136 @@ def test_the_azure_path_settings_are_all_set():
     assert found["REIKI_HOST"] == "'0.0.0.0'"
 
 
-def test_the_deployed_settings_pass_the_apps_own_validation(monkeypatch):
-    """Feed the settings as deployed (expressions replaced by plausible values) to Settings."""
+# What the deployment-time expressions evaluate to with main.bicep's defaults (botAuth=UserAssignedMSI)
+# where they are not a literal or a main.bicep parameter's default.
+_PLAUSIBLE = {
+    "MicrosoftAppId": "00000000-0000-0000-0000-000000000001",
+    "MicrosoftAppType": "UserAssignedMSI",
+    "MicrosoftAppTenantId": "00000000-0000-0000-0000-000000000002",
+    "REIKI_AZURE_SEARCH_ENDPOINT": "https://srch-reiki-abcde.search.windows.net",
+    "REIKI_AZURE_OPENAI_ENDPOINT": "https://oai-reiki-abcde.openai.azure.com/",
+    "REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT": "chat",
+    "REIKI_AZURE_OPENAI_EMBEDDING_DEPLOYMENT": "embedding",
+    "REIKI_AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
+    # primaryEndpoints.table of a storage account: scheme, host and a trailing slash.
+    "REIKI_STATE_TABLE_ENDPOINT": "https://streikiabcde.table.core.windows.net/",
+}
+_STRING_DEFAULT = re.compile(r"^param (\w+) string = '([^']*)'$", re.MULTILINE)
+_INT_DEFAULT = re.compile(r"^param (\w+) int = (\d+)$", re.MULTILINE)
+
+
+def _module_params(symbol: str) -> dict[str, str]:
+    """The `params:` main.bicep passes to one module call: name -> expression."""
+    main = _text(MAIN)
+    block = _block(main, re.search(rf"^module {symbol} ", main, re.MULTILINE).end())
+    params_block = _block(block, block.index("params:"))
+    return dict(re.findall(r"^    (\w+): ([^\n]+)$", params_block, re.MULTILINE))
+
+
+def _main_default(expression: str) -> str | None:
+    """The default of a main.bicep parameter (or of the module output that only echoes one)."""
+    main = _text(MAIN)
+    defaults = {**dict(_INT_DEFAULT.findall(main)), **dict(_STRING_DEFAULT.findall(main))}
+    if expression == "storage.outputs.tableName":  # the table is named by the parameter passed in
+        expression = _module_params("storage")["tableName"]
+    return defaults.get(expression)
+
+
+def _deployed_settings() -> dict[str, str]:
+    """The app settings as deployed with main.bicep's defaults, platform names left out."""
     app_bicep = _text(MODULES / "appservice.bicep")
     string_vars = dict(_STRING_VAR.findall(app_bicep))
-    # What the expressions evaluate to with main.bicep's defaults (botAuth=UserAssignedMSI).
-    plausible = {
-        "MicrosoftAppId": "00000000-0000-0000-0000-000000000001",
-        "MicrosoftAppType": "UserAssignedMSI",
-        "MicrosoftAppTenantId": "00000000-0000-0000-0000-000000000002",
-        "REIKI_AZURE_SEARCH_ENDPOINT": "https://srch-reiki-abcde.search.windows.net",
-        "REIKI_AZURE_SEARCH_INDEX": "reiki-passages",
-        "REIKI_AZURE_OPENAI_ENDPOINT": "https://oai-reiki-abcde.openai.azure.com/",
-        "REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT": "chat",
-        "REIKI_AZURE_OPENAI_EMBEDDING_DEPLOYMENT": "embedding",
-        "REIKI_AZURE_OPENAI_EMBEDDING_DIMENSIONS": "1536",
-        "REIKI_AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
-        "REIKI_ADMIN_OBJECT_IDS": "",
-    }
-    assert re.search(r"^param botAuth string = 'UserAssignedMSI'$", _text(MAIN), re.MULTILINE)
-    for name in _settings_names():
-        monkeypatch.delenv(name, raising=False)
+    from_main = _module_params("app")
+    values: dict[str, str] = {}
     for name, expression in _app_settings().items():
         if name in PLATFORM_SETTINGS or "@Microsoft.KeyVault" in expression:
             continue  # the Key Vault reference exists only for botAuth=SingleTenant
+        expression = re.sub(r"^string\((\w+)\)$", r"\1", expression)  # an int parameter as text
         if re.fullmatch(r"'[^']*'", expression):
-            value = expression[1:-1]
+            values[name] = expression[1:-1]
         elif expression in string_vars:
-            value = string_vars[expression]
+            values[name] = string_vars[expression]
+        elif (default := _main_default(from_main.get(expression, ""))) is not None:
+            values[name] = default
         else:
-            assert name in plausible, f"no plausible value for {name} = {expression}"
-            value = plausible[name]
+            assert name in _PLAUSIBLE, f"no plausible value for {name} = {expression}"
+            values[name] = _PLAUSIBLE[name]
+    return values
+
+
+def _settings_from(monkeypatch, values: dict[str, str]) -> Settings:
+    for name in _settings_names():
+        monkeypatch.delenv(name, raising=False)
+    for name, value in values.items():
         monkeypatch.setenv(name, value)
-    settings = Settings(_env_file=None)
+    return Settings(_env_file=None)
+
+
+def test_the_deployed_settings_pass_the_apps_own_validation(monkeypatch):
+    """Feed the settings as deployed (expressions replaced by plausible values) to Settings."""
+    assert re.search(r"^param botAuth string = 'UserAssignedMSI'$", _text(MAIN), re.MULTILINE)
+    settings = _settings_from(monkeypatch, _deployed_settings())
     assert settings.search_backend == "azure" and settings.answerer == "llm"
     assert settings.microsoft_app_type == "UserAssignedMSI"
     assert settings.host == "0.0.0.0" and settings.port == 8000
     assert settings.azure_client_id and settings.llm_configured
+    # The parameters with the app's own defaults deploy exactly those defaults.
+    for field in ("sensitivity_label", "sensitivity_description", "help_desk", "group_resolver",
+                  "azure_openai_embedding_model", "azure_openai_embedding_dimensions", "state_table_name"):
+        assert getattr(settings, field) == Settings.model_fields[field].default, field
+
+
+def test_the_deployed_state_settings_build_the_shared_table_store(monkeypatch):
+    """Every instance shares one Azure Table, reached as the managed identity, not a SQLite file."""
+    from azure.identity.aio import ManagedIdentityCredential
+
+    from state.factory import build_store
+    from state.table_store import TableStateStore
+
+    deployed = _deployed_settings()
+    assert "REIKI_STATE_PATH" not in deployed  # a file on /home would split state per instance
+    assert "REIKI_STATE_TABLE_CONNECTION_STRING" not in deployed  # no keys: shared keys are off
+    settings = _settings_from(monkeypatch, deployed)
+    assert settings.state_backend == "azure_table"
+    store = build_store(settings)
+    try:
+        assert isinstance(store, TableStateStore)
+        client = store._client  # the real azure-data-tables client, nothing sent yet
+        assert client.url == "https://streikiabcde.table.core.windows.net"
+        assert client.account_name == "streikiabcde"
+        assert client.table_name == _main_default("stateTableName") == settings.state_table_name
+        assert isinstance(store._credential, ManagedIdentityCredential)
+    finally:
+        asyncio.run(store.aclose())
+
+
+@pytest.mark.parametrize("choice", re.search(r"@allowed\(\[\n((?:\s+'\w+'\n)+)\]\)\nparam groupResolver ",
+                                            _text(MAIN)).group(1).split())
+def test_each_group_resolver_choice_is_a_valid_deployment(monkeypatch, choice):
+    import services
+
+    choice = choice.strip("'")
+    settings = _settings_from(monkeypatch, {**_deployed_settings(), "REIKI_GROUP_RESOLVER": choice})
+    assert settings.group_resolver == choice
+    resolver = services.group_resolver(settings)
+    if choice == "none":
+        assert resolver is None
+        return
+    # graph: Microsoft Graph as the app's managed identity; no Graph secret exists to deploy.
+    from azure.identity.aio import ManagedIdentityCredential
+
+    assert resolver is not None
+    credential = services._graph_credential(settings)
+    try:
+        assert isinstance(credential, ManagedIdentityCredential)
+    finally:
+        asyncio.run(credential.close())
+
+
+def test_the_graph_grant_is_documented():
+    readme = _text(INFRA / "README.md")
+    assert "GroupMember.Read.All" in readme and "appRoleAssignments" in readme
+    assert re.search(r"^output appPrincipalId string = appIdentity.outputs.principalId$", _text(MAIN), re.MULTILINE)
 
 
 def test_the_health_check_path_is_the_apps_route():
@@ -172,6 +266,12 @@ def test_data_services_accept_entra_id_only():
     assert "disableLocalAuth: true" in search and "authOptions" not in search
     assert "semanticSearch: semanticSearch" in search
     assert "disableLocalAuth: true" in openai and "customSubDomainName:" in openai
+    storage = _resource(_text(MODULES / "storage.bicep"), "account")
+    for expected in ("allowSharedKeyAccess: false", "defaultToOAuthAuthentication: true",
+                     "supportsHttpsTrafficOnly: true", "minimumTlsVersion: 'TLS1_2'",
+                     "allowBlobPublicAccess: false", "requireInfrastructureEncryption: true",
+                     "kind: 'StorageV2'"):
+        assert expected in storage, expected
     vault = _resource(_text(MODULES / "keyvault.bicep"), "vault")
     for expected in ("enableRbacAuthorization: true", "enablePurgeProtection: true", "enableSoftDelete: true"):
         assert expected in vault, expected
@@ -228,11 +328,11 @@ def test_private_networking_turns_public_access_off():
     main = _text(MAIN)
     decision = re.search(r"^var (\w+) = privateNetworking \? 'Disabled' : 'Enabled'$", main, re.MULTILINE)
     assert decision, "main.bicep must derive public access from privateNetworking"
-    for module in ("openAi", "search", "keyVault"):
+    for module in ("openAi", "search", "storage", "keyVault"):
         block = _block(main, re.search(rf"^module {module} ", main, re.MULTILINE).end())
         assert f"publicNetworkAccess: {decision.group(1)}" in block, module
     for path, symbol in ((MODULES / "search.bicep", "search"), (MODULES / "openai.bicep", "account"),
-                         (MODULES / "keyvault.bicep", "vault")):
+                         (MODULES / "keyvault.bicep", "vault"), (MODULES / "storage.bicep", "account")):
         text = _text(path)
         assert re.search(r"^param publicNetworkAccess string = 'Disabled'$", text, re.MULTILINE), path
         assert re.search(r"publicNetworkAccess: (toLower\()?publicNetworkAccess\)?\n",
@@ -243,7 +343,8 @@ def test_private_networking_adds_endpoints_dns_and_vnet_integration():
     main = _text(MAIN)
     for group, zone in (("searchService", "privatelink.search.windows.net"),
                         ("account", "privatelink.openai.azure.com"),
-                        ("vault", "privatelink.vaultcore.azure.net")):
+                        ("vault", "privatelink.vaultcore.azure.net"),
+                        ("table", "privatelink.table.core.windows.net")):
         match = re.search(rf"module \w+ 'modules/private-endpoint.bicep' = if \(privateNetworking[^)]*\) \{{"
                           rf"(?:(?!\nmodule ).)*groupId: '{group}'\n\s*dnsZoneName: '{zone}'", main, re.DOTALL)
         assert match, (group, zone)
@@ -289,6 +390,11 @@ def test_role_assignments_use_the_built_in_roles_the_brief_names():
     assert "searchIndexDataReader" in reader
     assert "= if (appManagesIndex)" in re.search(r"resource appSearchWriter [^\n]+", roles).group(0)
     assert "principalId: searchPrincipalId" in _resource(roles, "searchOpenAiUser")
+    # The app's identity reads and writes the shared state table (no keys exist to use instead).
+    assert "var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'" in roles
+    state_writer = _resource(roles, "appStateWriter")
+    for expected in ("scope: storage", "storageTableDataContributor", "principalId: appPrincipalId"):
+        assert expected in state_writer, expected
 
 
 # --- the checkov gate (scripts/check-infra.sh) with a fake checkov -------------------------------

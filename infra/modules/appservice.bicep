@@ -44,6 +44,26 @@ param embeddingDeployment string
 
 param embeddingDimensions int
 
+@description('The model behind the embedding deployment: the index\'s integrated vectorizer names it.')
+param embeddingModel string
+
+@description('Table endpoint of the state storage account (https://<account>.table.core.windows.net/).')
+param stateTableEndpoint string
+
+param stateTableName string
+
+@allowed([
+  'none'
+  'graph'
+])
+param groupResolver string = 'none'
+
+param sensitivityLabel string
+
+param sensitivityDescription string
+
+param helpDesk string
+
 param appInsightsConnectionString string
 
 param logAnalyticsWorkspaceId string
@@ -119,9 +139,39 @@ var baseSettings = [
     value: adminObjectIds
   }
   {
-    // /home is the App Service's persistent share; the deployed code folder is replaced on deploy.
-    name: 'REIKI_STATE_PATH'
-    value: '/home/data/state.sqlite'
+    name: 'REIKI_AZURE_OPENAI_EMBEDDING_MODEL'
+    value: embeddingModel
+  }
+  {
+    // Every instance shares one store; a SQLite file would give each instance its own history
+    // and Teams' retries could be answered twice. Tokens come from REIKI_AZURE_CLIENT_ID's identity.
+    name: 'REIKI_STATE_BACKEND'
+    value: 'azure_table'
+  }
+  {
+    name: 'REIKI_STATE_TABLE_ENDPOINT'
+    value: stateTableEndpoint
+  }
+  {
+    name: 'REIKI_STATE_TABLE_NAME'
+    value: stateTableName
+  }
+  {
+    // graph: Microsoft Graph as REIKI_AZURE_CLIENT_ID's identity (no REIKI_GRAPH_CLIENT_SECRET).
+    name: 'REIKI_GROUP_RESOLVER'
+    value: groupResolver
+  }
+  {
+    name: 'REIKI_SENSITIVITY_LABEL'
+    value: sensitivityLabel
+  }
+  {
+    name: 'REIKI_SENSITIVITY_DESCRIPTION'
+    value: sensitivityDescription
+  }
+  {
+    name: 'REIKI_HELP_DESK'
+    value: helpDesk
   }
   {
     // Platform: the Azure Monitor agent and OpenTelemetry distro read this name.

@@ -6,6 +6,9 @@ param searchName string
 
 param openAiName string
 
+@description('The state storage account (conversation history, answered messages, feedback).')
+param storageName string
+
 @description('Key Vault with the bot secret; empty when the bot has none (UserAssignedMSI).')
 param keyVaultName string = ''
 
@@ -37,6 +40,8 @@ var searchIndexDataContributor = '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
 // Index management (create or update the index schema) is a control-plane-and-data action of this role.
 var searchServiceContributor = '7ca78c08-252a-4471-8644-bb5ff32d4ba0'
 var cognitiveServicesOpenAiUser = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
+// Entities and tables: the app creates the table if missing and reads/writes its rows.
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
@@ -49,6 +54,10 @@ resource search 'Microsoft.Search/searchServices@2024-06-01-preview' existing = 
 
 resource openAi 'Microsoft.CognitiveServices/accounts@2024-10-01' existing = {
   name: openAiName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageName
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = if (hasVault) {
@@ -71,6 +80,18 @@ resource appOpenAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: openAi
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', cognitiveServicesOpenAiUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// On the account, which holds this one table only: the app's create-table call at start is then
+// allowed (a table-scoped assignment would not cover it).
+resource appStateWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, appPrincipalId, storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -174,6 +195,18 @@ resource adminOpenAiUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   scope: openAi
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', cognitiveServicesOpenAiUser)
+    principalId: adminPrincipalId
+    principalType: adminPrincipalType
+  }
+}
+
+// `python app.py eval export-feedback` reads the feedback from the state table (and, like the app,
+// creates the table if missing, which a reader role would refuse).
+resource adminStateContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (hasAdmin) {
+  name: guid(storage.id, adminPrincipalId, storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageTableDataContributor)
     principalId: adminPrincipalId
     principalType: adminPrincipalType
   }
