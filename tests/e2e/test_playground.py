@@ -6,8 +6,9 @@ growing text), then the final message with citation badges and their popover, th
 and sensitivity labels, the 👍 button and its feedback round trip; the abstention for an
 off-topic question; and a small-talk reply with example questions.
 
-The bot runs through tests/e2e/serve_streaming.py: the product with a protocol-fake streaming
-answerer injected (drafts, then the extractive answer), until the LLM path replaces it.
+The bot runs through tests/e2e/serve_llm.py: the product on the LLM path (`REIKI_ANSWERER=llm`, local
+index) whose Azure OpenAI endpoint is a local FAKE (tests/fakes/azure_openai_fake.py) served by the
+launcher, streaming a scripted reply slowly enough for Teams to show it growing.
 
 Needs /usr/bin/chromium, node >= 20 and npm: `scripts/install-e2e-deps.sh` installs them and the
 pinned npm packages (the test runs `npm ci` itself when tests/e2e/node_modules is missing or stale).
@@ -34,6 +35,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.serve_llm import MODEL_OPENING
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +50,7 @@ LOCK_STAMP = E2E_DIR / "node_modules" / ".installed-lock.sha256"  # shared with 
 QUESTION = "年休は何日もらえますか"
 OFF_TOPIC = "社員食堂のカレーはいくら？"
 SMALL_TALK = "こんにちは"
-LAUNCHER = E2E_DIR / "serve_streaming.py"
+LAUNCHER = E2E_DIR / "serve_llm.py"
 
 BOOT_TIMEOUT = 60  # s, for the bot (Sudachi dictionary load) and for the Playground, each
 DRIVER_TIMEOUT = 150  # s, for the whole browser session (normally ~15 s)
@@ -177,9 +180,13 @@ def bot(e2e_tools, tmp_path_factory):
     assert index.returncode == 0, f"app.py index failed:\n{index.stdout}\n{index.stderr}"
 
     port = _free_port()
-    service = _start("bot (app.py serve, fake streaming answerer)",
+    # The LLM path: the chat deployment of an Azure OpenAI whose endpoint the launcher fills in with
+    # the fake it serves (the index above was built without a model: the local backend embeds nothing).
+    llm = {"REIKI_ANSWERER": "llm", "REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT": "chat",
+           "REIKI_AZURE_OPENAI_API_KEY": "fake-key"}
+    service = _start("bot (tests/e2e/serve_llm.py: app.py serve, LLM answerer against the Azure OpenAI fake)",
                      [sys.executable, str(LAUNCHER), "--host", "127.0.0.1", "--port", str(port)],
-                     cwd=ROOT, env=env, log=work / "bot.log")
+                     cwd=ROOT, env={**env, **llm}, log=work / "bot.log")
     try:
         _wait_until("the bot's /healthz", lambda: _http_ok(f"http://127.0.0.1:{port}/healthz"), [service])
         service.url = f"http://127.0.0.1:{port}/api/messages"
@@ -253,14 +260,17 @@ def chat(bot, playground, tmp_path_factory) -> dict:
 def test_answer_is_rendered_with_citations_ai_label_and_feedback_button(chat):
     answer = chat["turns"][0]
     assert answer["author"], "the reply has no author line: was it rendered as a bot message?"
-    assert "みどり区" in answer["text"] and "年次休暇" in answer["text"], answer["text"]
-    assert answer["citationBadges"], f"no citation badge ([n] marker) was rendered: {answer['text']}"
-    assert all(badge.strip().isdigit() for badge in answer["citationBadges"]), answer["citationBadges"]
+    # The model's answer (not the extractive quotes), its trailer of follow-up questions cut off.
+    assert answer["text"].startswith(MODEL_OPENING) and "二十日" in answer["text"], answer["text"]
+    assert "FOLLOW_UPS" not in answer["text"] and "<<" not in answer["text"], answer["text"]
+    # Its markers [1] [1] [2] became badges for the two sources it cited.
+    assert {badge.strip() for badge in answer["citationBadges"]} == {"1", "2"}, answer["citationBadges"]
     assert not re.search(r"\[\d+\]", answer["text"]), f"a [n] marker stayed literal text: {answer['text']}"
     assert answer["aiLabel"], "the 'AI generated' label is not shown in the message header"
     assert answer["likeButton"], "no 👍 (Like) button under the answer"
     # Hovering badge 1 shows the cited article: its name (規程名 第N条) and the quoted text.
-    assert answer["citationPopup"] and re.search(r"第.+条", answer["citationPopup"]), answer["citationPopup"]
+    # Badge 1 is the model's source [1], the searcher's best match: 第十四条 (年次休暇).
+    assert answer["citationPopup"] and "第十四条" in answer["citationPopup"], answer["citationPopup"]
     assert answer["botMessagesAfterQuestion"] == 1, "expected exactly one reply to the question"
 
 
@@ -270,6 +280,8 @@ def test_like_feedback_reaches_the_bot(chat, bot):
     assert "Thank you" in feedback["confirmation"], feedback["confirmation"]
     log = bot.log.read_text(errors="replace")
     assert "feedback reaction=like" in log, bot.diagnostics()
+    # The model's answer was used as it was (no notice), with its two citations.
+    assert re.search(r"answered activity=\S+ abstained=False citations=2 notice=None", log), bot.diagnostics()
     # ...and is kept in the state store, tied to the answer it judges (Teams itself stores nothing).
     import asyncio
 
@@ -291,8 +303,10 @@ def test_answer_is_streamed_in_before_the_final_message(chat):
     snapshots = chat["turns"][0]["snapshots"]
     final = snapshots[-1]
     assert snapshots[0].startswith("例規を検索しています"), snapshots  # the informative update, at once
-    partial = [s for s in snapshots[1:-1] if s.startswith("規程では") and len(s) < len(final)]
+    # The model's text as it was being written: shorter than the final answer, growing.
+    partial = [s for s in snapshots[1:-1] if s.startswith(MODEL_OPENING) and len(s) < len(final)]
     assert partial, f"no partial text was shown before the final answer: {snapshots}"
+    assert [len(s) for s in partial] == sorted(len(s) for s in partial), partial
     assert chat["turns"][0]["sensitivityLabel"], "the sensitivity label (庁内限り) is not shown"
 
 
