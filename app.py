@@ -53,6 +53,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
         yield
         await bot.wait_for_background()
         await services.aclose()
+        await adapter.connector.aclose()
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/api/messages", messages_handler(adapter, bot))

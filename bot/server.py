@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.activity_text import strip_mentions
+from bot.connector import ConnectorAdapter
 from bot.rendering import text_activity
 from retrieval.analysis import detect_language
 
@@ -35,9 +36,10 @@ class _Config:
 
 
 def create_adapter(*, app_id: str, password: str, app_type: str, tenant_id: str) -> CloudAdapter:
-    """A CloudAdapter; an empty app id runs anonymously (no JWT check, no outgoing token)."""
+    """A CloudAdapter; an empty app id runs anonymously (no JWT check, no outgoing token).
+    Replies go out through one reused HTTP session (bot/connector.py), not a client per turn."""
     config = _Config(app_id=app_id, password=password, app_type=app_type, tenant_id=tenant_id)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    adapter = ConnectorAdapter(ConfigurationBotFrameworkAuthentication(config))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         log.error("turn failed activity=%s: %s", turn_context.activity.id, error.__class__.__name__,
