@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from enum import Enum
 from typing import Any, Awaitable, Callable, List
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector import Channels
+from msrest.serialization import Model
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +150,40 @@ class _CachedConnectorFactory:
         return client
 
 
+class _CachedUserTokenClients:
+    """botbuilder's authentication, but one user-token client per bot identity, not per turn.
+
+    CloudAdapter builds a UserTokenClient (an msrest client) for every incoming activity; msrest's
+    retry-policy set-up alone scans ~500k integers (msrest ClientRetryPolicy), which profiled as
+    ~45% of the event loop's time under load. This bot never uses OAuth sign-in, and where a bot
+    does, the client is bound to the app's credentials, which do not change between turns.
+    """
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+        self._clients: dict = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    async def create_user_token_client(self, claims_identity):
+        claims = getattr(claims_identity, "claims", None) or {}
+        key = (claims.get("aud"), claims.get("appid"), claims.get("azp"),
+               getattr(claims_identity, "is_authenticated", None))
+        client = self._clients.get(key)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            if len(self._clients) >= 64:
+                self._clients.pop(next(iter(self._clients)))
+            self._clients[key] = client
+        return client
+
+
 class ConnectorAdapter(CloudAdapter):
     """A CloudAdapter whose outgoing messages go through one shared ReplyConnector."""
 
     def __init__(self, bot_framework_authentication, *, connector: ReplyConnector | None = None) -> None:
-        super().__init__(bot_framework_authentication)
+        super().__init__(_CachedUserTokenClients(bot_framework_authentication))
         self.connector = connector or ReplyConnector()
         self._clients: dict = {}
 
@@ -178,7 +209,7 @@ class ConnectorAdapter(CloudAdapter):
             activity.id = None
             token = await _bearer_token(context, self.BOT_CONNECTOR_CLIENT_KEY)
             sent = await self.connector.send(activity.service_url, activity.conversation.id,
-                                             activity.serialize(), reply_to_id=activity.reply_to_id,
+                                             activity_json(activity), reply_to_id=activity.reply_to_id,
                                              token=token)
             responses.append(ResourceResponse(id=sent.get("id") or ""))
         return responses
@@ -186,7 +217,7 @@ class ConnectorAdapter(CloudAdapter):
     async def update_activity(self, context: TurnContext, activity: Activity):
         token = await _bearer_token(context, self.BOT_CONNECTOR_CLIENT_KEY)
         sent = await self.connector.update(activity.service_url, activity.conversation.id, activity.id,
-                                           activity.serialize(), token=token)
+                                           activity_json(activity), token=token)
         return ResourceResponse(id=sent.get("id") or activity.id)
 
 
@@ -198,3 +229,64 @@ async def _bearer_token(context: TurnContext, client_key: str) -> str | None:
         return None
     # MSAL caches the token; the first call (and each refresh) goes over the network, so off the loop.
     return await asyncio.to_thread(credentials.get_access_token)
+
+
+class _NeedsMsrest(Exception):
+    pass
+
+
+_PLAIN_TYPES = (str, int, float, bool)
+_FIELDS: dict[type, list[tuple[str, str]]] = {}
+# msrest formats these itself (dates, base64); an activity holding one is serialized by msrest.
+_MSREST_FORMATTED = {"iso-8601", "rfc-1123", "unix-time", "date", "time", "duration", "bytearray", "base64",
+                     "decimal", "long"}
+
+
+def activity_json(activity: Activity) -> dict:
+    """The activity's JSON body, as msrest's `serialize()` writes it, ~10x faster.
+
+    msrest spent ~0.9 ms per reply here (type dispatch and validation per attribute). Outgoing
+    replies are plain strings, numbers, lists and nested models, so they are walked directly;
+    anything msrest formats itself (a datetime, bytes) falls back to msrest.
+    """
+    try:
+        return _plain(activity)
+    except _NeedsMsrest:
+        return activity.serialize()
+
+
+def _fields(cls: type) -> list[tuple[str, str]]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = []
+        for attr, spec in cls._attribute_map.items():
+            if not spec["key"] or "." in spec["key"]:  # flattened / additional properties
+                fields = None
+                break
+            fields.append((attr, spec["key"], spec["type"].strip("[]{}") in _MSREST_FORMATTED))
+        _FIELDS[cls] = fields
+    if fields is None:
+        raise _NeedsMsrest
+    return fields
+
+
+def _plain(value):
+    if value is None or isinstance(value, _PLAIN_TYPES) and not isinstance(value, Enum):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Model):
+        out = {}
+        for attr, key, formatted in _fields(type(value)):
+            item = getattr(value, attr, None)
+            if item is None:
+                continue
+            if formatted:
+                raise _NeedsMsrest
+            out[key] = _plain(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    raise _NeedsMsrest
