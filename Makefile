@@ -48,3 +48,12 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
+
+## Benchmarks with peers measured in the same run (bench/run_all.py); QUICK=1 for a short run
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/run_all.py $(if $(QUICK),--quick)

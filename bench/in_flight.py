@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/in_flight.py [--count 200] [--quick]
 
-The model waits 300 ms to its first token, then streams 30 tokens/s (60-token answers). Two
+The model waits 300 ms to its first token, then streams 30 tokens/s (an 87-token answer). Two
 set-ups, whichever this checkout has:
   slow-model  a protocol-level fake Answerer (bench/fake_answerer.py) that waits the same way with
               asyncio.sleep: measures the bot, the HTTP edge and the pipeline now
@@ -32,7 +32,6 @@ from bench.loadgen import StandInConnector, burst  # noqa: E402
 
 FIRST_TOKEN_SECONDS = 0.3
 TOKENS_PER_SECOND = 30.0
-ANSWER_TOKENS = 60
 FAKE_REPLY = ("年次有給休暇は、雇入れの日から六か月間継続勤務し全労働日の八割以上出勤した職員に十日付与されます[1]。"
               "その後は勤続年数に応じて加算され、最大二十日となります[1]。詳しくは規程の該当条文をご確認ください。")
 
@@ -86,8 +85,11 @@ async def _scenario(url: str, count: int, texts: list[str], label: str) -> dict:
 def run(count: int) -> dict[str, dict]:
     index = eval_index(JA_CORPUS)
     texts = questions("ja-regulations")
+    from retrieval.tokens import TokenCounter
+
+    answer_tokens = TokenCounter().count(FAKE_REPLY)  # the same answer the HTTP model fake streams
     pacing = ["--first-token-seconds", str(FIRST_TOKEN_SECONDS), "--tokens-per-second", str(TOKENS_PER_SECOND),
-              "--answer-tokens", str(ANSWER_TOKENS)]
+              "--answer-tokens", str(answer_tokens)]
     results = {}
     for kind in ("bot-stock", "bot"):
         with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing]) as (url, _):
