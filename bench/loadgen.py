@@ -104,30 +104,50 @@ class LevelResult:
 
 async def closed_loop(url: str, connector: StandInConnector, questions: list[str], *, concurrency: int,
                       seconds: float, warm_up_seconds: float = 0.5, prefix: str = "t",
-                      turn_timeout: float = 60.0) -> LevelResult:
-    """`concurrency` users asking back to back for warm-up + `seconds`; counts the turns that both
-    started after the warm-up and finished inside the window."""
-    result = LevelResult(concurrency=concurrency, seconds=seconds)
+                      turn_timeout: float = 60.0, max_seconds: float = 30.0) -> LevelResult:
+    """`concurrency` users asking back to back. Warm-up lasts until every user has had a turn
+    answered (steady state, however slow the server); the window then runs for `seconds` and
+    until it holds at least two turns per user (capped at `max_seconds`), so a slow server at
+    high concurrency is measured over enough turns. Turns finishing inside the window count."""
+    result = LevelResult(concurrency=concurrency, seconds=0.0)
     limits = aiohttp.TCPConnector(limit=concurrency + 8, force_close=False)
     timeout = aiohttp.ClientTimeout(total=turn_timeout)
     texts = itertools.cycle(questions)
-    async with aiohttp.ClientSession(connector=limits, timeout=timeout) as session:
-        started = time.perf_counter()
-        window_start, window_end = started + warm_up_seconds, started + warm_up_seconds + seconds
+    started = time.perf_counter()
+    answered_users: set[int] = set()
+    window: dict[str, float] = {}
+    stop = asyncio.Event()
 
+    def finished(user: int, timing: TurnTiming) -> None:
+        now = max(timing.ack, timing.final)
+        answered_users.add(user)
+        if "start" not in window:
+            if len(answered_users) == concurrency and now - started >= warm_up_seconds:
+                window["start"] = now
+            return
+        if stop.is_set():
+            return
+        result.turns.append(timing)
+        elapsed = now - window["start"]
+        if (elapsed >= seconds and len(result.turns) >= 2 * concurrency) or now - started >= max_seconds:
+            window["end"] = now
+            stop.set()
+
+    async with aiohttp.ClientSession(connector=limits, timeout=timeout) as session:
         async def user(number: int) -> None:
             for turn in itertools.count():
-                if time.perf_counter() >= window_end:
+                if stop.is_set():
                     return
                 activity_id = f"{prefix}-{concurrency}-{number}-{turn}"
                 timing = await one_turn(session, url, connector, activity_id, f"{prefix}-conv-{number}",
                                         next(texts), turn_timeout)
                 if timing is None:
                     result.errors += 1
-                elif timing.sent >= window_start and max(timing.ack, timing.final) <= window_end:
-                    result.turns.append(timing)
+                else:
+                    finished(number, timing)
 
         await asyncio.gather(*(user(n) for n in range(concurrency)))
+    result.seconds = window.get("end", time.perf_counter()) - window.get("start", started)
     return result
 
 
