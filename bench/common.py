@@ -93,3 +93,11 @@ def rss_mb(pid: int) -> float:
     import psutil
 
     return psutil.Process(pid).memory_info().rss / 1e6
+
+
+def shared_mb(pid: int) -> float:
+    """File-backed pages inside RSS (the mmap'd Sudachi dictionary, shared libraries): shared
+    between processes and reclaimable by the kernel, unlike the heap."""
+    import psutil
+
+    return psutil.Process(pid).memory_info().shared / 1e6

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp  # noqa: E402
 
-from bench.common import JA_CORPUS, bench_server, eval_index, questions, rss_mb  # noqa: E402
+from bench.common import JA_CORPUS, bench_server, eval_index, questions, rss_mb, shared_mb  # noqa: E402
 from bench.loadgen import StandInConnector, one_turn  # noqa: E402
 
 
@@ -51,14 +51,14 @@ def run(turns: int) -> dict:
     with bench_server("bot", index=index) as (url, process):
         idle = rss_mb(process.pid)
         asyncio.run(_turns(url + "/api/messages", 0, 50, 8, texts))
-        warm = rss_mb(process.pid)
+        warm, warm_shared = rss_mb(process.pid), shared_mb(process.pid)
         checkpoints = []
         done = 50
         for target in sorted({turns // 4, turns // 2, turns}):
             failed, seconds = asyncio.run(_turns(url + "/api/messages", done, target - done, 32, texts))
             done = target
             checkpoints.append((target, rss_mb(process.pid), failed, seconds))
-    return {"idle": idle, "warm": warm, "checkpoints": checkpoints}
+    return {"idle": idle, "warm": warm, "warm_shared": warm_shared, "checkpoints": checkpoints}
 
 
 def lines(result: dict) -> list[str]:
@@ -66,7 +66,7 @@ def lines(result: dict) -> list[str]:
     curve = ", ".join(f"{n:,}: {rss:.0f} MB" for n, rss, _, _ in result["checkpoints"])
     failed = sum(c[2] for c in result["checkpoints"])
     return [f"server RSS after start-up (index loaded) {result['idle']:.0f} MB; after 50 warm-up turns"
-            f" {result['warm']:.0f} MB; after {last[0]:,} turns {last[1]:.0f} MB"
+            f" {result['warm']:.0f} MB (of which {result['warm_shared']:.0f} MB file-backed/shared); after {last[0]:,} turns {last[1]:.0f} MB"
             f" ({last[1] - result['warm']:+.0f} MB; curve {curve}; failed turns {failed})"]
 
 
