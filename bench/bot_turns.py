@@ -76,14 +76,14 @@ def rows(results: dict[str, dict[int, dict]]) -> list[list[str]]:
         row = [str(level)]
         for kind in KINDS:
             r = results[kind][level]
-            row.append(f"{r['tps']:.0f} | {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else ""))
+            row.append(f"{r['tps']:.0f}; {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else ""))
         row.append(f"{bot['tps'] / floor['tps']:.2f}x" if floor["tps"] else "-")
         row.append(f"{bot['p50'] / floor['p50']:.2f}" if floor["p50"] else "-")
         table.append(row)
     return table
 
 
-HEADER = ["conc", *[f"{k}: turns/s | p50 / p95 ms" for k in KINDS], "bot/echo-stock tps", "bot/echo-stock p50"]
+HEADER = ["conc", *[f"{k}: turns/s; p50 / p95 ms" for k in KINDS], "bot/echo-stock tps", "bot/echo-stock p50"]
 
 
 def profile(kind: str, seconds: float, concurrency: int) -> str:
