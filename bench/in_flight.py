@@ -56,13 +56,24 @@ async def _start_model_fake() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}/v1"
 
 
-async def _scenario(url: str, count: int, texts: list[str], label: str) -> dict:
+def _cpu_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int | None = None) -> dict:
     connector = StandInConnector()
     await connector.start()
     try:
         _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
         alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
+        cpu_before = _cpu_seconds(pid)
         wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
+        cpu = _cpu_seconds(pid) - cpu_before
     finally:
         await connector.stop()
     done = [t for t in timings if t is not None]
@@ -74,6 +85,7 @@ async def _scenario(url: str, count: int, texts: list[str], label: str) -> dict:
     firsts = ms([t.first_update - t.sent for t in done if t.first_update is not None])
     finals = ms([t.final - t.sent for t in done])
     return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
+            "cpu_ms_per_question": cpu * 1000 / count,
             "answered": len(done), "count": count, "tps": len(done) / wall,
             "ack_p50": statistics.median(acks) if acks else float("nan"), "ack_p95": percentile(acks, 95),
             "first_p50": statistics.median(firsts) if firsts else None,
@@ -92,8 +104,9 @@ def run(count: int) -> dict[str, dict]:
               "--answer-tokens", str(answer_tokens)]
     results = {}
     for kind in ("bot-stock", "bot"):
-        with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing]) as (url, _):
-            results[f"{kind} + slow-model fake"] = asyncio.run(_scenario(url + "/api/messages", count, texts, kind))
+        with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing]) as (url, process):
+            results[f"{kind} + slow-model fake"] = asyncio.run(
+                _scenario(url + "/api/messages", count, texts, kind, process.pid))
     if llm_answerer_available():
         async def with_llm() -> dict:
             runner, base_url = await _start_model_fake()
@@ -102,9 +115,9 @@ def run(count: int) -> dict[str, dict]:
                        "REIKI_LLM_API_KEY": "fake-key"}
                 loop = asyncio.get_running_loop()
                 server = bench_server("bot", index=index, env=env)
-                url, _ = await loop.run_in_executor(None, server.__enter__)
+                url, process = await loop.run_in_executor(None, server.__enter__)
                 try:
-                    return await _scenario(url + "/api/messages", count, texts, "llm")
+                    return await _scenario(url + "/api/messages", count, texts, "llm", process.pid)
                 finally:
                     await loop.run_in_executor(None, server.__exit__, None, None, None)
             finally:
@@ -120,12 +133,13 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
         first = "none sent" if r["first_p50"] is None else f"{r['first_p50']:.0f} / {r['first_p95']:.0f}"
         out.append([name, f"{r['answered']}/{r['count']}", f"{r['ack_p50']:.0f} / {r['ack_p95']:.0f}", first,
                     f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
-                    f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}"])
+                    f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
+                    f"{r['cpu_ms_per_question']:.1f}"])
     return out
 
 
 HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms", "final p50 / p95 ms",
-          "one question alone s", "all at once s (x alone)", "turns/s"]
+          "one question alone s", "all at once s (x alone)", "turns/s", "server CPU ms / question"]
 
 
 def main() -> int:
