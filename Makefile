@@ -64,3 +64,12 @@ check-infra:
 ## Both fixed dev halves (tune / held), per dataset and per tag, of the last eval-gate run
 eval-halves:
 	$(PY) -m eval.halves $(EVAL_OUT)/ja-regulations $(EVAL_OUT)/contoso-handbook $(EVAL_OUT)/lawqa-jp
+
+## Benchmarks with peers measured in the same run (bench/run_all.py); QUICK=1 for a short run
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/run_all.py $(if $(QUICK),--quick)

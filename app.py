@@ -50,7 +50,8 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     adapter = create_adapter(app_id=settings.microsoft_app_id,
                              password=settings.microsoft_app_password.get_secret_value(),
                              app_type=settings.microsoft_app_type, tenant_id=settings.microsoft_app_tenant_id,
-                             token_timeout=settings.auth_fetch_timeout_seconds)
+                             token_timeout=settings.auth_fetch_timeout_seconds,
+                             reply_timeout=settings.reply_timeout_seconds)
     state = build_conversation_state(settings)
     bot = RegulationBot(pipeline=telemetry.timed_answers(services.pipeline), state=state,
                         admin=IndexAdmin(services),
@@ -91,6 +92,7 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
         if keys is not None:
             await keys.aclose()
         await services.aclose()
+        await adapter.connector.aclose()
 
     app = web.Application(client_max_size=MAX_BODY_BYTES + 1024)
     app.router.add_post("/api/messages", edge.handle)

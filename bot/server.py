@@ -38,6 +38,7 @@ from bot.auth import (
 )
 from bot.edge_telemetry import Telemetry
 from bot.edge_validation import MAX_BODY_BYTES, BadActivity, is_loopback_url, parse_body, tenant_id
+from bot.connector import ConnectorAdapter, ReplyConnector
 from bot.rendering import text_activity
 from logs import activity_id_var, redact
 from retrieval.analysis import detect_language
@@ -64,13 +65,16 @@ def _reply_language(activity: Activity) -> str:
 
 
 def create_adapter(*, app_id: str, password: str, app_type: str, tenant_id: str,
-                   token_timeout: float = 10.0) -> CloudAdapter:
+                   token_timeout: float = 10.0, reply_timeout: float = 15.0) -> CloudAdapter:
     """A CloudAdapter; an empty app id runs anonymously (no outgoing token). Inbound tokens are
-    checked by the edge (bot/auth.py), never by the adapter itself."""
+    checked by the edge (bot/auth.py), never by the adapter itself. Replies go out through one
+    reused HTTP session with timeouts and retries (bot/connector.py), not a client per turn."""
     config = _Config(app_id=app_id, password=password, app_type=app_type, tenant_id=tenant_id)
     credentials = PrefetchingCredentialFactory(ConfigurationServiceClientCredentialFactory(config),
                                                timeout=token_timeout)
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials))
+    adapter = ConnectorAdapter(ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials),
+                               connector=ReplyConnector(timeout_seconds=reply_timeout),
+                               token_timeout=token_timeout)
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         log.error("turn failed: %s", error.__class__.__name__, exc_info=error)

@@ -83,7 +83,16 @@ def _read_bpe(path: Path, expected_hash: str | None) -> dict[bytes, int]:
 class TokenCounter:
     def __init__(self, encoding: str = DEFAULT_ENCODING, cache_dir: str | None = None) -> None:
         self.cache_dir = cache_dir
-        self._encoding = encoding_for(encoding, cache_dir)
+        self._name = encoding
+        self._loaded = None
+
+    @property
+    def _encoding(self):
+        # Loaded on first use: the BPE tables cost ~80 MB of RSS (bench/memory.py), and a server
+        # answering extractively only counts tokens when it re-indexes.
+        if self._loaded is None:
+            self._loaded = encoding_for(self._name, self.cache_dir)
+        return self._loaded
 
     def count(self, text: str) -> int:
         return len(self._encoding.encode(text, disallowed_special=()))

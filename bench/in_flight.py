@@ -1,0 +1,159 @@
+"""Many questions in flight: 200 questions at once with a slow streamed model in the path.
+
+    .venv/bin/python bench/in_flight.py [--count 200] [--quick]
+
+The model waits 300 ms to its first token, then streams 30 tokens/s (an 87-token answer). Two
+set-ups, whichever this checkout has:
+  slow-model  a protocol-level fake Answerer (bench/fake_answerer.py) that waits the same way with
+              asyncio.sleep: measures the bot, the HTTP edge and the pipeline now
+  llm         the real LLM answerer (retrieval/llm_answerer.py, REIKI_ANSWERER=llm) against the
+              local HTTP fake of the model (tests/fakes/azure_openai_fake.py) in this process,
+              used once that module is merged
+Figures: one question alone (its final-message time is the yardstick), then `count` at once:
+time to the HTTP acknowledgement, to the first streamed update (a typing/streaming activity; the
+branch without streaming sends none), to the final message, and turns per second.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import math
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp import web  # noqa: E402
+
+from bench.common import JA_CORPUS, bench_server, eval_index, free_port, percentile, questions  # noqa: E402
+from bench.loadgen import StandInConnector, burst  # noqa: E402
+
+FIRST_TOKEN_SECONDS = 0.3
+TOKENS_PER_SECOND = 30.0
+FAKE_REPLY = ("年次有給休暇は、雇入れの日から六か月間継続勤務し全労働日の八割以上出勤した職員に十日付与されます[1]。"
+              "その後は勤続年数に応じて加算され、最大二十日となります[1]。詳しくは規程の該当条文をご確認ください。")
+
+
+def llm_answerer_available() -> bool:
+    return importlib.util.find_spec("retrieval.llm_answerer") is not None
+
+
+async def _start_model_fake() -> tuple[web.AppRunner, str]:
+    """The HTTP fake of the model, paced like the target: 300 ms, then 30 tokens/s."""
+    from retrieval.tokens import TokenCounter
+    from tests.fakes.azure_openai_fake import FakeOpenAI
+
+    tokens = TokenCounter().count(FAKE_REPLY)
+    chunks = math.ceil(len(FAKE_REPLY) / 4)  # the fake streams 4 characters per chunk
+    fake = FakeOpenAI(reply=FAKE_REPLY, delay_seconds=FIRST_TOKEN_SECONDS,
+                      chunk_delay_seconds=tokens / TOKENS_PER_SECOND / chunks)
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}/v1"
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    if pid is None:
+        return 0.0
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int | None = None) -> dict:
+    connector = StandInConnector()
+    await connector.start()
+    try:
+        _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
+        alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
+        cpu_before = _cpu_seconds(pid)
+        wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
+        cpu = _cpu_seconds(pid) - cpu_before
+    finally:
+        await connector.stop()
+    done = [t for t in timings if t is not None]
+
+    def ms(values):
+        return [v * 1000 for v in values]
+
+    acks = ms([t.ack - t.sent for t in done])
+    firsts = ms([t.first_update - t.sent for t in done if t.first_update is not None])
+    finals = ms([t.final - t.sent for t in done])
+    return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
+            "cpu_ms_per_question": cpu * 1000 / count,
+            "answered": len(done), "count": count, "tps": len(done) / wall,
+            "ack_p50": statistics.median(acks) if acks else float("nan"), "ack_p95": percentile(acks, 95),
+            "first_p50": statistics.median(firsts) if firsts else None,
+            "first_p95": percentile(firsts, 95) if firsts else None,
+            "final_p50": statistics.median(finals) if finals else float("nan"),
+            "final_p95": percentile(finals, 95)}
+
+
+def run(count: int) -> dict[str, dict]:
+    index = eval_index(JA_CORPUS)
+    texts = questions("ja-regulations")
+    from retrieval.tokens import TokenCounter
+
+    answer_tokens = TokenCounter().count(FAKE_REPLY)  # the same answer the HTTP model fake streams
+    pacing = ["--first-token-seconds", str(FIRST_TOKEN_SECONDS), "--tokens-per-second", str(TOKENS_PER_SECOND),
+              "--answer-tokens", str(answer_tokens)]
+    results = {}
+    for kind in ("bot-stock", "bot"):
+        with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing]) as (url, process):
+            results[f"{kind} + slow-model fake"] = asyncio.run(
+                _scenario(url + "/api/messages", count, texts, kind, process.pid))
+    if llm_answerer_available():
+        async def with_llm() -> dict:
+            runner, base_url = await _start_model_fake()
+            try:
+                env = {"REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url, "REIKI_LLM_MODEL": "fake-model",
+                       "REIKI_LLM_API_KEY": "fake-key"}
+                loop = asyncio.get_running_loop()
+                server = bench_server("bot", index=index, env=env)
+                url, process = await loop.run_in_executor(None, server.__enter__)
+                try:
+                    return await _scenario(url + "/api/messages", count, texts, "llm", process.pid)
+                finally:
+                    await loop.run_in_executor(None, server.__exit__, None, None, None)
+            finally:
+                await runner.cleanup()
+
+        results["bot + llm answerer + HTTP model fake"] = asyncio.run(with_llm())
+    return results
+
+
+def rows(results: dict[str, dict]) -> list[list[str]]:
+    out = []
+    for name, r in results.items():
+        first = "none sent" if r["first_p50"] is None else f"{r['first_p50']:.0f} / {r['first_p95']:.0f}"
+        out.append([name, f"{r['answered']}/{r['count']}", f"{r['ack_p50']:.0f} / {r['ack_p95']:.0f}", first,
+                    f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
+                    f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
+                    f"{r['cpu_ms_per_question']:.1f}"])
+    return out
+
+
+HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms", "final p50 / p95 ms",
+          "one question alone s", "all at once s (x alone)", "turns/s", "server CPU ms / question"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    from bench.table import print_table
+
+    print_table(HEADER, rows(run(args.count)))
+    if not llm_answerer_available():
+        print("  retrieval/llm_answerer.py is not on this branch: the llm row runs once it is merged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
