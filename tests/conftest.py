@@ -37,3 +37,24 @@ def shared_datasets() -> Path:
     if not SHARED_DATASETS.is_dir():
         pytest.skip("../shared/datasets is not present")
     return SHARED_DATASETS
+
+
+@pytest.fixture
+async def receiver():
+    """A local HTTP server standing in for the Bot Connector: it records what the bot posts."""
+    from tests.test_http import ConnectorReceiver
+
+    r = ConnectorReceiver()
+    await r.server.start_server()
+    yield r
+    await r.server.close()
+
+
+@pytest.fixture
+async def openid():
+    """A local FAKE of the Bot Framework's OpenID metadata and signing-key endpoints."""
+    from tests.fakes.bot_framework_tokens import FakeOpenIdServer
+
+    server = await FakeOpenIdServer().start()
+    yield server
+    await server.close()

@@ -9,25 +9,10 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from app import create_app
-from tests.fakes.bot_framework_tokens import APP_ID, APP_PASSWORD, FakeOpenIdServer, new_key, unsigned_token
-from tests.test_http import ConnectorReceiver, teams_message
+from tests.fakes.bot_framework_tokens import APP_ID, APP_PASSWORD, new_key, unsigned_token
+from tests.test_http import teams_message
 
 OUTBOUND_TOKEN = "outbound-token-from-a-stand-in-for-entra"
-
-
-@pytest.fixture
-async def openid():
-    server = await FakeOpenIdServer().start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-async def receiver():
-    r = ConnectorReceiver()
-    await r.server.start_server()
-    yield r
-    await r.server.close()
 
 
 @pytest.fixture(autouse=True)

@@ -10,26 +10,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from app import create_app
-from tests.fakes.bot_framework_tokens import FakeOpenIdServer, new_key
+from tests.fakes.bot_framework_tokens import new_key
 from tests.test_auth_matrix import auth_settings, no_entra, post_with  # noqa: F401 (fixture)
-from tests.test_http import ConnectorReceiver, post, teams_message
+from tests.test_http import post, teams_message
 
 HEALTHZ_BOUND_SECONDS = 0.2
-
-
-@pytest.fixture
-async def receiver():
-    r = ConnectorReceiver()
-    await r.server.start_server()
-    yield r
-    await r.server.close()
-
-
-@pytest.fixture
-async def openid():
-    server = await FakeOpenIdServer().start()
-    yield server
-    await server.close()
 
 
 async def start(app):

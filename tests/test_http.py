@@ -36,14 +36,6 @@ class ConnectorReceiver:
 
 
 @pytest.fixture
-async def receiver():
-    r = ConnectorReceiver()
-    await r.server.start_server()
-    yield r
-    await r.server.close()
-
-
-@pytest.fixture
 async def bot_url(services):
     server = TestServer(create_app(services.settings, services))
     await server.start_server()
