@@ -17,7 +17,8 @@ import asyncio
 import logging
 import random
 from enum import Enum
-from typing import Any, Awaitable, Callable, List
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -198,7 +199,7 @@ class ConnectorAdapter(CloudAdapter):
             result.connector_factory = _CachedConnectorFactory(self._clients).wrap(result.connector_factory)
         return await super().process_activity(result, activity, logic)
 
-    async def send_activities(self, context: TurnContext, activities: List[Activity]) -> List[ResourceResponse]:
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         if not activities:
             raise TypeError("Expecting one or more activities, but the list was empty.")
         responses = []

@@ -61,7 +61,7 @@ class Telemetry:
         if self._tracer is not None:
             self._retrieval_latency.record(seconds)
 
-    def timed_answers(self, pipeline) -> "_TimedAnswers":
+    def timed_answers(self, pipeline) -> _TimedAnswers:
         """`pipeline` with each answer counted (abstained or not) and traced."""
         return _TimedAnswers(pipeline, self)
 

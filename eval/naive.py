@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from contextlib import closing
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import _row_to_passage

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from eval.baseline import BaselineComparison
 from eval.matching import NO_EQUIVALENTS, Equivalents, Evidence, hits_any

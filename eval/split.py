@@ -7,7 +7,8 @@ added, reordered or edited.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import TypeVar
 
 SPLITS = ("tune", "held", "all")
 

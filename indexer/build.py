@@ -21,7 +21,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Union
+from collections.abc import Callable, Iterator
+from typing import Union
 
 from indexer.document import LoadError, TextBlock
 from indexer.loaders import loader_for

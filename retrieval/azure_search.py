@@ -10,8 +10,8 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, UTC
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from retrieval import azure_index_schema as schema
 from retrieval.azure_filters import any_of, group_filter
@@ -190,7 +190,7 @@ class AzureIndexWriter:
         return found
 
     def _upload(self, items: list[tuple[DocumentRecord, Passage]]) -> None:
-        indexed_at = datetime.now(timezone.utc).isoformat()
+        indexed_at = datetime.now(UTC).isoformat()
         for start in range(0, len(items), self._batch_actions):
             chunk = items[start:start + self._batch_actions]
             vectors = self._embed([schema.embedding_text(p) for _, p in chunk])
@@ -295,7 +295,7 @@ def _as_utc_text(value) -> str:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- searching ----------------------------------------------------------------------------
@@ -321,7 +321,7 @@ class AzureSearcher:
             return []
         try:
             return await asyncio.wait_for(self._search(text, question.groups, k), self._timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AzureSearchError(f"search timed out after {self._timeout:g} s") from None
 
     async def _search(self, text: str, groups: Sequence[str], k: int) -> list[ScoredPassage]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from retrieval.models import Passage
 

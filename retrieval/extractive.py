@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from prompts import messages
 from retrieval.analysis import Analyzer

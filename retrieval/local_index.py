@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from retrieval.models import DocumentRecord, IndexedPassage, Passage, ScoredPassage
 

@@ -12,7 +12,7 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class LocalSearcher:
         self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
 
-    def snapshot(self) -> "IndexSnapshot":
+    def snapshot(self) -> IndexSnapshot:
         """The current generation of the index, reloaded when the index has been written since.
         A search uses the one snapshot it got here from start to end, whatever /reindex swaps in."""
         generation = self.index.generation()

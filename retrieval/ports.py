@@ -6,7 +6,8 @@ Index writing is a batch job (CLI or a background /reindex thread) and stays syn
 """
 from __future__ import annotations
 
-from typing import AsyncIterator, Iterable, Protocol, Sequence, Union
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Protocol, Union
 
 from retrieval.models import Answer, AnswerDraft, DocumentRecord, IndexedPassage, Question, ScoredPassage
 
