@@ -121,7 +121,7 @@ def _retry_delay(retry_after: str | None, backoff: float) -> float:
             return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_SECONDS)
         except ValueError:
             pass  # an HTTP date: rare from the Bot Connector; fall back to our own back-off
-    return backoff * (1 + random.random() / 4)
+    return backoff * (1 + random.random() / 4)  # noqa: S311  # nosec B311  # retry jitter, not a secret
 
 
 class _CachedConnectorFactory:

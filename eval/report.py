@@ -160,7 +160,8 @@ def _worst_block(problem: str, row: Mapping[str, Any], question: EvalQuestion | 
         where = " ".join(str(x) for x in (p.get("article"), f"p.{p['page']}" if p.get("page") else None) if x)
         passages.append(f"<tr class=\"{'hit' if hit else ''}\"><td class=\"num\">{rank}</td>"
                         f"<td>{escape(p.get('doc') or '')}</td><td>{escape(where)}</td>"
-                        f"<td class=\"num\">{_fmt(p.get('score'))}</td><td>{escape(_clip(p.get('text') or ''))}</td></tr>")
+                        f"<td class=\"num\">{_fmt(p.get('score'))}</td>"
+                        f"<td>{escape(_clip(p.get('text') or ''))}</td></tr>")
     table = ("<table><tr><th>#</th><th>doc</th><th>article/page</th><th>score</th><th>text</th></tr>"
              + "".join(passages) + "</table>") if passages else '<p class="muted">no passages</p>'
     error = f"<p class=\"fail\">{escape(str(row['error']))}</p>" if row.get("error") else ""

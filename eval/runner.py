@@ -45,7 +45,8 @@ def dataset_fingerprint(questions_path: Path, corpus_dir: Path | None = None) ->
 
 def app_commit(cwd: Path = PROJECT_ROOT) -> str | None:
     try:
-        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+        # Fixed argv, no shell; git from PATH as a developer runs it (only records the app commit in reports).
+        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,  # noqa: S607  # nosec B603 B607
                                    timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None

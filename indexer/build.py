@@ -22,7 +22,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterator
-from typing import Union
 
 from indexer.document import LoadError, TextBlock
 from indexer.loaders import loader_for
@@ -80,7 +79,7 @@ class Failure:
     metadata: bool = False  # the file's metadata is invalid (see IndexSummary.exit_status)
 
 
-ParseOutcome = Union[tuple[DocumentRecord, list[IndexedPassage]], Failure]
+ParseOutcome = tuple[DocumentRecord, list[IndexedPassage]] | Failure
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 PARALLEL_MIN_FILES = 4  # below this, starting worker processes costs more than it saves
 
@@ -217,7 +216,7 @@ class Indexer:
                 todo.append((path, doc, digest))
         # STEP 2: parse, chunk and analyse (in worker processes when there is enough work)
         upserts = []
-        for number, ((path, doc, _), outcome) in enumerate(zip(todo, self._parse_all(todo, corpus_dir)), 1):
+        for number, ((_path, doc, _), outcome) in enumerate(zip(todo, self._parse_all(todo, corpus_dir)), 1):
             if progress:
                 progress(number, len(todo), doc)
             if isinstance(outcome, Failure):  # one bad file never aborts the run

@@ -19,9 +19,10 @@ from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
 VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
+# an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
-_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")  # an abstention names passages whose confidence reached this share of the bar
+_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")

@@ -26,7 +26,8 @@ _ARTICLE_REF = re.compile(
 )
 _OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
 # Version phrases steer which version of a law is preferred; as search words they only add noise.
-_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|今の|現行|最新|現在の")
+_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|"
+                             r"今の|現行|最新|現在の")
 _CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の")
 
 

@@ -5,7 +5,7 @@
 #
 #   scripts/static-checks.sh            PY defaults to .venv/bin/python
 #
-# A finding is fixed or suppressed inline with its reason: `# noqa: S608  # nosec B608 -- why`.
+# A finding is fixed or suppressed inline with its reason: `# noqa: S608  # nosec B608  # why`.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
