@@ -58,7 +58,7 @@ class ReplyConnector:
 
     def _ready(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         # Made on first use, inside the running loop the app serves on.
-        if self._session is None or self._session.closed:
+        if self._session is None or self._session.closed or self._slots is None:
             connector = aiohttp.TCPConnector(limit=self._max_in_flight, limit_per_host=self._max_in_flight,
                                              ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
@@ -134,13 +134,13 @@ class _CachedConnectorFactory:
 
     def __init__(self, cache: dict) -> None:
         self._cache = cache
-        self._inner = None
+        self._inner: Any = None  # botbuilder's connector factory, set by wrap()
 
     def wrap(self, inner):
         self._inner = inner
         return self
 
-    async def create(self, service_url: str, audience: str = None):
+    async def create(self, service_url: str, audience: str | None = None):
         key = (service_url, audience)
         client = self._cache.get(key)
         if client is None:
@@ -239,7 +239,7 @@ class _NeedsMsrest(Exception):
 
 
 _PLAIN_TYPES = (str, int, float, bool)
-_FIELDS: dict[type, list[tuple[str, str]]] = {}
+_FIELDS: dict[type, list[tuple[str, str, bool]] | None] = {}
 # msrest formats these itself (dates, base64); an activity holding one is serialized by msrest.
 _MSREST_FORMATTED = {"iso-8601", "rfc-1123", "unix-time", "date", "time", "duration", "bytearray", "base64",
                      "decimal", "long"}
@@ -258,7 +258,7 @@ def activity_json(activity: Activity) -> dict:
         return activity.serialize()
 
 
-def _fields(cls: type) -> list[tuple[str, str]]:
+def _fields(cls: type[Model]) -> list[tuple[str, str, bool]]:
     fields = _FIELDS.get(cls)
     if fields is None:
         fields = []

@@ -119,8 +119,8 @@ def _same_article(evidence_article: str | None, gold_article: str) -> bool:
 
 def hits_source(evidence: Evidence, source: GoldSource, equivalents: Equivalents = NO_EQUIVALENTS) -> bool:
     if normalize_doc(evidence.doc) != normalize_doc(source.doc):
-        return bool(source.quote) and equivalents.are_versions(evidence.doc, source.doc) \
-            and _contains_quote(evidence, source.quote)
+        return bool(source.quote and equivalents.are_versions(evidence.doc, source.doc)
+                    and _contains_quote(evidence, source.quote))
     if source.quote:
         return _contains_quote(evidence, source.quote)
     if source.article:
