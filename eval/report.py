@@ -65,7 +65,7 @@ def _summary_table(summary: Mapping[str, Any], baseline: BaselineComparison | No
         if baseline:
             delta = baseline.deltas.get(name)
             before = (baseline.summary.get("overall") or {}).get(name)
-            cells += f'<td class="num">{_fmt(before, name)}</td>' + _delta_cell(name, delta and delta["delta"])
+            cells += f'<td class="num">{_fmt(before, name)}</td>' + _delta_cell(name, delta["delta"] if delta else None)
         rows.append(f"<tr>{cells}</tr>")
     counts = ", ".join(f"{key[2:]}: {overall[key]}" for key in overall if key.startswith("n_"))
     return f"<table>{head}{''.join(rows)}</table><p class=\"muted\">{escape(counts)}</p>"

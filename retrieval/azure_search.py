@@ -129,18 +129,18 @@ class AzureIndexWriter:
     def apply_changes(self, upserts: Iterable[tuple[DocumentRecord, list[IndexedPassage]]],
                       removals: Iterable[str] = ()) -> None:
         self.ensure_index()
-        upserts = [(record, [ip.passage for ip in passages]) for record, passages in upserts]
+        documents = [(record, [ip.passage for ip in passages]) for record, passages in upserts]
         removals = list(removals)
-        new_counts = {record.doc: len(passages) for record, passages in upserts}
+        new_counts = {record.doc: len(passages) for record, passages in documents}
         existing = self._existing_keys([*new_counts, *removals])
         # STEP 1: every passage but each document's first, with its embedding
-        self._upload([(record, p) for record, passages in upserts for p in passages if p.seq != 0])
+        self._upload([(record, p) for record, passages in documents for p in passages if p.seq != 0])
         # STEP 2: passages no longer in a document, and removed documents (except their seq 0)
         stale = [key for doc, seq, key in existing
                  if seq != 0 and (doc not in new_counts or seq >= new_counts[doc])]
         self._send(_Action("delete", {schema.KEY: key}) for key in stale)
         # STEP 3: the first passages, whose content hash marks each document as done
-        self._upload([(record, p) for record, passages in upserts for p in passages if p.seq == 0])
+        self._upload([(record, p) for record, passages in documents for p in passages if p.seq == 0])
         first_of_removed = [key for doc, seq, key in existing if seq == 0 and doc not in new_counts]
         self._send(_Action("delete", {schema.KEY: key}) for key in first_of_removed)
 
@@ -237,7 +237,9 @@ class AzureIndexWriter:
                 if exc.status_code not in RETRYABLE_REQUEST_STATUS:
                     raise AzureSearchError(f"indexing request refused: HTTP {exc.status_code}"
                                            f" {_service_message(exc)}") from exc
-                retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
+                # azure-core types `response` as a protocol without `headers`; every transport's response has them.
+                retry_after = (exc.response.headers.get("Retry-After")  # type: ignore[attr-defined]
+                               if exc.response is not None else None)
                 log.warning("indexing request got HTTP %s; retrying", exc.status_code)
                 self._backoff.sleep(self._backoff.delay(attempt, retry_after))
                 continue

@@ -159,7 +159,9 @@ def _key_value(value: str, sentence: str, language: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences of statute text: split at 。 and line ends, but never inside （…） or 「…」,
     where 。 ends a definition, not the sentence."""
-    sentences, current, depth = [], [], 0
+    sentences: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "\n" and depth == 0:
             sentences.append("".join(current))
@@ -209,14 +211,14 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
 
     def score(index: int) -> float:
         sentence = sentences[index]
-        overlap = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
+        overlap: float = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
         # 前項の規定にかかわらず… / ただし… state an exception to the rule before them: the rule
         # answers unless the question names the exception's own conditions (its extra terms).
         if _EXCEPTION.match(_strip_labels(sentence)):
             overlap -= EXCEPTION_PENALTY
         if kind is not None:
             stated = 2.5 if states_value(kind, sentence) else 0.0
-            if stated and intent.value_unit and _states_number_in(intent.value_unit, sentence):
+            if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
