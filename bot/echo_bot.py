@@ -20,7 +20,7 @@ class EchoBot(ActivityHandler):
 
 def create_stock_adapter() -> CloudAdapter:
     """botbuilder's CloudAdapter as its samples build it, anonymous (local only)."""
-    config = _Config(app_id="", password="", app_type="MultiTenant", tenant_id="")
+    config = _Config(app_id="", password="", app_type="MultiTenant", tenant_id="")  # nosec B106  # empty: anonymous
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
@@ -29,7 +29,7 @@ def create_echo_app(*, stock_adapter: bool = True) -> web.Application:
     if stock_adapter:
         adapter = create_stock_adapter()
     else:
-        adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")
+        adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")  # nosec B106  # anonymous
     app = web.Application(client_max_size=1024 * 1024)
     edge = MessageEdge(adapter=adapter, bot=EchoBot(), validator=None)
     app.router.add_post("/api/messages", edge.handle)
