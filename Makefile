@@ -73,3 +73,8 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 
 bench: $(BENCH_STAMP)
 	$(PY) bench/run_all.py $(if $(QUICK),--quick)
+
+## Static checks: ruff on the repository, mypy and bandit on the packages (settings in pyproject.toml)
+.PHONY: lint
+lint: $(STAMP)
+	bash scripts/static-checks.sh

@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -64,13 +65,13 @@ def create_app(settings: Settings, services: Services | None = None) -> web.Appl
     keys = None if settings.anonymous else SigningKeys(settings.openid_metadata_url,
                                                        timeout=settings.auth_fetch_timeout_seconds)
     edge = MessageEdge(adapter=adapter, bot=bot,
-                       validator=keys and TokenValidator(app_id=settings.microsoft_app_id, keys=keys),
+                       validator=TokenValidator(app_id=settings.microsoft_app_id, keys=keys) if keys else None,
                        allowed_tenants=settings.allowed_tenant_ids, turn_timeout=settings.turn_timeout_seconds,
                        max_concurrent_turns=settings.max_concurrent_turns, log_questions=settings.log_questions,
                        telemetry=telemetry, reply_timeout=settings.reply_timeout_seconds)
 
     loop_lag = LoopLagMonitor()
-    passages = {"count": None, "at": float("-inf")}
+    passages: dict[str, Any] = {"count": None, "at": float("-inf")}
 
     async def healthz(_request: web.Request) -> web.Response:
         # The passage count comes from a worker thread; refresh it at most every 10 s, so the health
@@ -181,7 +182,9 @@ def run_eval_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         run_index(services, args.corpus, out=sys.stderr)
         if args.retriever != "default":
-            if settings.search_backend != "local":
+            from retrieval.local_index import LocalIndex
+
+            if settings.search_backend != "local" or not isinstance(services.index, LocalIndex):
                 print("error: --retriever baselines run on the local backend only", file=sys.stderr)
                 return 2
             # A naive baseline retriever over the same passages, for comparison runs.

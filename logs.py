@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import traceback
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 # The activity a log line belongs to: set by the HTTP edge for each turn (asyncio tasks copy it).
 activity_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("activity_id", default=None)
@@ -139,7 +139,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": redact(record.getMessage()),

@@ -89,6 +89,8 @@ def group_resolver(settings: Settings) -> GroupResolver | None:
     if settings.group_resolver == "none":
         return None
     if settings.group_resolver == "file":
+        if settings.group_mapping_path is None:  # Settings refuse this already
+            raise SettingsError("REIKI_GROUP_RESOLVER=file needs REIKI_GROUP_MAPPING_PATH")
         try:
             inner: GroupResolver = MappingGroupResolver(settings.group_mapping_path)
         except ValueError as exc:

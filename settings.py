@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
+from typing import Annotated
 
 ROOT = Path(__file__).resolve().parent
 

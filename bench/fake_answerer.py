@@ -9,7 +9,7 @@ chunk and finally the extractive answer (real passages, real citations). All wai
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from retrieval.models import Answer, AnswerDraft, Question, ScoredPassage
 from retrieval.ports import Answerer, AnswerEvent

@@ -76,7 +76,7 @@ def main() -> int:
         cells = " ".join(f"{m}={values[m]:.3f}" if values.get(m) is not None else f"{m}=-" for m in METRICS)
         print(f"{args.dataset:<18} {half:<5} n={values['n_questions']:<3} {cells}")
     if args.misses:
-        for q, m, response in result["rows"]:
+        for q, m, _response in result["rows"]:
             if q.answerable and not m.get("hit@5"):
                 print("MISS", q.id, half_of(q.id), q.question[:60])
             if q.answerable == bool(m.get("abstained")):

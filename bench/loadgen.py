@@ -163,7 +163,7 @@ async def one_turn(session: aiohttp.ClientSession, url: str, connector: StandInC
         if response.status >= 300:
             return None
         await asyncio.wait_for(final, timeout)
-    except (asyncio.TimeoutError, aiohttp.ClientError):
+    except (TimeoutError, aiohttp.ClientError):
         return None
     finally:
         connector.turns.pop(activity_id, None)

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import jwt
@@ -60,7 +61,7 @@ class KeysUnavailable(Exception):
 
 @dataclass
 class _Key:
-    public_key: object
+    public_key: Any  # what RSAAlgorithm.from_jwk returns; jwt.decode checks its kind
     endorsements: tuple[str, ...] = field(default_factory=tuple)
 
 

@@ -17,7 +17,8 @@ import asyncio
 import logging
 import random
 from enum import Enum
-from typing import Any, Awaitable, Callable, List
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -57,7 +58,7 @@ class ReplyConnector:
 
     def _ready(self) -> tuple[aiohttp.ClientSession, asyncio.Semaphore]:
         # Made on first use, inside the running loop the app serves on.
-        if self._session is None or self._session.closed:
+        if self._session is None or self._session.closed or self._slots is None:
             connector = aiohttp.TCPConnector(limit=self._max_in_flight, limit_per_host=self._max_in_flight,
                                              ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
@@ -120,7 +121,7 @@ def _retry_delay(retry_after: str | None, backoff: float) -> float:
             return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER_SECONDS)
         except ValueError:
             pass  # an HTTP date: rare from the Bot Connector; fall back to our own back-off
-    return backoff * (1 + random.random() / 4)
+    return backoff * (1 + random.random() / 4)  # noqa: S311  # nosec B311  # retry jitter, not a secret
 
 
 class _CachedConnectorFactory:
@@ -133,13 +134,13 @@ class _CachedConnectorFactory:
 
     def __init__(self, cache: dict) -> None:
         self._cache = cache
-        self._inner = None
+        self._inner: Any = None  # botbuilder's connector factory, set by wrap()
 
     def wrap(self, inner):
         self._inner = inner
         return self
 
-    async def create(self, service_url: str, audience: str = None):
+    async def create(self, service_url: str, audience: str | None = None):
         key = (service_url, audience)
         client = self._cache.get(key)
         if client is None:
@@ -198,7 +199,7 @@ class ConnectorAdapter(CloudAdapter):
             result.connector_factory = _CachedConnectorFactory(self._clients).wrap(result.connector_factory)
         return await super().process_activity(result, activity, logic)
 
-    async def send_activities(self, context: TurnContext, activities: List[Activity]) -> List[ResourceResponse]:
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
         if not activities:
             raise TypeError("Expecting one or more activities, but the list was empty.")
         responses = []
@@ -238,7 +239,7 @@ class _NeedsMsrest(Exception):
 
 
 _PLAIN_TYPES = (str, int, float, bool)
-_FIELDS: dict[type, list[tuple[str, str]]] = {}
+_FIELDS: dict[type, list[tuple[str, str, bool]] | None] = {}
 # msrest formats these itself (dates, base64); an activity holding one is serialized by msrest.
 _MSREST_FORMATTED = {"iso-8601", "rfc-1123", "unix-time", "date", "time", "duration", "bytearray", "base64",
                      "decimal", "long"}
@@ -257,7 +258,7 @@ def activity_json(activity: Activity) -> dict:
         return activity.serialize()
 
 
-def _fields(cls: type) -> list[tuple[str, str]]:
+def _fields(cls: type[Model]) -> list[tuple[str, str, bool]]:
     fields = _FIELDS.get(cls)
     if fields is None:
         fields = []

@@ -10,7 +10,7 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
-from bot.server import _Config, create_adapter, messages_handler
+from bot.server import MessageEdge, _Config, create_adapter
 
 
 class EchoBot(ActivityHandler):
@@ -20,7 +20,7 @@ class EchoBot(ActivityHandler):
 
 def create_stock_adapter() -> CloudAdapter:
     """botbuilder's CloudAdapter as its samples build it, anonymous (local only)."""
-    config = _Config(app_id="", password="", app_type="MultiTenant", tenant_id="")
+    config = _Config(app_id="", password="", app_type="MultiTenant", tenant_id="")  # nosec B106  # empty: anonymous
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
@@ -29,12 +29,14 @@ def create_echo_app(*, stock_adapter: bool = True) -> web.Application:
     if stock_adapter:
         adapter = create_stock_adapter()
     else:
-        adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")
+        adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")  # nosec B106  # anonymous
     app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post("/api/messages", messages_handler(adapter, EchoBot()))
+    edge = MessageEdge(adapter=adapter, bot=EchoBot(), validator=None)
+    app.router.add_post("/api/messages", edge.handle)
 
     async def close_connector(_app: web.Application):
         yield
+        await edge.drain()
         connector = getattr(adapter, "connector", None)
         if connector is not None:
             await connector.aclose()

@@ -37,7 +37,7 @@ class BoundedConnectorFactory(ConnectorFactory):
         self._timeout = timeout
         self._retry_policy = _ReplyRetryPolicy(retries, backoff_factor, max_backoff)
 
-    async def create(self, service_url: str, audience: str = None):  # noqa: RUF013 (botbuilder's signature)
+    async def create(self, service_url: str, audience: str | None = None):
         client = await self._inner.create(service_url, audience)
         client.config.connection.timeout = self._timeout
         client.config.retry_policy = self._retry_policy

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import Any
 
 
 log = logging.getLogger(__name__)
@@ -17,15 +18,15 @@ log = logging.getLogger(__name__)
 try:  # the API is a small pure-Python package; keep the bot working without it all the same
     from opentelemetry import metrics, trace
 except ImportError:  # pragma: no cover - exercised only on installs without OpenTelemetry
-    metrics = trace = None
+    metrics = trace = None  # type: ignore[assignment]  # optional import: None marks it missing
 
 _azure_monitor_configured = False
 
 
 class Telemetry:
     def __init__(self, *, meter_provider=None, tracer_provider=None) -> None:
+        self._tracer: Any = None
         if metrics is None:
-            self._tracer = None
             return
         meter = (meter_provider or metrics.get_meter_provider()).get_meter("reiki.bot")
         self._tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("reiki.bot")
@@ -61,7 +62,7 @@ class Telemetry:
         if self._tracer is not None:
             self._retrieval_latency.record(seconds)
 
-    def timed_answers(self, pipeline) -> "_TimedAnswers":
+    def timed_answers(self, pipeline) -> _TimedAnswers:
         """`pipeline` with each answer counted (abstained or not) and traced."""
         return _TimedAnswers(pipeline, self)
 

@@ -18,7 +18,8 @@ import asyncio
 import dataclasses
 import json
 import logging
-from typing import AsyncIterator, Protocol
+from collections.abc import AsyncIterator
+from typing import Protocol
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
@@ -271,14 +272,14 @@ class RegulationBot(ActivityHandler):
             return
         await turn_context.send_activity(text_activity("reindex_started", language))
         reference = TurnContext.get_conversation_reference(turn_context.activity)
-        task = asyncio.create_task(self._reindex_and_report(turn_context.adapter, reference, language))
+        task = asyncio.create_task(self._reindex_and_report(self._admin, turn_context.adapter, reference, language))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _reindex_and_report(self, adapter, reference, language: str) -> None:
+    async def _reindex_and_report(self, admin: AdminOperations, adapter, reference, language: str) -> None:
         """Re-index off the event loop, then tell the admin proactively (the turn is long over)."""
         try:
-            summary = await asyncio.to_thread(self._admin.reindex)
+            summary = await asyncio.to_thread(admin.reindex)
             reply = text_activity("reindex_done", language, summary=summary)
         except Exception:
             log.exception("background re-index failed")

@@ -159,7 +159,7 @@ class MessageEdge:
 
     async def _authenticated(self, request: web.Request, body: dict, activity: Activity) -> web.Response:
         claims = None
-        if self.anonymous:
+        if self._validator is None:  # anonymous
             # Local development only: replies go nowhere but this machine, and nothing the client
             # says about who it is (aadObjectId) is trusted for admin commands or group access.
             if not is_loopback_url(activity.service_url):

@@ -54,10 +54,10 @@ def classify(text: str) -> Kind | None:
                         ("acknowledged", _ACKNOWLEDGEMENTS)):
         if norm in words:
             return kind  # type: ignore[return-value]
-    words = norm.split()
-    if len(words) > 1 and all(any(w in ws for ws in (_GREETINGS, _THANKS, _ACKNOWLEDGEMENTS)) for w in words):
-        return "thanks" if any(w in _THANKS for w in words) else (
-            "greeting" if any(w in _GREETINGS for w in words) else "acknowledged")  # "ok thanks"
+    tokens = norm.split()
+    if len(tokens) > 1 and all(any(w in ws for ws in (_GREETINGS, _THANKS, _ACKNOWLEDGEMENTS)) for w in tokens):
+        return "thanks" if any(w in _THANKS for w in tokens) else (
+            "greeting" if any(w in _GREETINGS for w in tokens) else "acknowledged")  # "ok thanks"
     # One bare English word ("file", "test") is not a question a search could answer well; one
     # Japanese word is (年休, 育休 are the compact queries staff actually type).
     if _ONE_LATIN_WORD.fullmatch(norm) and "?" not in text:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from eval.judge import Judge
 from eval.runner import run_eval

@@ -1,7 +1,8 @@
 """The `app.py ask --json` contract as the evaluation reads it (see retrieval/serialize.py)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 CITATION_FIELDS = ("position", "doc", "title", "article", "page", "url", "quote")
 PASSAGE_FIELDS = ("doc", "title", "article", "page", "text", "score")

@@ -12,7 +12,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from eval.metrics import aggregate
 from eval.questions import load_questions

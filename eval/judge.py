@@ -10,7 +10,8 @@ import logging
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from eval.metrics import JUDGE_METRICS
 

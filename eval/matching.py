@@ -19,7 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from eval.questions import GoldSource
 from retrieval.numerals import article_key
@@ -58,12 +59,12 @@ class Evidence:
     is_citation: bool = False
 
     @classmethod
-    def from_passage(cls, passage: Mapping[str, Any]) -> "Evidence":
+    def from_passage(cls, passage: Mapping[str, Any]) -> Evidence:
         return cls(doc=passage.get("doc") or "", article=passage.get("article"), page=passage.get("page"),
                    text=passage.get("text") or "")
 
     @classmethod
-    def from_citation(cls, citation: Mapping[str, Any]) -> "Evidence":
+    def from_citation(cls, citation: Mapping[str, Any]) -> Evidence:
         return cls(doc=citation.get("doc") or "", article=citation.get("article"), page=citation.get("page"),
                    text=citation.get("quote") or "", is_citation=True)
 
@@ -118,8 +119,8 @@ def _same_article(evidence_article: str | None, gold_article: str) -> bool:
 
 def hits_source(evidence: Evidence, source: GoldSource, equivalents: Equivalents = NO_EQUIVALENTS) -> bool:
     if normalize_doc(evidence.doc) != normalize_doc(source.doc):
-        return bool(source.quote) and equivalents.are_versions(evidence.doc, source.doc) \
-            and _contains_quote(evidence, source.quote)
+        return bool(source.quote and equivalents.are_versions(evidence.doc, source.doc)
+                    and _contains_quote(evidence, source.quote))
     if source.quote:
         return _contains_quote(evidence, source.quote)
     if source.article:

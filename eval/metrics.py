@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from eval.answer_text import answer_f1
 from eval.matching import NO_EQUIVALENTS, Equivalents, Evidence, hits_any, hits_source, normalize_doc
@@ -106,7 +107,7 @@ class AbstentionCounts:
     answered_answerable: int = 0  # true negative
 
     @classmethod
-    def count(cls, outcomes: Sequence[tuple[bool, bool]]) -> "AbstentionCounts":
+    def count(cls, outcomes: Sequence[tuple[bool, bool]]) -> AbstentionCounts:
         """outcomes: (answerable, abstained) per question."""
         return cls(sum(not a and s for a, s in outcomes), sum(a and s for a, s in outcomes),
                    sum(not a and not s for a, s in outcomes), sum(a and not s for a, s in outcomes))

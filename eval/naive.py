@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from contextlib import closing
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import _row_to_passage
@@ -87,12 +87,17 @@ class NaiveSearcher:
             self._conn.executemany("INSERT INTO naive(rowid, body) VALUES (?, ?)",
                                    ((i, self._document(p.text)) for i, p in enumerate(self.passages)))
 
+    def _sudachi(self) -> Analyzer:
+        if self.analyzer is None:  # only trigram and bigram run without one (checked in __init__)
+            raise ValueError(f"the {self.kind!r} baseline needs an analyzer")
+        return self.analyzer
+
     def _document(self, text: str) -> str:
         if self.kind == "trigram":
             return normalize(text)  # NFKC on both sides, so ２ in a passage matches 2 in a question
         if self.kind == "bigram":
             return " ".join(bigrams(text))
-        return " ".join(self.analyzer.terms(text))
+        return " ".join(self._sudachi().terms(text))
 
     def _query_terms(self, text: str) -> list[str]:
         if self.kind == "trigram":
@@ -100,7 +105,7 @@ class NaiveSearcher:
         elif self.kind == "bigram":
             terms = bigrams(text)
         else:
-            terms = content_terms(self.analyzer, text)
+            terms = content_terms(self._sudachi(), text)
         return list(dict.fromkeys(t for t in terms if t.strip()))
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:

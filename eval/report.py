@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from html import escape
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from eval.baseline import BaselineComparison
 from eval.matching import NO_EQUIVALENTS, Equivalents, Evidence, hits_any
@@ -64,7 +65,7 @@ def _summary_table(summary: Mapping[str, Any], baseline: BaselineComparison | No
         if baseline:
             delta = baseline.deltas.get(name)
             before = (baseline.summary.get("overall") or {}).get(name)
-            cells += f'<td class="num">{_fmt(before, name)}</td>' + _delta_cell(name, delta and delta["delta"])
+            cells += f'<td class="num">{_fmt(before, name)}</td>' + _delta_cell(name, delta["delta"] if delta else None)
         rows.append(f"<tr>{cells}</tr>")
     counts = ", ".join(f"{key[2:]}: {overall[key]}" for key in overall if key.startswith("n_"))
     return f"<table>{head}{''.join(rows)}</table><p class=\"muted\">{escape(counts)}</p>"
@@ -159,7 +160,8 @@ def _worst_block(problem: str, row: Mapping[str, Any], question: EvalQuestion | 
         where = " ".join(str(x) for x in (p.get("article"), f"p.{p['page']}" if p.get("page") else None) if x)
         passages.append(f"<tr class=\"{'hit' if hit else ''}\"><td class=\"num\">{rank}</td>"
                         f"<td>{escape(p.get('doc') or '')}</td><td>{escape(where)}</td>"
-                        f"<td class=\"num\">{_fmt(p.get('score'))}</td><td>{escape(_clip(p.get('text') or ''))}</td></tr>")
+                        f"<td class=\"num\">{_fmt(p.get('score'))}</td>"
+                        f"<td>{escape(_clip(p.get('text') or ''))}</td></tr>")
     table = ("<table><tr><th>#</th><th>doc</th><th>article/page</th><th>score</th><th>text</th></tr>"
              + "".join(passages) + "</table>") if passages else '<p class="muted">no passages</p>'
     error = f"<p class=\"fail\">{escape(str(row['error']))}</p>" if row.get("error") else ""

@@ -10,9 +10,10 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TextIO
 
 from eval.baseline import BaselineComparison, compare_with_baseline
 from eval.contract import normalize_response
@@ -44,7 +45,8 @@ def dataset_fingerprint(questions_path: Path, corpus_dir: Path | None = None) ->
 
 def app_commit(cwd: Path = PROJECT_ROOT) -> str | None:
     try:
-        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+        # Fixed argv, no shell; git from PATH as a developer runs it (only records the app commit in reports).
+        completed = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,  # noqa: S607  # nosec B603 B607
                                    timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -164,7 +166,7 @@ def run_eval(questions_path: Path, ask: Callable[..., dict], out_dir: Path, *, k
         "dataset": {"name": dataset_name, "questions_path": str(questions_path),
                     "hash": dataset_hash or dataset_fingerprint(Path(questions_path), corpus_dir)},
         "app_commit": app_commit(), "settings": dict(settings or {}), "k": k, "split": split,
-        "question_count": len(questions), "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "question_count": len(questions), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "overall": overall, "per_tag": per_tag,
         "baseline": baseline.to_dict() if baseline else None,
         "fail_under": {"thresholds": list(fail_under), "violations": failed},

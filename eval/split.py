@@ -7,11 +7,19 @@ added, reordered or edited.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 SPLITS = ("tune", "held", "all")
 
-T = TypeVar("T")
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
 
 
 def half_of(question_id: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Sequence
+from collections.abc import Sequence
 
 AXIS = "#555"
 GRID = "#ddd"

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Union
+from collections.abc import Callable, Iterator
 
 from indexer.document import LoadError, TextBlock
 from indexer.loaders import loader_for
@@ -79,7 +79,7 @@ class Failure:
     metadata: bool = False  # the file's metadata is invalid (see IndexSummary.exit_status)
 
 
-ParseOutcome = Union[tuple[DocumentRecord, list[IndexedPassage]], Failure]
+ParseOutcome = tuple[DocumentRecord, list[IndexedPassage]] | Failure
 DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 PARALLEL_MIN_FILES = 4  # below this, starting worker processes costs more than it saves
 
@@ -183,6 +183,8 @@ class Indexer:
         corpus_dir = corpus_dir.resolve()
         if not corpus_dir.is_dir():
             raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+        if self.index is None:
+            raise ValueError("this Indexer only parses (a worker process's): it has no index to write")
         summary = IndexSummary(dry_run=dry_run)
         previous = self.index.document_hashes()
         # STEP 1: decide what needs parsing (content hash differs or --full)
@@ -216,7 +218,7 @@ class Indexer:
                 todo.append((path, doc, digest))
         # STEP 2: parse, chunk and analyse (in worker processes when there is enough work)
         upserts = []
-        for number, ((path, doc, _), outcome) in enumerate(zip(todo, self._parse_all(todo, corpus_dir)), 1):
+        for number, ((_path, doc, _), outcome) in enumerate(zip(todo, self._parse_all(todo, corpus_dir)), 1):
             if progress:
                 progress(number, len(todo), doc)
             if isinstance(outcome, Failure):  # one bad file never aborts the run
@@ -263,7 +265,10 @@ class Indexer:
         why = unsafe_reason(path, corpus_dir)  # again: the file may have been swapped since the scan
         if why:
             raise LoadError(why)
-        loaded = loader_for(path)(path)
+        loader = loader_for(path)
+        if loader is None:  # run() skips these before parsing
+            raise LoadError(f"unsupported format {path.suffix or '(none)'}")
+        loaded = loader(path)
         if not loaded.blocks:
             raise LoadError("no text found")
         loaded = dataclasses.replace(loaded, blocks=bounded_blocks(loaded.blocks))
@@ -306,6 +311,8 @@ def _init_worker(split_mode: str, cache_dir: str | None, max_tokens: int, parent
 
 
 def _worker_process(job: tuple[Path, str, str, Path]) -> ParseOutcome:
+    if _worker is None:
+        raise RuntimeError("_init_worker did not run in this process")
     return _worker._safe_process(*job)
 
 

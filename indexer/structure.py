@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from indexer.document import LoadedDocument, TextBlock
 from retrieval.models import Passage
@@ -110,18 +110,18 @@ class _Parser:
 
     def _structural_heading(self, text: str, block: TextBlock) -> bool:
         """Markdown excerpts of laws write `### 第5条`, `#### 第6項`, `##### 第2号` as headings."""
-        if ARTICLE_START.match(text) and ARTICLE_START.match(text).end() == len(text):
+        if (article := ARTICLE_START.match(text)) and article.end() == len(text):
             self.start_article(re.sub(r"\s", "", text))
             return True
         unit = self.current
         if unit is not None and unit.article is not None:
             paragraph = PARAGRAPH_HEADING.match(text)
-            if paragraph:
-                number = kanji_to_int(paragraph.group(1))
+            # 第1十項 matches the number class but is no number: it stays a line of text.
+            if paragraph and (number := kanji_to_int(paragraph.group(1))) is not None:
                 unit.add_line(paragraph.group(1), block.page, label=f"第{int_to_kanji(number)}項")
                 return True
-            if ITEM_HEADING.match(text):
-                unit.add_line(ITEM_HEADING.match(text).group(1), block.page)
+            if item := ITEM_HEADING.match(text):
+                unit.add_line(item.group(1), block.page)
                 return True
         return False
 
@@ -162,7 +162,7 @@ class _Parser:
             self.start_article(re.sub(r"\s", "", article.group(1)))
             rest = text[article.end():].strip()
             if rest:
-                self.current.add_line(rest, block.page)
+                self.text_unit().add_line(rest, block.page)  # the article just started
             return
         unit = self.text_unit()
         if self.pending_caption and unit.article is None:
@@ -170,8 +170,8 @@ class _Parser:
             text = f"（{self.pending_caption}）{text}"
             self.pending_caption = None
         paragraph = PARAGRAPH.match(re.sub(r"^（[^）]*）", "", text))
-        if paragraph and (unit.article is not None or unit.supplementary):
-            number = kanji_to_int(paragraph.group(1))
+        if (paragraph and (unit.article is not None or unit.supplementary)
+                and (number := kanji_to_int(paragraph.group(1))) is not None):  # always: PARAGRAPH is digits
             unit.add_line(text, block.page, label=f"第{int_to_kanji(number)}項")
             return
         unit.add_line(text, block.page)

@@ -1,7 +1,7 @@
 """Prompt and message texts live as files in this folder; this is the tiny loader."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -9,12 +9,12 @@ import yaml
 PROMPT_DIR = Path(__file__).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompt(name: str) -> str:
     return (PROMPT_DIR / name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(language: str) -> dict[str, str]:
     """User-facing texts for 'ja' or 'en' (anything else falls back to Japanese)."""
     table = yaml.safe_load(load_prompt("messages.yaml"))

@@ -32,20 +32,24 @@ class AnswerType(str, Enum):
 # First matching rule wins: the more specific value kinds come before the yes/no and open forms
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
-    (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|メールアドレス|\bcontact\b|phone|extension"),
+    (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
+                         r"メールアドレス|\bcontact\b|phone|extension"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
-                        r"what (?:is|are) the (?:\w+ )?(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
+                        r"what (?:is|are) the (?:\w+ )?"
+                        r"(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
     (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
-                          r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|until when|deadline|by when|how soon|"
+                          r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|"
+                          r"until when|deadline|by when|how soon|"
                           r"what is the (?:\w+ )?period"),
     (AnswerType.PERSON, r"誰|だれ|どなた|どこ(?:が|に)(?:決め|判断|承認|許可)|承認権者|決裁権者|"
                         r"\bwho\b|which (?:body|office|authority)"),
     (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
-    (AnswerType.DEFINITION, r"とは|って何(?![日時年月回歳週人円])|ってなに|定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
+    (AnswerType.DEFINITION, r"とは|って何(?![日時年月回歳週人円])|ってなに|"
+                            r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
                             r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
@@ -67,7 +71,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
         rf"{_N}月{_N}日(?:から(?:翌年の)?{_N}月{_N}日まで)?|(?:午前|午後){_N}時(?:{_N}分)?|"
-        r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
+        r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|"
+        r"\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
     AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
                                   r"\$\s?[0-9]|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|\bfree of charge", re.I),
@@ -81,11 +86,13 @@ _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３�
 
 # The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
 # is not in any 例規 unless a document of that section is indexed.
-_LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)(課|係|部署|部|班|室|チーム|担当)|"
+_LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)"
+                         r"(課|係|部署|部|班|室|チーム|担当)|"
                          r"(内線)|\bour (team|section|division|department|office)\b|"
                          # 本市の…/うちの町の…: the asker's own municipality's rule or building (本庁舎の食堂);
                          # 「うちの市は…」 is context, not what is asked about, and does not count.
-                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)の|(庁舎)の|\bour (city|town|ward|municipality)'s", re.I)
+                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)の|(庁舎)の|"
+                         r"\bour (city|town|ward|municipality)'s", re.I)
 
 
 @dataclass(frozen=True)

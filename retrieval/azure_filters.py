@@ -5,7 +5,7 @@ contains a quote stays one string literal and can never change the shape of the 
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 # search.in splits its value list at this delimiter; ids containing it use `eq` clauses instead.
 _IN_DELIMITER = ","

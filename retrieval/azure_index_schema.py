@@ -9,7 +9,7 @@ Azure SDK types are created here and never leave the retrieval/azure_* modules.
 from __future__ import annotations
 
 import base64
-from typing import Mapping
+from collections.abc import Mapping
 
 from retrieval.models import DocumentRecord, Passage
 

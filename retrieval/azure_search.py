@@ -10,8 +10,8 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, UTC
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from retrieval import azure_index_schema as schema
 from retrieval.azure_filters import any_of, group_filter
@@ -129,18 +129,18 @@ class AzureIndexWriter:
     def apply_changes(self, upserts: Iterable[tuple[DocumentRecord, list[IndexedPassage]]],
                       removals: Iterable[str] = ()) -> None:
         self.ensure_index()
-        upserts = [(record, [ip.passage for ip in passages]) for record, passages in upserts]
+        documents = [(record, [ip.passage for ip in passages]) for record, passages in upserts]
         removals = list(removals)
-        new_counts = {record.doc: len(passages) for record, passages in upserts}
+        new_counts = {record.doc: len(passages) for record, passages in documents}
         existing = self._existing_keys([*new_counts, *removals])
         # STEP 1: every passage but each document's first, with its embedding
-        self._upload([(record, p) for record, passages in upserts for p in passages if p.seq != 0])
+        self._upload([(record, p) for record, passages in documents for p in passages if p.seq != 0])
         # STEP 2: passages no longer in a document, and removed documents (except their seq 0)
         stale = [key for doc, seq, key in existing
                  if seq != 0 and (doc not in new_counts or seq >= new_counts[doc])]
         self._send(_Action("delete", {schema.KEY: key}) for key in stale)
         # STEP 3: the first passages, whose content hash marks each document as done
-        self._upload([(record, p) for record, passages in upserts for p in passages if p.seq == 0])
+        self._upload([(record, p) for record, passages in documents for p in passages if p.seq == 0])
         first_of_removed = [key for doc, seq, key in existing if seq == 0 and doc not in new_counts]
         self._send(_Action("delete", {schema.KEY: key}) for key in first_of_removed)
 
@@ -190,7 +190,7 @@ class AzureIndexWriter:
         return found
 
     def _upload(self, items: list[tuple[DocumentRecord, Passage]]) -> None:
-        indexed_at = datetime.now(timezone.utc).isoformat()
+        indexed_at = datetime.now(UTC).isoformat()
         for start in range(0, len(items), self._batch_actions):
             chunk = items[start:start + self._batch_actions]
             vectors = self._embed([schema.embedding_text(p) for _, p in chunk])
@@ -237,7 +237,9 @@ class AzureIndexWriter:
                 if exc.status_code not in RETRYABLE_REQUEST_STATUS:
                     raise AzureSearchError(f"indexing request refused: HTTP {exc.status_code}"
                                            f" {_service_message(exc)}") from exc
-                retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
+                # azure-core types `response` as a protocol without `headers`; every transport's response has them.
+                retry_after = (exc.response.headers.get("Retry-After")  # type: ignore[attr-defined]
+                               if exc.response is not None else None)
                 log.warning("indexing request got HTTP %s; retrying", exc.status_code)
                 self._backoff.sleep(self._backoff.delay(attempt, retry_after))
                 continue
@@ -295,7 +297,7 @@ def _as_utc_text(value) -> str:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return str(value)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- searching ----------------------------------------------------------------------------
@@ -321,7 +323,7 @@ class AzureSearcher:
             return []
         try:
             return await asyncio.wait_for(self._search(text, question.groups, k), self._timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AzureSearchError(f"search timed out after {self._timeout:g} s") from None
 
     async def _search(self, text: str, groups: Sequence[str], k: int) -> list[ScoredPassage]:

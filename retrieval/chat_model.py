@@ -14,7 +14,8 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Protocol, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import Protocol
 
 from settings import Settings
 
@@ -68,8 +69,8 @@ class ChatModel(Protocol):
         """The whole reply text."""
 
     def stream(self, messages: Sequence[ChatMessage], *,
-               max_tokens: int | None = None) -> AsyncIterator[str]:
-        """The reply text in pieces, as the model writes it."""
+               max_tokens: int | None = None) -> AsyncGenerator[str, None]:
+        """The reply text in pieces, as the model writes it (an async generator: callers aclose() it)."""
 
     async def aclose(self) -> None: ...
 
@@ -96,7 +97,7 @@ class OpenAIChat:
         return text
 
     async def stream(self, messages: Sequence[ChatMessage], *,
-                     max_tokens: int | None = None) -> AsyncIterator[str]:
+                     max_tokens: int | None = None) -> AsyncGenerator[str, None]:
         from openai import OpenAIError
 
         chunks = await self._call(messages, max_tokens=max_tokens, stream=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from retrieval.extractive import MAX_QUOTE_CHARS, split_sentences
 from retrieval.models import Citation, Passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from retrieval.models import Passage
 
@@ -36,7 +36,8 @@ def distinctive_title_words(titles: Iterable[str]) -> dict[str, tuple[frozenset[
     return out
 
 
-def titles_named_by_words(text: str, title_words: dict[str, tuple[frozenset[str], frozenset[str]]]) -> tuple[str, ...]:
+def titles_named_by_words(text: str,
+                          title_words: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> tuple[str, ...]:
     """English documents a question names by two of their title words, one of them distinctive
     ("Northwind Standard" names "... Northwind Health Standard Plan", not the "Plus" plan)."""
     asked = set(_WORD.findall(text.lower()))

@@ -4,7 +4,7 @@ The SDK's response types stay inside this module: callers get plain lists of flo
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from settings import Settings
 

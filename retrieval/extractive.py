@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from prompts import messages
 from retrieval.analysis import Analyzer
@@ -19,9 +19,10 @@ from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
 VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
+# an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
-_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")  # an abstention names passages whose confidence reached this share of the bar
+_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
@@ -158,7 +159,9 @@ def _key_value(value: str, sentence: str, language: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Sentences of statute text: split at 。 and line ends, but never inside （…） or 「…」,
     where 。 ends a definition, not the sentence."""
-    sentences, current, depth = [], [], 0
+    sentences: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "\n" and depth == 0:
             sentences.append("".join(current))
@@ -208,14 +211,14 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
 
     def score(index: int) -> float:
         sentence = sentences[index]
-        overlap = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
+        overlap: float = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
         # 前項の規定にかかわらず… / ただし… state an exception to the rule before them: the rule
         # answers unless the question names the exception's own conditions (its extra terms).
         if _EXCEPTION.match(_strip_labels(sentence)):
             overlap -= EXCEPTION_PENALTY
         if kind is not None:
             stated = 2.5 if states_value(kind, sentence) else 0.0
-            if stated and intent.value_unit and _states_number_in(intent.value_unit, sentence):
+            if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)

@@ -18,10 +18,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import yaml
+
+if TYPE_CHECKING:  # aiohttp is imported when Graph is first asked
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +105,7 @@ class GraphGroupResolver:
         self._base = base_url.rstrip("/")
         self._timeout = timeout_seconds
         self._max_pages = max_pages
-        self._session = None
+        self._session: aiohttp.ClientSession | None = None  # made on first use, in the serving loop
 
     async def groups_of(self, user_id: str) -> tuple[str, ...]:
         if not _OBJECT_ID.match(user_id or ""):
@@ -118,7 +122,7 @@ class GraphGroupResolver:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         token = (await self._credential.get_token(GRAPH_SCOPE)).token
-        url: str | None = (f"{self._base}/v1.0/users/{quote(user_id, safe='')}"
+        url: str = (f"{self._base}/v1.0/users/{quote(user_id, safe='')}"
                            "/transitiveMemberOf/microsoft.graph.group?$select=id&$top=999")
         groups: list[str] = []
         for _ in range(self._max_pages):
@@ -134,12 +138,13 @@ class GraphGroupResolver:
                 raise GroupLookupError("Microsoft Graph answered without a 'value' list")
             groups.extend(item["id"] for item in page["value"]
                           if isinstance(item, dict) and isinstance(item.get("id"), str))
-            url = page.get("@odata.nextLink")
-            if not url:
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
                 return tuple(dict.fromkeys(groups))
-            if not isinstance(url, str) or not url.startswith(self._base + "/"):
+            if not isinstance(next_link, str) or not next_link.startswith(self._base + "/"):
                 # Our bearer token goes to Graph only, whatever a response says.
                 raise GroupLookupError("Microsoft Graph's next page link points elsewhere")
+            url = next_link
         raise GroupLookupError(f"more than {self._max_pages} pages of groups")
 
     async def aclose(self) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import re
-from typing import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 from prompts import load_prompt, messages, render
 from retrieval.chat_model import ChatMessage, ChatModel, ChatModelError, ContextTooLong, build_chat_model
@@ -159,7 +159,7 @@ class LLMAnswerer:
                     piece = await asyncio.wait_for(anext(pieces), max(0.0, deadline - loop.time()))
                 except StopAsyncIteration:
                     return
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     raise _Deadline("the answer was not finished within the deadline") from None
                 text += piece
                 yield text

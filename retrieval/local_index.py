@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from retrieval.models import DocumentRecord, IndexedPassage, Passage, ScoredPassage
 
@@ -169,8 +169,9 @@ class LocalIndex:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        # Only constants and "?" placeholders are formatted in; the terms and groups are bound parameters.
         sql = (
-            f"SELECT p.*, bm25(passage_terms, {weights}) AS rank FROM passage_terms"
+            f"SELECT p.*, bm25(passage_terms, {weights}) AS rank FROM passage_terms"  # noqa: S608  # nosec B608
             " JOIN passages p ON p.id = passage_terms.rowid"
             " WHERE passage_terms MATCH ? AND " + _acl_clause(groups) + " ORDER BY rank LIMIT ?"
         )
@@ -216,8 +217,9 @@ def _acl_clause(groups: Sequence[str] | None) -> str:
     if not groups:
         return "p.allowed_groups = '[]'"
     marks = ",".join("?" * len(groups))
+    # Only "?" placeholders are formatted in: the group names are bound by the caller.
     return (
-        "(p.allowed_groups = '[]' OR EXISTS (SELECT 1 FROM json_each(p.allowed_groups)"
+        "(p.allowed_groups = '[]' OR EXISTS (SELECT 1 FROM json_each(p.allowed_groups)"  # noqa: S608  # nosec B608
         f" WHERE json_each.value IN ({marks})))"
     )
 

@@ -12,7 +12,7 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class LocalSearcher:
         self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
 
-    def snapshot(self) -> "IndexSnapshot":
+    def snapshot(self) -> IndexSnapshot:
         """The current generation of the index, reloaded when the index has been written since.
         A search uses the one snapshot it got here from start to end, whatever /reindex swaps in."""
         generation = self.index.generation()
@@ -232,9 +232,9 @@ class LocalSearcher:
             oldest: dict[str, tuple[str, str]] = {}
             docs_by_title: dict[str, set[str]] = {}
             for p in matrix.passages:
-                key = (p.effective_date or "", p.doc)
-                newest[p.title] = max(newest.get(p.title, key), key)
-                oldest[p.title] = min(oldest.get(p.title, key), key)
+                version = (p.effective_date or "", p.doc)
+                newest[p.title] = max(newest.get(p.title, version), version)
+                oldest[p.title] = min(oldest.get(p.title, version), version)
                 docs_by_title.setdefault(p.title, set()).add(p.doc)
             preferred = oldest if wants_old else newest
             matrix.derived[key] = np.array(
@@ -294,15 +294,15 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
     """English words the corpus never uses, replaced by the indexed word they most likely
     misspell (gendr -> gender, helth -> health). Japanese input goes through an IME, so its
     spelling is not the problem there."""
-    fixed = {t: matrix.closest_english_term(t) for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)}
-    fixed = {wrong: right for wrong, right in fixed.items() if right}
+    closest = {t: matrix.closest_english_term(t) for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)}
+    fixed = {wrong: right for wrong, right in closest.items() if right}
     if not fixed:
         return plan
     return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
 
 
-def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] = frozenset(),
+def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] | frozenset[str] = frozenset(),
                     minor_weight: float = 1.0) -> np.ndarray:
     """Per passage: IDF-weighted share of `terms` it contains (`minor` terms weigh less)."""
     share = np.zeros(matrix.size, dtype=np.float32)
@@ -336,8 +336,8 @@ def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:
     """Share of the asker's terms that are nouns no passage contains (weighing like the rarest
     known term). Unknown verbs and fillers are left out: they do not name a topic."""
-    nouns = set(nouns)
-    terms = [t for t in dict.fromkeys(terms) if matrix.idf(t) or t in nouns]
+    noun_set = set(nouns)
+    terms = [t for t in dict.fromkeys(terms) if matrix.idf(t) or t in noun_set]
     if not terms:
         return 0.0
     known = [matrix.idf(t) for t in terms if matrix.idf(t)]

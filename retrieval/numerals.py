@@ -85,10 +85,11 @@ def wareki_to_iso(text: str) -> str | None:
     if not match:
         return None
     era, year, month, day = match.groups()
-    numbers = [1 if year == "元" else kanji_to_int(year), kanji_to_int(month), kanji_to_int(day)]
-    if any(n is None for n in numbers) or not (1 <= numbers[1] <= 12 and 1 <= numbers[2] <= 31):
+    year_n = 1 if year == "元" else kanji_to_int(year)
+    month_n, day_n = kanji_to_int(month), kanji_to_int(day)
+    if year_n is None or month_n is None or day_n is None or not (1 <= month_n <= 12 and 1 <= day_n <= 31):
         return None
-    return f"{_ERAS[era] + numbers[0] - 1:04d}-{numbers[1]:02d}-{numbers[2]:02d}"
+    return f"{_ERAS[era] + year_n - 1:04d}-{month_n:02d}-{day_n:02d}"
 
 
 # --- key facts in English (二十日 -> 20 days) ------------------------------------------------------
@@ -140,10 +141,11 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         distance = kanji_to_int(per) if per else 1
         return f"{amount} yen per {'' if distance == 1 else f'{distance} '}km"
     if match := _FRACTION.search(text):
-        return f"{kanji_to_int(match.group(1))}%"
+        percent = kanji_to_int(match.group(1))
+        return f"{percent}%" if percent is not None else None
     dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
     if dates and all(dates):
-        return " to ".join(dates)
+        return " to ".join(d for d in dates if d)
     if match := _QUANTITY_EN.search(text):
         number = kanji_to_int(match.group(1))
         if number is None:
@@ -152,5 +154,6 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         qualifier = _QUALIFIER_EN.get(match.group(3) or "")
         return qualifier.format(value) if qualifier else value
     if match := _TENTHS.search(text):
-        return f"{kanji_to_int(match.group(1)) * 10}%"
+        tenths = kanji_to_int(match.group(1))
+        return f"{tenths * 10}%" if tenths is not None else None
     return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from retrieval.groups import GroupResolver
 from retrieval.models import Answer, Question

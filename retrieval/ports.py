@@ -6,12 +6,13 @@ Index writing is a batch job (CLI or a background /reindex thread) and stays syn
 """
 from __future__ import annotations
 
-from typing import AsyncIterator, Iterable, Protocol, Sequence, Union
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Protocol
 
 from retrieval.models import Answer, AnswerDraft, DocumentRecord, IndexedPassage, Question, ScoredPassage
 
 # What an answerer emits: drafts (the whole text so far) while it writes, then exactly one Answer.
-AnswerEvent = Union[AnswerDraft, Answer]
+AnswerEvent = AnswerDraft | Answer
 
 
 class Searcher(Protocol):

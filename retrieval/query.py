@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import yaml
 
@@ -26,18 +26,19 @@ _ARTICLE_REF = re.compile(
 )
 _OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
 # Version phrases steer which version of a law is preferred; as search words they only add noise.
-_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|今の|現行|最新|現在の")
+_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|"
+                             r"今の|現行|最新|現在の")
 _CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_word_list(name: str) -> frozenset[str]:
     """A reviewed word list from retrieval/data (one entry per line, # comments)."""
     lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_mapping(name: str) -> dict:
     data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8")) or {}
     return {normalize(str(key)).lower(): value for key, value in data.items()}

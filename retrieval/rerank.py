@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from retrieval.analysis import normalize
 from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, states_value

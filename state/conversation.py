@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import uuid
 from time import time_ns
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from logs import redact
@@ -27,7 +27,7 @@ MAX_FEEDBACK_CHARS = 1000  # feedback free text is clipped before redaction and 
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class ConversationState:

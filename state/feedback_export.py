@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def dislike_cases(records: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

@@ -28,7 +28,7 @@ class TableStateStore:
 
     @classmethod
     def connect(cls, *, table: str, connection_string: str = "", endpoint: str = "",
-                credential=None) -> "TableStateStore":
+                credential=None) -> TableStateStore:
         from azure.data.tables.aio import TableClient
 
         if connection_string:

@@ -9,7 +9,6 @@ edge may acknowledge before the turn ends, so every check first waits for the re
 """
 from __future__ import annotations
 
-import asyncio
 import re
 
 import aiohttp

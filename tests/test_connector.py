@@ -148,7 +148,7 @@ def test_reply_json_matches_botbuilders_serializer():
         activity = _addressed(activity)
         assert activity_json(activity) == activity.serialize()
     dated = _addressed(MessageFactory.text("x"))
-    dated.timestamp = datetime.datetime(2026, 4, 1, tzinfo=datetime.timezone.utc)
+    dated.timestamp = datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC)
     assert activity_json(dated) == dated.serialize()  # msrest formats dates: falls back to it
 
 

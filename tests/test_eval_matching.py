@@ -92,7 +92,10 @@ def test_load_equivalents_missing_file_means_none(tmp_path):
 
 def test_citation_quote_matches_when_it_contains_or_is_part_of_the_gold_quote():
     gold = GoldSource(doc=LAW, quote="その意に反してこれを休職することができる")
-    cite = lambda quote: Evidence.from_citation({"doc": LAW, "article": "第28条", "page": None, "quote": quote})
+
+    def cite(quote):
+        return Evidence.from_citation({"doc": LAW, "article": "第28条", "page": None, "quote": quote})
+
     assert hits_source(cite("職員が、左の各号の一に該当する場合においては、その意に反してこれを休職することができる。"), gold)
     assert hits_source(cite("その意に反してこれを休職…"), gold)  # shortened by the app, still part of the gold
     assert not hits_source(cite("休職"), gold)  # too short to mean anything

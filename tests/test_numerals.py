@@ -47,6 +47,9 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("５割", "", "50%"),
     ("１０人以上", "", "10 people or more"),
     ("任命権者の承認", "", None),
+    # Digits mixed with 漢数字 match the number pattern but are no number: no value, not a crash.
+    ("1十割", "", None),
+    ("百分の1十", "", None),
 ])
 def test_value_in_english(phrase, context, english):
     assert value_in_english(phrase, context) == english

@@ -133,3 +133,16 @@ def test_value_question_abstains_when_no_top_passage_states_a_value_and_leads_wi
     assert "**三十七円**" in answer.text and "**" not in answer.citations[0].quote
     english = answerer.compose(Question("How much is the mileage allowance per km?", "en"), [stating])
     assert "37 yen per km" in english.text or "37 yen" in english.text
+
+
+def test_version_penalty_is_computed_once_per_matrix(services):
+    # The per-row "other version" array is memoised on the matrix under its own key (it used to be
+    # stored under the last passage's (date, doc) and rebuilt on every search).
+    searcher = services.pipeline.searcher
+    question = Question("年次休暇は何日ですか", "ja")
+    searcher.rank(question, 5)
+    matrix = searcher.snapshot().audience(()).matrix
+    memo = matrix.derived[("other_version", False)]
+    searcher.rank(question, 5)
+    assert matrix.derived[("other_version", False)] is memo
+    assert all(isinstance(key, str) or key[0] == "other_version" for key in matrix.derived)

@@ -66,6 +66,16 @@ def test_markdown_law_excerpt_headings_become_article_and_paragraph(tmp_path):
     assert passage.text == "第5条　6　届出書に代えて書類を提出できる。\n2　英語で記載されているもの"
 
 
+def test_markdown_paragraph_heading_that_is_no_number_is_an_ordinary_heading(tmp_path):
+    # 第1十項 matches the number pattern but is no number: it used to crash the file's indexing.
+    source = tmp_path / "excerpt.md"
+    source.write_text("## 金融商品取引法\n### 第5条\n#### 第1十項\n届出書を提出する。\n", encoding="utf-8")
+    document = loader_for(source)(source)
+    [passage] = chunk_document(document, doc_id="excerpt.md", title=document.title, count_tokens=len)
+    assert passage.text == "届出書を提出する。"
+    assert passage.headings[-1] == "第1十項" and passage.paragraph is None
+
+
 def test_captions_of_supplementary_paragraphs_are_kept():
     passages = _chunk(["第一条　本則。", "附　則", "（施行期日）", "１　この規程は、令和六年四月一日から施行する。",
                        "（経過措置）", "２　従前の例による。"])

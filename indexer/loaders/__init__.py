@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from indexer.document import LoadedDocument
 

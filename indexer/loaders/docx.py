@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from indexer.document import LoadedDocument, LoadError, TextBlock
 
@@ -55,7 +56,7 @@ def _row_text(row) -> str:
     return "\u3000".join(text for text in cells if text)
 
 
-def _body_items(document, element=None) -> Iterator[tuple[str, object]]:
+def _body_items(document, element=None) -> Iterator[tuple[str, Any]]:
     """("p", Paragraph) / ("tbl", Table) in body order (python-docx lists them separately)."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph

@@ -54,7 +54,8 @@ _ENCODING_ALIASES = {"shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932"
 
 _NUMBER = "[0-9０-９〇一二三四五六七八九十]+"
 _ENFORCED = re.compile(rf"((?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUMBER})\s*年[^()（）]*?日)\s*(?:から)?施行")
-_AMENDED = re.compile(rf"((?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUMBER})\s*年[^()（）\s]*?月(?:[^()（）\s]*?日)?)\s*(?:一部|全部|最終)?改正")
+_AMENDED = re.compile(rf"((?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUMBER})\s*年"
+                      r"[^()（）\s]*?月(?:[^()（）\s]*?日)?)\s*(?:一部|全部|最終)?改正")
 _DIVISION = re.compile(rf"^第{_NUMBER}+([編章節款目])")
 
 
