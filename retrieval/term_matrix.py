@@ -48,9 +48,6 @@ class TermMatrix:
         del terms
         _return_freed_heap()
         self._rows_cache: dict[str, np.ndarray] = {}
-        # Memos other modules derive from these rows (e.g. the re-ranker's sentence splits): they
-        # live and die with the matrix, so a re-index or another audience never sees stale rows.
-        self.derived: dict[str, object] = {}
         self._spelling_cache: dict[str, str | None] = {}
         self._english_terms: dict[str, list[str]] | None = None
         self._by_article: dict[str, list[int]] = defaultdict(list)
@@ -62,9 +59,10 @@ class TermMatrix:
             self._by_title[passage.title].append(row)
         self.supplementary_rows = np.array([p.supplementary for p in self.passages], dtype=np.float32)
         self.restricted_rows = tuple(row for row, p in enumerate(self.passages) if p.allowed_groups)
-        # Per-row arrays the ranker derives from these rows (e.g. version penalties), memoised here
-        # so they can never be paired with another generation's rows.
-        self.derived: dict[object, np.ndarray] = {}
+        # Memos other modules derive from these rows (the re-ranker's sentence splits, version
+        # penalties): they live and die with the matrix, so a re-index or another audience never
+        # sees stale rows.
+        self.derived: dict[object, object] = {}
 
     def closest_english_term(self, word: str) -> str | None:
         """The indexed English term a misspelt word most likely meant (helth -> health), or None.
