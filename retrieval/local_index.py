@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from retrieval.models import DocumentRecord, IndexedPassage, Passage, ScoredPassage
 
@@ -185,10 +185,23 @@ class LocalIndex:
 
     def analysed_passages(self) -> tuple[list[Passage], list[tuple[str, str, str]]]:
         """Every passage with its analysed body/title/heading terms, in storage order."""
-        rows = self._connect().execute(
+        pairs = list(self.iter_analysed_passages())
+        return [passage for passage, _ in pairs], [terms for _, terms in pairs]
+
+    def iter_analysed_passages(self, batch: int = 256) -> Iterator[tuple[Passage, tuple[str, str, str]]]:
+        """The same rows one at a time, fetched `batch` at a time: a caller that keeps only what it
+        derives from the terms (the in-memory postings) never holds every analysed string at once.
+        One statement stepped to its end reads one WAL snapshot, so a re-index committing meanwhile
+        cannot mix generations."""
+        cursor = self._connect().execute(
             "SELECT p.*, t.body, t.title, t.headings FROM passages p"
-            " JOIN passage_terms t ON t.rowid = p.id ORDER BY p.id").fetchall()
-        return [_row_to_passage(row) for row in rows], [(row[16], row[17], row[18]) for row in rows]
+            " JOIN passage_terms t ON t.rowid = p.id ORDER BY p.id")
+        try:
+            while rows := cursor.fetchmany(batch):
+                for row in rows:
+                    yield _row_to_passage(row), (row[16], row[17], row[18])
+        finally:
+            cursor.close()  # a caller that stops early releases the read snapshot now
 
     def resolve_reference(self, passage: Passage, reference: str) -> list[Passage]:
         """The passages a relative reference in `passage` points to: 前条 (the article before),

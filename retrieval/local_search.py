@@ -12,7 +12,7 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from retrieval.document_names import distinctive_title_words, document_names, ti
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
-from retrieval.term_matrix import TermMatrix
+from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")
@@ -63,8 +63,15 @@ class LocalSearcher:
             return current
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                passages, analysed = self.index.analysed_passages()
-                self._snapshot = IndexSnapshot(generation, passages, analysed)
+                passages: list[Passage] = []
+
+                def analysed():  # streamed: the term arrays fill while the rows are read
+                    for passage, terms in self.index.iter_analysed_passages():
+                        passages.append(passage)
+                        yield terms
+
+                terms = AnalysedTerms(analysed())
+                self._snapshot = IndexSnapshot(generation, passages, terms)
             return self._snapshot
 
     def matrix(self) -> TermMatrix:
@@ -259,15 +266,19 @@ class IndexSnapshot:
 
     MAX_AUDIENCES = 16
 
-    def __init__(self, generation: int, passages: Sequence[Passage], analysed: Sequence[tuple[str, str, str]]
-                 ) -> None:
+    def __init__(self, generation: int, passages: Sequence[Passage],
+                 analysed: AnalysedTerms | Iterable[tuple[str, str, str]]) -> None:
         self.generation = generation
         self._passages = tuple(passages)
-        self._analysed = tuple(analysed)
+        # Kept as compact term ids (4 bytes a word), not text, for audiences built later.
+        self._terms: AnalysedTerms | None = (
+            analysed if isinstance(analysed, AnalysedTerms) else AnalysedTerms(analysed))
         self.restricting_groups = frozenset(g for p in self._passages for g in p.allowed_groups)
         self._audiences: dict[frozenset[str], Audience] = {}
         self._lock = threading.Lock()
         self.audience(())
+        if not self.restricting_groups:
+            self._terms = None  # every asker shares the public view: no other audience will be built
 
     def audience(self, groups: Sequence[str]) -> Audience:
         # Groups that restrict nothing here do not change what is visible: askers share a view.
@@ -280,7 +291,12 @@ class IndexSnapshot:
             if view is None:
                 rows = [row for row, p in enumerate(self._passages)
                         if not p.allowed_groups or key & set(p.allowed_groups)]
-                matrix = TermMatrix([self._passages[r] for r in rows], [self._analysed[r] for r in rows])
+                # _terms is dropped only when nothing is restricted, and then every asker shares
+                # the public view built in __init__: no later call gets here.
+                if self._terms is None:
+                    raise RuntimeError("an audience view was asked for after the terms were dropped")
+                terms = self._terms if len(rows) == len(self._passages) else self._terms.select(rows)
+                matrix = TermMatrix([self._passages[r] for r in rows], terms)
                 titles = document_names(matrix.passages)
                 view = Audience(matrix, titles, distinctive_title_words(titles.values()))
                 if len(self._audiences) >= self.MAX_AUDIENCES:

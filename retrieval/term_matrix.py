@@ -12,9 +12,11 @@ ranking or the abstention they get.
 """
 from __future__ import annotations
 
+import ctypes
 import difflib
 import math
-from collections import Counter, defaultdict
+from array import array
+from collections import defaultdict
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -35,16 +37,17 @@ class _Postings:
 
 
 class TermMatrix:
-    def __init__(self, passages: Sequence[Passage], analysed: Iterable[tuple[str, str, str]]) -> None:
-        """`analysed` yields, per passage in the same order, its space-joined body/title/heading terms."""
+    def __init__(self, passages: Sequence[Passage],
+                 analysed: AnalysedTerms | Iterable[tuple[str, str, str]]) -> None:
+        """`analysed` yields, per passage in the same order, its space-joined body/title/heading terms
+        (consumed one passage at a time, so a generator over a database cursor is fine), or is an
+        `AnalysedTerms` already gathered from them (e.g. one audience's rows of a snapshot)."""
         self.passages = list(passages)
-        per_field: dict[str, list[list[str]]] = {field: [] for field in FIELDS}
-        for body, title, headings in analysed:
-            per_field["body"].append(body.split())
-            per_field["title"].append(title.split())
-            per_field["headings"].append(headings.split())
+        terms = analysed if isinstance(analysed, AnalysedTerms) else AnalysedTerms(analysed)
         self.size = len(self.passages)
-        self._postings = {field: _build(per_field[field]) for field in FIELDS}
+        self._postings = {field: terms.fields[field].postings() for field in FIELDS}
+        del terms
+        _return_freed_heap()
         self._rows_cache: dict[str, np.ndarray] = {}
         # Memos other modules derive from these rows (e.g. the re-ranker's sentence splits, version
         # penalties): they live and die with the matrix, so a re-index or another audience never sees
@@ -122,19 +125,108 @@ class TermMatrix:
         return self._by_article.get(article_key, [])
 
 
-def _build(documents: list[list[str]]) -> dict[str, _Postings]:
-    lengths = np.array([len(terms) for terms in documents], dtype=np.float32)
-    average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
-    rows: dict[str, list[int]] = defaultdict(list)
-    counts: dict[str, list[int]] = defaultdict(list)
-    for row, terms in enumerate(documents):
-        for term, count in Counter(terms).items():
-            rows[term].append(row)
-            counts[term].append(count)
-    postings = {}
-    for term, term_rows in rows.items():
-        row_array = np.array(term_rows, dtype=np.int32)
-        tf = np.array(counts[term], dtype=np.float32)
+def _return_freed_heap() -> None:
+    """Hand the C heap the build freed back to the OS (glibc only; a no-op elsewhere).
+
+    glibc's free() keeps freed memory inside the process unless it sits at the very top of the
+    heap, so the transient lists, row tuples and strings of a build stay in RSS as holes between
+    the objects that live on. malloc_trim(0) releases every free page in those holes (measured:
+    about 15 MB on the ja-regulations index, in about 1 ms)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(None).malloc_trim  # glibc; musl, macOS and Windows lack it
+        except (AttributeError, OSError, TypeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None  # None: not looked up yet; False: this libc has none
+
+
+class AnalysedTerms:
+    """Every passage's analysed terms per field, as integer ids in flat arrays.
+
+    Splitting every passage into Python lists at once (millions of small str objects) costs several
+    times the finished postings, and CPython's allocator keeps most of that heap after it is freed,
+    so the server's RSS would carry the build peak for its whole life. Here one passage's words are
+    alive at a time; what accumulates is 4 bytes per word occurrence plus one string per distinct
+    term — compact enough for an index snapshot to keep, to build another audience's matrix from
+    without re-reading or re-splitting text."""
+
+    def __init__(self, analysed: Iterable[tuple[str, str, str]] = ()) -> None:
+        self.fields = {field: _FieldTerms() for field in FIELDS}
+        body, title, headings = (self.fields[field] for field in FIELDS)
+        for body_terms, title_terms, heading_terms in analysed:
+            body.add(body_terms)
+            title.add(title_terms)
+            headings.add(heading_terms)
+
+    def __len__(self) -> int:
+        return len(self.fields["body"].lengths)
+
+    def select(self, rows: Sequence[int]) -> AnalysedTerms:
+        """The terms of these passages only (ascending rows), as if gathered from their text alone."""
+        chosen = AnalysedTerms()
+        chosen.fields = {field: self.fields[field].select(np.asarray(rows, dtype=np.int64)) for field in FIELDS}
+        return chosen
+
+
+class _FieldTerms:
+    def __init__(self) -> None:
+        self.vocabulary: dict[str, int] = {}  # term -> id, in order of first occurrence
+        self.term_ids: array | np.ndarray = array("i")  # every occurrence, passage after passage
+        self.lengths: array | np.ndarray = array("i")  # terms per passage
+
+    def add(self, text: str) -> None:
+        # Only while gathering: both are still growable arrays here (select() makes numpy copies).
+        if not (isinstance(self.term_ids, array) and isinstance(self.lengths, array)):
+            raise RuntimeError("terms cannot be added to a selection of another gathering")
+        terms = text.split()
+        vocabulary = self.vocabulary
+        self.term_ids.extend([vocabulary.setdefault(term, len(vocabulary)) for term in terms])
+        self.lengths.append(len(terms))
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.term_ids, dtype=np.int32), np.asarray(self.lengths, dtype=np.int32)
+
+    def select(self, rows: np.ndarray) -> _FieldTerms:
+        term_ids, lengths = self._arrays()
+        keep = np.zeros(len(lengths), dtype=bool)
+        keep[rows] = True
+        ids = term_ids[np.repeat(keep, lengths)]
+        # Renumber the surviving terms in order of first occurrence among these rows, as gathering
+        # them from these passages' text would have.
+        present, first = np.unique(ids, return_index=True)
+        order = present[np.argsort(first, kind="stable")]
+        renumber = np.zeros(len(self.vocabulary), dtype=np.int32)
+        renumber[order] = np.arange(len(order), dtype=np.int32)
+        by_id = list(self.vocabulary)
+        chosen = _FieldTerms()
+        chosen.vocabulary = {by_id[old]: new for new, old in enumerate(order.tolist())}
+        chosen.term_ids = renumber[ids]
+        chosen.lengths = lengths[rows]
+        return chosen
+
+    def postings(self) -> dict[str, _Postings]:
+        """BM25 postings per term: rows ascending, with tf saturation against this field's lengths."""
+        term_ids, counts_per_row = self._arrays()
+        size = len(counts_per_row)
+        lengths = counts_per_row.astype(np.float32)
+        average = float(lengths.mean()) if len(lengths) and lengths.mean() > 0 else 1.0
+        rows = np.repeat(np.arange(size, dtype=np.int64), counts_per_row)
+        # One sort of (term, row) keys yields every term's postings in row order with its counts.
+        keys, counts = np.unique(term_ids.astype(np.int64) * max(size, 1) + rows, return_counts=True)
+        del rows
+        key_terms = keys // max(size, 1)
+        row_array = (keys % max(size, 1)).astype(np.int32)
+        del keys
+        tf = counts.astype(np.float32)
         norm = K1 * (1 - B + B * lengths[row_array] / average)
-        postings[term] = _Postings(row_array, tf * (K1 + 1) / (tf + norm))
-    return postings
+        weights = tf * (K1 + 1) / (tf + norm)
+        starts = np.searchsorted(key_terms, np.arange(len(self.vocabulary) + 1)).tolist()
+        # Every term occurs at least once, so id i owns the slice starts[i]:starts[i + 1]; the
+        # postings are views of two flat arrays rather than thousands of small allocations.
+        return {term: _Postings(row_array[starts[i]:starts[i + 1]], weights[starts[i]:starts[i + 1]])
+                for term, i in self.vocabulary.items()}
