@@ -10,7 +10,7 @@ from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
-from bot.server import _Config, create_adapter, messages_handler
+from bot.server import MessageEdge, _Config, create_adapter
 
 
 class EchoBot(ActivityHandler):
@@ -31,10 +31,14 @@ def create_echo_app(*, stock_adapter: bool = True) -> web.Application:
     else:
         adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")
     app = web.Application(client_max_size=1024 * 1024)
-    app.router.add_post("/api/messages", messages_handler(adapter, EchoBot()))
+    # The same edge as the bot (anonymous, loopback only), with no concurrency cap: a floor
+    # never answers "busy".
+    edge = MessageEdge(adapter=adapter, bot=EchoBot(), validator=None, max_concurrent_turns=1_000_000)
+    app.router.add_post("/api/messages", edge.handle)
 
     async def close_connector(_app: web.Application):
         yield
+        await edge.drain()
         connector = getattr(adapter, "connector", None)
         if connector is not None:
             await connector.aclose()
