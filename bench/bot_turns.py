@@ -33,7 +33,7 @@ async def measure(url: str, connector: StandInConnector, level: int, seconds: fl
     result = await closed_loop(url + "/api/messages", connector, texts, concurrency=level, seconds=seconds,
                                prefix=prefix)
     latencies = result.latencies_ms()
-    return {"tps": result.turns_per_second, "n": len(latencies), "errors": result.errors,
+    return {"tps": result.turns_per_second, "n": len(latencies), "errors": result.errors, "busy": result.busy,
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "p95": percentile(latencies, 95)}
 
@@ -76,7 +76,8 @@ def rows(results: dict[str, dict[int, dict]]) -> list[list[str]]:
         row = [str(level)]
         for kind in KINDS:
             r = results[kind][level]
-            row.append(f"{r['tps']:.0f}; {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else ""))
+            row.append(f"{r['tps']:.0f}; {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else "")
+                       + (f" ({r['busy']} busy)" if r.get("busy") else ""))
         row.append(f"{bot['tps'] / floor['tps']:.2f}x" if floor["tps"] else "-")
         row.append(f"{bot['p50'] / floor['p50']:.2f}" if floor["p50"] else "-")
         table.append(row)

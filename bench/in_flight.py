@@ -105,8 +105,10 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
 SETUPS = ("bot-stock", "bot", "llm")
 
 
-def run(count: int, setups: tuple[str, ...] = SETUPS, env: dict | None = None) -> dict[str, dict]:
-    """`env`: extra settings for the servers (e.g. REIKI_MAX_CONCURRENT_TURNS)."""
+def run(count: int, setups: tuple[str, ...] = SETUPS, env: dict | None = None,
+        profile: Path | None = None) -> dict[str, dict]:
+    """`env`: extra settings for the servers (e.g. REIKI_MAX_CONCURRENT_TURNS); `profile`: a
+    pyinstrument report of the llm set-up's server, written there."""
     index = eval_index(JA_CORPUS)
     texts = questions("ja-regulations")
     from retrieval.tokens import TokenCounter
@@ -128,7 +130,8 @@ def run(count: int, setups: tuple[str, ...] = SETUPS, env: dict | None = None) -
                 llm_env = {**(env or {}), "REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url, "REIKI_LLM_MODEL": "fake-model",
                        "REIKI_LLM_API_KEY": "fake-key"}
                 loop = asyncio.get_running_loop()
-                server = bench_server("bot", index=index, env=llm_env)
+                server = bench_server("bot", index=index, env=llm_env,
+                                      extra=["--profile", str(profile)] if profile else [])
                 url, process = await loop.run_in_executor(None, server.__enter__)
                 try:
                     return await _scenario(url + "/api/messages", count, texts, "llm", process.pid)
@@ -167,11 +170,12 @@ def main() -> int:
     parser.add_argument("--setups", default=",".join(SETUPS), help=f"comma-separated, of {', '.join(SETUPS)}")
     parser.add_argument("--max-concurrent-turns", type=int,
                         help="REIKI_MAX_CONCURRENT_TURNS for the servers (default: the settings' default)")
+    parser.add_argument("--profile", type=Path, help="pyinstrument report of the llm set-up's server")
     args = parser.parse_args()
     from bench.table import print_table
 
     env = {"REIKI_MAX_CONCURRENT_TURNS": str(args.max_concurrent_turns)} if args.max_concurrent_turns else None
-    print_table(HEADER, rows(run(args.count, tuple(args.setups.split(",")), env)))
+    print_table(HEADER, rows(run(args.count, tuple(args.setups.split(",")), env, args.profile)))
     if not llm_answerer_available():
         print("  retrieval/llm_answerer.py is not on this branch: the llm row runs once it is merged")
     return 0

@@ -127,6 +127,7 @@ class LevelResult:
     seconds: float
     turns: list[TurnTiming] = field(default_factory=list)
     errors: int = 0
+    busy: int = 0  # turns in the window answered with the edge's "busy" refusal
 
     @property
     def turns_per_second(self) -> float:
@@ -162,6 +163,7 @@ async def closed_loop(url: str, connector: StandInConnector, questions: list[str
         if stop.is_set():
             return
         result.turns.append(timing)
+        result.busy += timing.busy
         elapsed = now - window["start"]
         if (elapsed >= seconds and len(result.turns) >= 2 * concurrency) or now - started >= max_seconds:
             window["end"] = now
