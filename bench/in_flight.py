@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import importlib.util
 import math
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -72,14 +73,15 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
     try:
         _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
         alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
-        cpu_before = _cpu_seconds(pid)
+        cpu_before, own_before = _cpu_seconds(pid), _cpu_seconds(os.getpid())
         wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
         cpu = _cpu_seconds(pid) - cpu_before
+        own = _cpu_seconds(os.getpid()) - own_before  # load generator, stand-in connector, model fake
     finally:
         await connector.stop()
     replied = [t for t in timings if t is not None]
     busy = sum(t.busy for t in replied)
-    done = [t for t in replied if not t.busy]  # a "busy" refusal is a reply, not an answer
+    done = [t for t in replied if not (t.busy or t.failed)]  # a refusal or apology is a reply, not an answer
 
     def ms(values):
         return [v * 1000 for v in values]
@@ -89,9 +91,9 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
     texts = ms([t.first_text - t.sent for t in done if t.first_text is not None])
     finals = ms([t.final - t.sent for t in done])
     return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
-            "cpu_ms_per_question": cpu * 1000 / count,
+            "cpu_ms_per_question": cpu * 1000 / count, "bench_cpu_ms_per_question": own * 1000 / count,
             "answered": len(done), "count": count, "tps": len(done) / wall, "busy": busy,
-            "lost": count - len(replied), "degraded": sum(t.degraded for t in done),
+            "failed": sum(t.failed for t in replied), "lost": count - len(replied), "degraded": sum(t.degraded for t in done),
             "streamed_finals": sum(t.streamed_final for t in done),
             "text_p50": statistics.median(texts) if texts else None,
             "text_p95": percentile(texts, 95) if texts else None,
@@ -149,18 +151,19 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
     for name, r in results.items():
         first = "none sent" if r["first_p50"] is None else f"{r['first_p50']:.0f} / {r['first_p95']:.0f}"
         text = "none sent" if r["text_p50"] is None else f"{r['text_p50']:.0f} / {r['text_p95']:.0f}"
-        refused = f"{r['busy']} busy, {r['lost']} lost, {r['degraded']} degraded"
+        refused = f"{r['busy']} busy, {r['failed']} apologies, {r['lost']} lost, {r['degraded']} degraded"
         out.append([name, f"{r['answered']}/{r['count']} ({refused})", f"{r['ack_p50']:.0f} / {r['ack_p95']:.0f}",
                     first, text,
                     f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
                     f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
-                    f"{r['cpu_ms_per_question']:.1f}"])
+                    f"{r['cpu_ms_per_question']:.1f} / {r['bench_cpu_ms_per_question']:.1f}"])
     return out
 
 
 HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms",
           "first streamed text p50 / p95 ms", "final p50 / p95 ms",
-          "one question alone s", "all at once s (x alone)", "turns/s", "server CPU ms / question"]
+          "one question alone s", "all at once s (x alone)", "turns/s",
+          "CPU ms / question: server / this process (client, connector, model fake)"]
 
 
 def main() -> int:

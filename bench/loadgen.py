@@ -30,19 +30,22 @@ class TurnTiming:
     final: float | None = None
     status: int | None = None
     busy: bool = False  # the edge refused the turn ("busy" reply) instead of answering it
+    failed: bool = False  # the final message is the polite error/timeout apology
     degraded: bool = False  # answered without the model (the answerer's "model busy" notice)
     streamed_final: bool = False  # the final message closed a stream (streaminfo "final")
 
 
-def _refusals() -> tuple[set[str], tuple[str, ...]]:
-    """The edge's busy replies and the answerer's model-busy notices, in both reply languages."""
+def _refusals() -> tuple[set[str], set[str], tuple[str, ...]]:
+    """The edge's busy replies, the error apologies and the answerer's model-busy notices, in both
+    reply languages."""
     from prompts import messages
 
     tables = [messages(language) for language in ("ja", "en")]
-    return {t["busy"].strip() for t in tables}, tuple(t["notice_model_busy"].strip() for t in tables)
+    return ({t["busy"].strip() for t in tables}, {t["error"].strip() for t in tables},
+            tuple(t["notice_model_busy"].strip() for t in tables))
 
 
-BUSY_TEXTS, MODEL_BUSY_NOTICES = _refusals()
+BUSY_TEXTS, ERROR_TEXTS, MODEL_BUSY_NOTICES = _refusals()
 
 
 def _stream_type(body: dict) -> str | None:
@@ -97,6 +100,7 @@ class StandInConnector:
                     timing.final = now
                     text = (body.get("text") or "").strip()
                     timing.busy = text in BUSY_TEXTS
+                    timing.failed = text in ERROR_TEXTS
                     timing.degraded = text.startswith(MODEL_BUSY_NOTICES)
                     timing.streamed_final = stream_type == "final"
                 future = self._finals.pop(reply_to, None)
@@ -128,6 +132,7 @@ class LevelResult:
     turns: list[TurnTiming] = field(default_factory=list)
     errors: int = 0
     busy: int = 0  # turns in the window answered with the edge's "busy" refusal
+    failed: int = 0  # turns in the window answered with the error apology
 
     @property
     def turns_per_second(self) -> float:
@@ -164,6 +169,7 @@ async def closed_loop(url: str, connector: StandInConnector, questions: list[str
             return
         result.turns.append(timing)
         result.busy += timing.busy
+        result.failed += timing.failed
         elapsed = now - window["start"]
         if (elapsed >= seconds and len(result.turns) >= 2 * concurrency) or now - started >= max_seconds:
             window["end"] = now

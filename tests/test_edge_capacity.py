@@ -4,8 +4,8 @@ import asyncio
 
 from app import create_app
 from prompts import messages as texts
-from tests.test_edge_hostile import messages, slow_answers, start, wait_for_messages  # noqa: F401 (fixture)
-from tests.test_edge_hostile import receiver  # noqa: F401 (fixture)
+from tests.test_edge_hostile import receiver, slow_answers  # noqa: F401 (fixtures)
+from tests.test_edge_hostile import start, wait_for_messages
 from tests.test_http import post, teams_message
 
 BUSY = texts("ja")["busy"]
