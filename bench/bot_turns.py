@@ -33,7 +33,8 @@ async def measure(url: str, connector: StandInConnector, level: int, seconds: fl
     result = await closed_loop(url + "/api/messages", connector, texts, concurrency=level, seconds=seconds,
                                prefix=prefix)
     latencies = result.latencies_ms()
-    return {"tps": result.turns_per_second, "n": len(latencies), "errors": result.errors,
+    return {"tps": result.turns_per_second, "n": len(latencies), "errors": result.errors, "busy": result.busy,
+            "failed": result.failed,
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "p95": percentile(latencies, 95)}
 
@@ -76,7 +77,9 @@ def rows(results: dict[str, dict[int, dict]]) -> list[list[str]]:
         row = [str(level)]
         for kind in KINDS:
             r = results[kind][level]
-            row.append(f"{r['tps']:.0f}; {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else ""))
+            row.append(f"{r['tps']:.0f}; {r['p50']:.1f} / {r['p95']:.1f}" + (f" ({r['errors']} err)" if r["errors"] else "")
+                       + (f" ({r['busy']} busy)" if r.get("busy") else "")
+                       + (f" ({r['failed']} apologies)" if r.get("failed") else ""))
         row.append(f"{bot['tps'] / floor['tps']:.2f}x" if floor["tps"] else "-")
         row.append(f"{bot['p50'] / floor['p50']:.2f}" if floor["p50"] else "-")
         table.append(row)

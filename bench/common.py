@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,8 +69,14 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 120.0) 
 
 @contextmanager
 def bench_server(kind: str, *, index: Path | None = None, extra: list[str] = (), env: dict | None = None):
-    """A server process (bench/bench_server.py) on a free loopback port; yields (url, process)."""
+    """A server process (bench/bench_server.py) on a free loopback port; yields (url, process).
+
+    Each server gets a fresh conversation-state file: with the default data/state.sqlite, a later
+    run would find history under the same conversation ids and pay for query rewriting and longer
+    prompts that the first run did not."""
     port = free_port()
+    state_dir = tempfile.TemporaryDirectory(prefix="reiki-bench-state-")
+    env = {"REIKI_STATE_PATH": str(Path(state_dir.name) / "state.sqlite"), **(env or {})}
     command = [sys.executable, str(ROOT / "bench" / "bench_server.py"), kind, "--port", str(port), *extra]
     if index is not None:
         command += ["--index", str(index)]
@@ -87,6 +94,7 @@ def bench_server(kind: str, *, index: Path | None = None, extra: list[str] = (),
             process.kill()
             process.wait()
         log.close()
+        state_dir.cleanup()
 
 
 def rss_mb(pid: int) -> float:

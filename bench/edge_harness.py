@@ -32,7 +32,7 @@ class ServedApp:
         self.log_path = self.workdir / "server.log"
         self.env = {**os.environ, "REIKI_CORPUS_DIR": str(corpus),
                     "REIKI_INDEX_PATH": str(self.workdir / "index.sqlite"),
-                    "REIKI_FEEDBACK_PATH": str(self.workdir / "feedback.jsonl"), "REIKI_LOG_FORMAT": "json",
+                    "REIKI_STATE_PATH": str(self.workdir / "state.sqlite"), "REIKI_LOG_FORMAT": "json",
                     "MicrosoftAppId": "", "MicrosoftAppPassword": "", **(env or {})}
         self.process: subprocess.Popen | None = None
 

@@ -1,17 +1,18 @@
-"""Many questions in flight: 200 questions at once with a slow streamed model in the path.
+"""Many questions in flight: 200 questions at once, each from its own 1:1 chat, with a slow
+streamed model in the path.
 
-    .venv/bin/python bench/in_flight.py [--count 200] [--quick]
+    .venv/bin/python bench/in_flight.py [--count 200] [--setups bot-stock,bot,llm]
+                                        [--max-concurrent-turns N]
 
-The model waits 300 ms to its first token, then streams 30 tokens/s (an 87-token answer). Two
-set-ups, whichever this checkout has:
-  slow-model  a protocol-level fake Answerer (bench/fake_answerer.py) that waits the same way with
-              asyncio.sleep: measures the bot, the HTTP edge and the pipeline now
-  llm         the real LLM answerer (retrieval/llm_answerer.py, REIKI_ANSWERER=llm) against the
-              local HTTP fake of the model (tests/fakes/azure_openai_fake.py) in this process,
-              used once that module is merged
-Figures: one question alone (its final-message time is the yardstick), then `count` at once:
-time to the HTTP acknowledgement, to the first streamed update (a typing/streaming activity; the
-branch without streaming sends none), to the final message, and turns per second.
+The model waits 300 ms to its first token, then streams 30 tokens/s (an 87-token answer). Set-ups:
+  bot-stock, bot  a protocol-level fake Answerer (bench/fake_answerer.py) that waits the same way
+                  with asyncio.sleep, on botbuilder's stock adapter and on ours
+  llm             the real LLM answerer (retrieval/llm_answerer.py, REIKI_ANSWERER=llm) against the
+                  local HTTP fake of the model (tests/fakes/azure_openai_fake.py) in this process
+Figures: one question alone (its final-message time is the yardstick), then `count` at once: time
+to the HTTP acknowledgement, to the first update the user sees (the informative streaming
+update), to the first streamed answer text, to the final message, and turns per second. A "busy"
+refusal from the edge's concurrency cap is a reply but not an answer: it is counted apart.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import argparse
 import asyncio
 import importlib.util
 import math
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -71,22 +73,30 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
     try:
         _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
         alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
-        cpu_before = _cpu_seconds(pid)
+        cpu_before, own_before = _cpu_seconds(pid), _cpu_seconds(os.getpid())
         wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
         cpu = _cpu_seconds(pid) - cpu_before
+        own = _cpu_seconds(os.getpid()) - own_before  # load generator, stand-in connector, model fake
     finally:
         await connector.stop()
-    done = [t for t in timings if t is not None]
+    replied = [t for t in timings if t is not None]
+    busy = sum(t.busy for t in replied)
+    done = [t for t in replied if not (t.busy or t.failed)]  # a refusal or apology is a reply, not an answer
 
     def ms(values):
         return [v * 1000 for v in values]
 
     acks = ms([t.ack - t.sent for t in done])
     firsts = ms([t.first_update - t.sent for t in done if t.first_update is not None])
+    texts = ms([t.first_text - t.sent for t in done if t.first_text is not None])
     finals = ms([t.final - t.sent for t in done])
     return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
-            "cpu_ms_per_question": cpu * 1000 / count,
-            "answered": len(done), "count": count, "tps": len(done) / wall,
+            "cpu_ms_per_question": cpu * 1000 / count, "bench_cpu_ms_per_question": own * 1000 / count,
+            "answered": len(done), "count": count, "tps": len(done) / wall, "busy": busy,
+            "failed": sum(t.failed for t in replied), "lost": count - len(replied), "degraded": sum(t.degraded for t in done),
+            "streamed_finals": sum(t.streamed_final for t in done),
+            "text_p50": statistics.median(texts) if texts else None,
+            "text_p95": percentile(texts, 95) if texts else None,
             "ack_p50": statistics.median(acks) if acks else float("nan"), "ack_p95": percentile(acks, 95),
             "first_p50": statistics.median(firsts) if firsts else None,
             "first_p95": percentile(firsts, 95) if firsts else None,
@@ -94,7 +104,13 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
             "final_p95": percentile(finals, 95)}
 
 
-def run(count: int) -> dict[str, dict]:
+SETUPS = ("bot-stock", "bot", "llm")
+
+
+def run(count: int, setups: tuple[str, ...] = SETUPS, env: dict | None = None,
+        profile: Path | None = None) -> dict[str, dict]:
+    """`env`: extra settings for the servers (e.g. REIKI_MAX_CONCURRENT_TURNS); `profile`: a
+    pyinstrument report of the llm set-up's server, written there."""
     index = eval_index(JA_CORPUS)
     texts = questions("ja-regulations")
     from retrieval.tokens import TokenCounter
@@ -104,17 +120,20 @@ def run(count: int) -> dict[str, dict]:
               "--answer-tokens", str(answer_tokens)]
     results = {}
     for kind in ("bot-stock", "bot"):
-        with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing]) as (url, process):
+        if kind not in setups:
+            continue
+        with bench_server(kind, index=index, extra=["--answerer", "slow-model", *pacing], env=env) as (url, process):
             results[f"{kind} + slow-model fake"] = asyncio.run(
                 _scenario(url + "/api/messages", count, texts, kind, process.pid))
-    if llm_answerer_available():
+    if "llm" in setups and llm_answerer_available():
         async def with_llm() -> dict:
             runner, base_url = await _start_model_fake()
             try:
-                env = {"REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url, "REIKI_LLM_MODEL": "fake-model",
+                llm_env = {**(env or {}), "REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url, "REIKI_LLM_MODEL": "fake-model",
                        "REIKI_LLM_API_KEY": "fake-key"}
                 loop = asyncio.get_running_loop()
-                server = bench_server("bot", index=index, env=env)
+                server = bench_server("bot", index=index, env=llm_env,
+                                      extra=["--profile", str(profile)] if profile else [])
                 url, process = await loop.run_in_executor(None, server.__enter__)
                 try:
                     return await _scenario(url + "/api/messages", count, texts, "llm", process.pid)
@@ -131,25 +150,35 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
     out = []
     for name, r in results.items():
         first = "none sent" if r["first_p50"] is None else f"{r['first_p50']:.0f} / {r['first_p95']:.0f}"
-        out.append([name, f"{r['answered']}/{r['count']}", f"{r['ack_p50']:.0f} / {r['ack_p95']:.0f}", first,
+        text = "none sent" if r["text_p50"] is None else f"{r['text_p50']:.0f} / {r['text_p95']:.0f}"
+        refused = f"{r['busy']} busy, {r['failed']} apologies, {r['lost']} lost, {r['degraded']} degraded"
+        out.append([name, f"{r['answered']}/{r['count']} ({refused})", f"{r['ack_p50']:.0f} / {r['ack_p95']:.0f}",
+                    first, text,
                     f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
                     f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
-                    f"{r['cpu_ms_per_question']:.1f}"])
+                    f"{r['cpu_ms_per_question']:.1f} / {r['bench_cpu_ms_per_question']:.1f}"])
     return out
 
 
-HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms", "final p50 / p95 ms",
-          "one question alone s", "all at once s (x alone)", "turns/s", "server CPU ms / question"]
+HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms",
+          "first streamed text p50 / p95 ms", "final p50 / p95 ms",
+          "one question alone s", "all at once s (x alone)", "turns/s",
+          "CPU ms / question: server / this process (client, connector, model fake)"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--setups", default=",".join(SETUPS), help=f"comma-separated, of {', '.join(SETUPS)}")
+    parser.add_argument("--max-concurrent-turns", type=int,
+                        help="REIKI_MAX_CONCURRENT_TURNS for the servers (default: the settings' default)")
+    parser.add_argument("--profile", type=Path, help="pyinstrument report of the llm set-up's server")
     args = parser.parse_args()
     from bench.table import print_table
 
-    print_table(HEADER, rows(run(args.count)))
+    env = {"REIKI_MAX_CONCURRENT_TURNS": str(args.max_concurrent_turns)} if args.max_concurrent_turns else None
+    print_table(HEADER, rows(run(args.count, tuple(args.setups.split(",")), env, args.profile)))
     if not llm_answerer_available():
         print("  retrieval/llm_answerer.py is not on this branch: the llm row runs once it is merged")
     return 0

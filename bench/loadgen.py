@@ -2,7 +2,11 @@
 
 A turn is timed from the POST of the user's activity to the later of (a) the HTTP response (the
 acknowledgement) and (b) the bot's final `message` reply arriving at the stand-in connector
-(the activity's serviceUrl). A `typing` activity before it counts as the first streamed update.
+(the activity's serviceUrl). What comes before it is told apart by type and streaminfo entity
+(Teams streaming, bot/streaming.py): the first `typing` activity of any kind is the first update
+the user sees (the informative "searching" line in a 1:1 chat, a typing indicator elsewhere);
+the first `typing` with streamType "streaming" is the first streamed answer text. A final message
+that is the edge's "busy" refusal, or an answer led by the "model busy" notice, is flagged.
 Each worker is one user in a 1:1 chat, sending its next question when the last one is answered
 (closed loop), so `concurrency` is the number of questions in flight.
 """
@@ -21,9 +25,34 @@ from aiohttp import web
 class TurnTiming:
     sent: float
     ack: float | None = None
-    first_update: float | None = None
+    first_update: float | None = None  # any typing activity: informative update or typing indicator
+    first_text: float | None = None  # the first streamed answer text (streamType "streaming")
     final: float | None = None
     status: int | None = None
+    busy: bool = False  # the edge refused the turn ("busy" reply) instead of answering it
+    failed: bool = False  # the final message is the polite error/timeout apology
+    degraded: bool = False  # answered without the model (the answerer's "model busy" notice)
+    streamed_final: bool = False  # the final message closed a stream (streaminfo "final")
+
+
+def _refusals() -> tuple[set[str], set[str], tuple[str, ...]]:
+    """The edge's busy replies, the error apologies and the answerer's model-busy notices, in both
+    reply languages."""
+    from prompts import messages
+
+    tables = [messages(language) for language in ("ja", "en")]
+    return ({t["busy"].strip() for t in tables}, {t["error"].strip() for t in tables},
+            tuple(t["notice_model_busy"].strip() for t in tables))
+
+
+BUSY_TEXTS, ERROR_TEXTS, MODEL_BUSY_NOTICES = _refusals()
+
+
+def _stream_type(body: dict) -> str | None:
+    for entity in body.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("type") == "streaminfo":
+            return entity.get("streamType")
+    return None
 
 
 class StandInConnector:
@@ -65,14 +94,23 @@ class StandInConnector:
         reply_to = request.match_info.get("reply_to") or body.get("replyToId") or ""
         timing = self.turns.get(reply_to)
         if timing is not None:
+            stream_type = _stream_type(body)
             if body.get("type") == "message":
                 if timing.final is None:
                     timing.final = now
+                    text = (body.get("text") or "").strip()
+                    timing.busy = text in BUSY_TEXTS
+                    timing.failed = text in ERROR_TEXTS
+                    timing.degraded = text.startswith(MODEL_BUSY_NOTICES)
+                    timing.streamed_final = stream_type == "final"
                 future = self._finals.pop(reply_to, None)
                 if future is not None and not future.done():
                     future.set_result(body)
-            elif timing.first_update is None:
-                timing.first_update = now
+            else:
+                if timing.first_update is None:
+                    timing.first_update = now
+                if stream_type == "streaming" and timing.first_text is None:
+                    timing.first_text = now
         return web.json_response({"id": f"reply-{next(self._ids)}"})
 
 
@@ -93,6 +131,8 @@ class LevelResult:
     seconds: float
     turns: list[TurnTiming] = field(default_factory=list)
     errors: int = 0
+    busy: int = 0  # turns in the window answered with the edge's "busy" refusal
+    failed: int = 0  # turns in the window answered with the error apology
 
     @property
     def turns_per_second(self) -> float:
@@ -128,6 +168,8 @@ async def closed_loop(url: str, connector: StandInConnector, questions: list[str
         if stop.is_set():
             return
         result.turns.append(timing)
+        result.busy += timing.busy
+        result.failed += timing.failed
         elapsed = now - window["start"]
         if (elapsed >= seconds and len(result.turns) >= 2 * concurrency) or now - started >= max_seconds:
             window["end"] = now

@@ -81,12 +81,15 @@ def main() -> int:
         if name.startswith("bot-stock"):
             continue
         first_ok = r["first_p95"] is not None and r["first_p95"] <= 1000
-        summary.append([f"in flight: {name}", f"ack p95 {r['ack_p95']:.0f} ms; first update "
+        summary.append([f"in flight: {name}", f"{r['answered']}/{r['count']} answered ({r['busy']} busy); ack p95"
+                        f" {r['ack_p95']:.0f} ms; first update "
                         + ("none" if r["first_p95"] is None else f"p95 {r['first_p95']:.0f} ms")
-                        + f"; all {r['wall_s']:.2f} s = {r['wall_s'] / r['alone_s']:.2f}x one",
+                        + ("" if r["text_p95"] is None else f"; first text p95 {r['text_p95']:.0f} ms")
+                        + f"; final p95 {r['final_p95']:.0f} ms; all {r['wall_s']:.2f} s = {r['wall_s'] / r['alone_s']:.2f}x one",
                         f"bot-stock: all {flight['bot-stock + slow-model fake']['wall_s']:.2f} s",
-                        "ack p95 <= 200 ms, first p95 <= 1 s, <= 1.5x",
-                        f"ack {_ok(r['ack_p95'] <= 200)}, first {_ok(first_ok)}, total {_ok(r['wall_s'] <= 1.5 * r['alone_s'])}"])
+                        "all answered, ack p95 <= 200 ms, first p95 <= 1 s, <= 1.5x",
+                        f"all {_ok(r['answered'] == r['count'])}, ack {_ok(r['ack_p95'] <= 200)}, first {_ok(first_ok)},"
+                        f" total {_ok(r['wall_s'] <= 1.5 * r['alone_s'])}"])
 
     # 5. Memory
     mem = memory.run(2_000 if quick else 10_000)

@@ -31,7 +31,9 @@ def create_echo_app(*, stock_adapter: bool = True) -> web.Application:
     else:
         adapter = create_adapter(app_id="", password="", app_type="MultiTenant", tenant_id="")  # nosec B106  # anonymous
     app = web.Application(client_max_size=1024 * 1024)
-    edge = MessageEdge(adapter=adapter, bot=EchoBot(), validator=None)
+    # The same edge as the bot (anonymous, loopback only), with no concurrency cap: a floor
+    # never answers "busy".
+    edge = MessageEdge(adapter=adapter, bot=EchoBot(), validator=None, max_concurrent_turns=1_000_000)
     app.router.add_post("/api/messages", edge.handle)
 
     async def close_connector(_app: web.Application):

@@ -118,7 +118,7 @@ class MessageEdge:
 
     def __init__(self, *, adapter: CloudAdapter, bot, validator: TokenValidator | None,
                  allowed_tenants: tuple[str, ...] = (), turn_timeout: float = 60.0,
-                 max_concurrent_turns: int = 32, log_questions: bool = False,
+                 max_concurrent_turns: int = 256, log_questions: bool = False,
                  telemetry: Telemetry | None = None, reply_timeout: float = 15.0) -> None:
         self._adapter = adapter
         self._bot = bot
@@ -131,6 +131,7 @@ class MessageEdge:
         self._telemetry = telemetry or Telemetry()
         self._recent = RecentIds()
         self._turns: set[asyncio.Task] = set()
+        self._admitted = 0  # turns inside the bot now (not those still waiting to start)
 
     @property
     def anonymous(self) -> bool:
@@ -209,13 +210,14 @@ class MessageEdge:
 
     # -- running turns ---------------------------------------------------------------------------
     def _logic(self, activity: Activity, outcome: dict) -> Callable[[TurnContext], Awaitable[None]]:
-        busy = len(self._turns) >= self._max_turns
-
         async def logic(turn_context: TurnContext) -> None:
-            if busy:
+            # Counted when the turn enters the bot, not when its task was created: a burst whose
+            # tasks all exist before the first runs must not be refused as a whole.
+            if self._admitted >= self._max_turns:
                 outcome["status"] = "busy"
                 await turn_context.send_activity(text_activity("busy", _reply_language(activity)))
                 return
+            self._admitted += 1
             try:
                 await asyncio.wait_for(self._bot.on_turn(turn_context), self._turn_timeout)
             except TimeoutError:
@@ -225,6 +227,8 @@ class MessageEdge:
             except Exception:
                 outcome["status"] = "error"
                 raise  # the adapter's on_turn_error logs it and tells the user
+            finally:
+                self._admitted -= 1
 
         return logic
 

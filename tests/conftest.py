@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import shutil
 from pathlib import Path
 
@@ -58,3 +60,21 @@ async def openid():
     server = await FakeOpenIdServer().start()
     yield server
     await server.close()
+
+
+@pytest.fixture
+def slow_answers(services, monkeypatch):
+    """Make the pipeline slow (or failing) for one test: its stream waits, or raises once."""
+    state = {"delay": 0.0, "fail_first": False, "calls": 0}
+    real = services.pipeline.stream
+
+    async def stream(question):
+        state["calls"] += 1
+        if state["fail_first"] and state["calls"] == 1:
+            raise RuntimeError("backend exploded for 090-1234-5678")
+        await asyncio.sleep(state["delay"])
+        async for event in real(question):
+            yield event
+
+    monkeypatch.setattr(services.pipeline, "stream", stream)
+    return state

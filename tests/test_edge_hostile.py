@@ -167,24 +167,6 @@ async def test_1000_deep_json_body_is_400(services):
         await server.close()
 
 
-@pytest.fixture
-def slow_answers(services, monkeypatch):
-    """Make the pipeline slow (or failing) for one test; create_app binds the answer at creation."""
-    state = {"delay": 0.0, "fail_first": False, "calls": 0}
-    real = services.pipeline.stream
-
-    async def stream(question):
-        state["calls"] += 1
-        if state["fail_first"] and state["calls"] == 1:
-            raise RuntimeError("backend exploded for 090-1234-5678")
-        await asyncio.sleep(state["delay"])
-        async for event in real(question):
-            yield event
-
-    monkeypatch.setattr(services.pipeline, "stream", stream)
-    return state
-
-
 def messages(receiver) -> list[dict]:
     """What the user reads as messages (1:1 chats first get an informative typing update)."""
     return [posted for posted in receiver.posted if posted["type"] == "message"]
