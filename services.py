@@ -96,20 +96,11 @@ def group_resolver(settings: Settings) -> GroupResolver | None:
         except ValueError as exc:
             raise SettingsError(f"REIKI_GROUP_MAPPING_PATH: {exc}") from None
     else:
-        inner = GraphGroupResolver(credential=_graph_credential(settings), base_url=settings.graph_base_url,
+        from retrieval.azure_credentials import graph_credential
+
+        inner = GraphGroupResolver(credential=graph_credential(settings), base_url=settings.graph_base_url,
                                    timeout_seconds=settings.groups_timeout_seconds)
     return CachedGroupResolver(inner, ttl_seconds=settings.groups_cache_seconds)
-
-
-def _graph_credential(settings: Settings):
-    if settings.graph_client_secret.get_secret_value():
-        from azure.identity.aio import ClientSecretCredential
-
-        return ClientSecretCredential(settings.graph_tenant_id, settings.graph_client_id,
-                                      settings.graph_client_secret.get_secret_value())
-    from retrieval.azure_credentials import async_token_credential
-
-    return async_token_credential(settings)
 
 
 class IndexAdmin:

@@ -28,3 +28,14 @@ def sync_token_credential(settings: Settings):
     if settings.azure_client_id:
         return ManagedIdentityCredential(client_id=settings.azure_client_id)
     return DefaultAzureCredential()
+
+
+def graph_credential(settings: Settings):
+    """Microsoft Graph (group membership): the app's client secret when one is configured for Graph,
+    else the same managed identity / default chain as the other Azure clients."""
+    if settings.graph_client_secret.get_secret_value():
+        from azure.identity.aio import ClientSecretCredential
+
+        return ClientSecretCredential(settings.graph_tenant_id, settings.graph_client_id,
+                                      settings.graph_client_secret.get_secret_value())
+    return async_token_credential(settings)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices
 
+from retrieval.azure_credentials import graph_credential
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +224,7 @@ def test_each_group_resolver_choice_is_a_valid_deployment(monkeypatch, choice):
     from azure.identity.aio import ManagedIdentityCredential
 
     assert resolver is not None
-    credential = services._graph_credential(settings)
+    credential = graph_credential(settings)
     try:
         assert isinstance(credential, ManagedIdentityCredential)
     finally:
