@@ -23,24 +23,20 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 1
 fi
 
-cd tests/e2e
 # `npm ci` deletes and reinstalls node_modules; skip it when the tree was installed from this lock.
-stamp=node_modules/.installed-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "install-e2e-deps: tests/e2e/node_modules is up to date" >&2
-else
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
-fi
+npm_install_locked() {
+    local dir=$1 stamp want
+    stamp="$dir/node_modules/.installed-lock.sha256"
+    want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        echo "install-e2e-deps: $dir/node_modules is up to date" >&2
+    else
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+        echo "$want" > "$stamp"
+    fi
+}
+
+npm_install_locked tests/e2e
 
 # Azurite (local Azure Storage emulator) for the Azure Table state-store test, pinned in its own lock.
-cd azurite
-stamp=node_modules/.installed-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    echo "install-e2e-deps: tests/e2e/azurite/node_modules is up to date" >&2
-else
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
-fi
+npm_install_locked tests/e2e/azurite

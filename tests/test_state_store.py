@@ -21,6 +21,7 @@ from retrieval.models import Turn
 from state.conversation import ConversationState
 from state.memory_store import MemoryStateStore
 from state.sqlite_store import SqliteStateStore
+from tests.support import free_port, in_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 AZURITE_DIR = ROOT / "tests" / "e2e" / "azurite"
@@ -30,14 +31,6 @@ DEV_ACCOUNT = "devstoreaccount1"
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +41,11 @@ def azurite(tmp_path_factory):
                        check=False, capture_output=True, timeout=600)
     if shutil.which("node") is None or not AZURITE_TABLE.exists():
         message = "the Azure Table store test needs node and Azurite: run scripts/install-e2e-deps.sh"
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"CI is set, so not skipping: {message}", pytrace=False)
         pytest.skip(message)
     work = tmp_path_factory.mktemp("azurite")
-    port = _free_port()
+    port = free_port()
     log = (work / "azurite.log").open("wb")
     process = subprocess.Popen(
         [str(AZURITE_TABLE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--location", str(work),

@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.serve_llm import MODEL_OPENING
+from tests.support import free_port, in_ci
 
 pytestmark = pytest.mark.e2e
 
@@ -57,14 +57,6 @@ DRIVER_TIMEOUT = 150  # s, for the whole browser session (normally ~15 s)
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -147,7 +139,7 @@ def e2e_tools() -> None:
             missing.append(f"node >= 20 (found {version})")
     if missing:
         message = f"end-to-end test needs {', '.join(missing)}: run scripts/install-e2e-deps.sh"
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"CI is set, so not skipping: {message}", pytrace=False)
         pytest.skip(message)
 
@@ -179,7 +171,7 @@ def bot(e2e_tools, tmp_path_factory):
                            capture_output=True, text=True, timeout=120)
     assert index.returncode == 0, f"app.py index failed:\n{index.stdout}\n{index.stderr}"
 
-    port = _free_port()
+    port = free_port()
     # The LLM path: the chat deployment of an Azure OpenAI whose endpoint the launcher fills in with
     # the fake it serves (the index above was built without a model: the local backend embeds nothing).
     llm = {"REIKI_ANSWERER": "llm", "REIKI_AZURE_OPENAI_CHAT_DEPLOYMENT": "chat",
@@ -202,7 +194,7 @@ def playground(bot, tmp_path_factory):
     # Run from a temporary folder: the Playground writes devTools/m365agentsplayground.log into its
     # working directory. A free port rather than the default 56150 leaves a developer's own
     # Playground alone; if the port is taken meanwhile it picks another one: read it from its log.
-    argv = [str(PLAYGROUND_BIN), "-e", bot.url, "-c", "msteams", "--disable-telemetry", "-p", str(_free_port())]
+    argv = [str(PLAYGROUND_BIN), "-e", bot.url, "-c", "msteams", "--disable-telemetry", "-p", str(free_port())]
     env = {**os.environ, "TEAMSAPPTESTER_BROWSER": "none"}
     service = _start("Agents Playground", argv, cwd=work, env=env, log=work / "playground.log")
     try:
