@@ -43,6 +43,8 @@ class Services:
         warm_up = getattr(self.pipeline.searcher, "warm_up", None)
         if warm_up is not None:
             warm_up()
+        if self.settings.answerer == "llm":  # tiktoken's tables take ~0.5 s to load on first use
+            self.tokens.count("例規")
 
     async def stats(self) -> dict:
         return await asyncio.to_thread(self.index.stats)

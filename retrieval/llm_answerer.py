@@ -121,7 +121,8 @@ class LLMAnswerer:
         # STEP 2: the model writes from the numbered sources; drafts follow its text
         budget = self.max_source_tokens
         for attempt in (1, 2):
-            sources = pack_sources(passages, self.tokens, budget)
+            # Counting tokens is CPU work (tiktoken): off the event loop, like the extractive step.
+            sources = await asyncio.to_thread(pack_sources, passages, self.tokens, budget)
             raw = shown = ""
             try:
                 async for raw in self._write(question, sources):
