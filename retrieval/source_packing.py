@@ -42,6 +42,14 @@ def format_source(number: int, scored: ScoredPassage) -> str:
     return f"{source_header(number, scored)}\n{scored.passage.text.strip()}"
 
 
+def _source_cost(number: int, scored: ScoredPassage, tokens: TokenCounter) -> int:
+    """Tokens of `format_source`: header and body counted apart, which is exact because the
+    tokenizer's pre-split always cuts at a line break (tested); the body's count is remembered, so
+    an article sent again under another number costs nothing to count."""
+    return tokens.count(source_header(number, scored) + "\n") + tokens.count_remembered(
+        scored.passage.text.strip())
+
+
 def pack_sources(passages: Sequence[ScoredPassage], tokens: TokenCounter, budget: int,
                  max_sources: int = MAX_SOURCES) -> PackedSources:
     kept: list[ScoredPassage] = []
@@ -55,7 +63,7 @@ def pack_sources(passages: Sequence[ScoredPassage], tokens: TokenCounter, budget
         if scored.passage.passage_id in seen:
             continue
         block = format_source(len(kept) + 1, scored)
-        cost = tokens.count(block) + (separator_cost if blocks else 0)
+        cost = _source_cost(len(kept) + 1, scored, tokens) + (separator_cost if blocks else 0)
         if used + cost > budget:
             if kept:
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import threading
 import tempfile
 import types
 from functools import lru_cache
@@ -81,10 +82,16 @@ def _read_bpe(path: Path, expected_hash: str | None) -> dict[bytes, int]:
 
 
 class TokenCounter:
+    # Texts whose counts are remembered: the same articles are sent to the model again and again,
+    # and BPE over long runs of Japanese (no spaces to split at) costs milliseconds per passage.
+    MAX_REMEMBERED = 4096
+
     def __init__(self, encoding: str = DEFAULT_ENCODING, cache_dir: str | None = None) -> None:
         self.cache_dir = cache_dir
         self._name = encoding
         self._loaded = None
+        self._counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()  # counted from worker threads
 
     @property
     def _encoding(self):
@@ -96,3 +103,15 @@ class TokenCounter:
 
     def count(self, text: str) -> int:
         return len(self._encoding.encode(text, disallowed_special=()))
+
+    def count_remembered(self, text: str) -> int:
+        """`count`, remembering the result for texts counted again (passages, not questions)."""
+        known = self._counts.get(text)
+        if known is not None:
+            return known
+        counted = self.count(text)
+        with self._counts_lock:
+            if len(self._counts) >= self.MAX_REMEMBERED:
+                del self._counts[next(iter(self._counts))]  # the oldest: a plain FIFO is enough here
+            self._counts[text] = counted
+        return counted

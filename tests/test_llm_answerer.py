@@ -385,3 +385,21 @@ def test_sources_are_packed_in_rank_order_within_the_budget(services):
     assert len(pack_sources(PASSAGES + PASSAGES, tokens, 10_000).passages) == 3
     many = [ScoredPassage(Passage(doc=f"d{i}.md", seq=0, title="規程", text="本文。"), 1.0) for i in range(15)]
     assert len(pack_sources(many, tokens, 10_000).passages) == 10  # Teams shows at most 10 citations
+
+
+def test_source_costs_counted_in_parts_equal_the_whole_block(services):
+    """Header and body are counted apart (the body's count is remembered across questions): the
+    sum must be exactly the block's own count, or the budget would drift."""
+    from retrieval.source_packing import _source_cost, format_source
+
+    tokens = services.tokens
+    for number, scored in enumerate(PASSAGES, start=1):
+        assert _source_cost(number, scored, tokens) == tokens.count(format_source(number, scored))
+
+
+def test_remembered_counts_are_the_counts_and_stay_bounded(services, monkeypatch):
+    tokens = type(services.tokens)(cache_dir=services.tokens.cache_dir)
+    monkeypatch.setattr(type(tokens), "MAX_REMEMBERED", 3)
+    texts = ["年次休暇は二十日", "育児休業", "病気休暇の期間", "出張の日当"]
+    assert [tokens.count_remembered(t) for t in texts] == [tokens.count(t) for t in texts]
+    assert list(tokens._counts) == texts[1:]  # the oldest went first
