@@ -166,10 +166,10 @@ class RegulationBot(ActivityHandler):
         await self.state.remember_answer(reply_id, conversation_id, {
             "question": text, "answer": answer.text, "abstained": answer.abstained,
             "language": answer.language, "conversation_type": kind,
-            "citations": [c.passage.citation_name for c in answer.citations],
+            "citations": [c.name for c in answer.citations],
             "passage_ids": [c.passage.passage_id for c in answer.citations],
             "sources": [{"doc": c.passage.doc, "article": c.passage.article,
-                         "paragraph": c.passage.paragraph, "page": c.passage.page, "quote": c.quote}
+                         "paragraph": c.passage.paragraph or c.paragraph, "page": c.passage.page, "quote": c.quote}
                         for c in answer.citations],
         })
 

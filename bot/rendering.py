@@ -69,7 +69,7 @@ def citation_claim(citation: Citation) -> dict:
                             passage.page and f"p.{passage.page}") if k]
     appearance = {
         "@type": "DigitalDocument",
-        "name": _clip(passage.citation_name, MAX_NAME_CHARS),
+        "name": _clip(citation.name, MAX_NAME_CHARS),
         "abstract": _clip(citation.quote or passage.text, MAX_ABSTRACT_CHARS),
         "keywords": [_clip(str(k), MAX_KEYWORD_CHARS) for k in keywords[:MAX_KEYWORDS]],
     }

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
 
 from prompts import messages
-from retrieval.analysis import Analyzer
+from retrieval.abridge import abridge, top_level_parentheticals
+from retrieval.analysis import Analyzer, detect_language
 from retrieval.answer_types import QuestionIntent, analyse, states_value, value_span
-from retrieval.models import Answer, Citation, Question, ScoredPassage
-from retrieval.numerals import NUMBER_CLASS, value_in_english
+from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
+from retrieval.numerals import NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
@@ -22,9 +24,15 @@ VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top
 # an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
+SECOND_QUOTE_SHARE = 0.5
+EXCEPTION_OWN_TERMS = 2
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
-_LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
+_LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
+                            r"(?:[一二三四五六七八九十]+[\s　]+)?")
+_PARAGRAPH_OPENING = re.compile(r"^([0-9０-９]+)[\s　]", re.M)
+_PLACE_OPENING = re.compile(r"^(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
+KANJI_DIGITS = "〇一二三四五六七八九十百千"
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
 
 
@@ -69,25 +77,57 @@ class ExtractiveAnswerer:
             return self._abstain(question, terms, passages, reason="abstain_value", intent=intent)
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order; when a value
         # was asked for, the article stating it leads, and its value is the key phrase in bold.
+        # The answer is the quotes themselves: no preamble, no closing boilerplate; each citation
+        # carries the verbatim text for the reader who wants the whole article.
         if intent.wants_value:
             chosen.sort(key=lambda p: not states_value(intent.answer_type, p.passage.text))
         text = messages(question.language)
-        text_lines = [text["answer_intro"]]
+        text_lines = []
         citations = []
         key_line = None
-        for position, scored in enumerate(chosen, start=1):
-            quote = best_quote(scored.passage.text, set(terms), self.analyzer, intent=intent)
-            citations.append(Citation(position=position, passage=scored.passage, quote=quote))
-            shown, value = _bold_value(quote, intent)
-            if value and key_line is None:
-                key_line = text["answer_key"].format(value=_key_value(value, quote, question.language),
-                                                     n=position, name=scored.passage.citation_name)
-            text_lines.append(text["answer_item"].format(quote=shown, n=position, name=scored.passage.citation_name))
-        if key_line:  # the key fact is the answer's opening; the generic intro would only delay it
-            text_lines[0] = key_line
-        text_lines.append(text["answer_outro"])
+        located = [located_best_sentence(p.passage.text, set(terms), self.analyzer, intent=intent) for p in chosen]
+        chosen, located = self._relevant_quotes(chosen, located, terms)
+        for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
+            citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
+                                paragraph=_paragraph_label(scored.passage, place))
+            citations.append(citation)
+            shown, value = _bold_value(sentence, intent)
+            shown = truncated(self._abridged(shown, terms))
+            if value and key_line is None and question.language == "en":
+                # An English reader gets the value in English; a Japanese reader finds it in bold
+                # in the quote itself, so repeating it would only make the answer longer.
+                key_line = text["answer_key"].format(value=_key_value(value, sentence, question.language),
+                                                     n=position, name=citation.name)
+            text_lines.append(text["answer_item"].format(quote=shown, n=position, name=citation.name))
+        if key_line:
+            text_lines.insert(0, key_line)
+        elif question.language == "en":  # says what follows, and that it is Japanese when it is
+            japanese = any(detect_language(c.quote) == "ja" for c in citations)
+            text_lines.insert(0, text["answer_intro_japanese" if japanese else "answer_intro"])
         return Answer(text="\n\n".join(text_lines), citations=tuple(citations),
                       passages=tuple(passages), abstained=False, language=question.language)
+
+    def _relevant_quotes(self, chosen: list[ScoredPassage], located: list[tuple[str, Place]], terms: Sequence[str]
+                         ) -> tuple[list[ScoredPassage], list[tuple[str, Place]]]:
+        """The first quote always; a further one only when its sentence shares at least half as many
+        question words as the first: a second article may hold half of the answer, but a sentence
+        that matched on one common word only lengthens the answer."""
+        wanted = set(terms)
+        overlaps = [len(wanted & set(self.analyzer.terms(sentence))) for sentence, _ in located]
+        keep = [0] + [i for i in range(1, len(chosen))
+                      if overlaps[i] >= max(2, overlaps[0] * SECOND_QUOTE_SHARE)]
+        return [chosen[i] for i in keep], [located[i] for i in keep]
+
+    def _abridged(self, shown: str, terms: Sequence[str]) -> str:
+        """The quote with the parentheticals that add nothing to the question skipped: one is kept
+        when it holds the bold value or a question word the rest of the sentence lacks."""
+        wanted = set(terms)
+        outside = set(self.analyzer.terms(_without_parentheticals(shown))) & wanted
+
+        def matters(inner: str) -> bool:
+            return "**" in inner or bool((set(self.analyzer.terms(inner)) & wanted) - outside)
+
+        return abridge(shown, matters)
 
     def _confidence(self, terms: Sequence[str], passage: ScoredPassage) -> float:
         """The searcher's own confidence when it gives one, else plain term coverage."""
@@ -133,6 +173,33 @@ class ExtractiveAnswerer:
 def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:
     """Whether a retrieved document belongs to a section (its title names a 課/係/…)."""
     return any(unit in p.passage.title for p in passages)
+
+
+def _paragraph_label(passage: Passage, place: Place) -> str | None:
+    """第N項 (and 第M号) of the quote, in the article's own numerals: the 項 only when the article
+    has several paragraphs (a one-paragraph article is cited by its article alone), the 号 when the
+    quote is an item. None for a passage that is no article or is already one paragraph."""
+    if not passage.article or passage.paragraph:
+        return None
+    paragraph, item = place
+    kanji = re.search(f"[{KANJI_DIGITS}]", passage.article) is not None
+
+    def numeral(number: int) -> str:
+        return int_to_kanji(number) if kanji else str(number)
+
+    label = f"第{numeral(paragraph)}項" if _PARAGRAPH_OPENING.search(passage.text) else ""
+    if item is not None:
+        label += f"第{numeral(item)}号"
+    return label or None
+
+
+def _without_parentheticals(sentence: str) -> str:
+    kept, cursor = [], 0
+    for start, end in top_level_parentheticals(sentence):
+        kept.append(sentence[cursor:start])
+        cursor = end
+    kept.append(sentence[cursor:])
+    return "".join(kept)
 
 
 def _bold_value(quote: str, intent: QuestionIntent) -> tuple[str, str | None]:
@@ -188,17 +255,60 @@ def _strip_labels(sentence: str) -> str:
     return _LEADING_LABEL.sub("", sentence).strip() or sentence
 
 
+def truncated(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1] + "…"
+
+
 def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
                intent: QuestionIntent | None = None) -> str:
-    """The sentence of `text` sharing most terms with the question (first wins ties). When the
-    question asks for a value (何日, いつまで, いくら), a sentence stating that kind of value
-    comes first: the answer leads with what was asked."""
+    """best_sentence, cut to MAX_QUOTE_CHARS."""
+    return truncated(best_sentence(text, terms, analyzer, wants_number=wants_number, intent=intent))
+
+
+def best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
+                  intent: QuestionIntent | None = None) -> str:
+    return located_best_sentence(text, terms, analyzer, wants_number=wants_number, intent=intent)[0]
+
+
+Place = tuple[int, int | None]  # (項, 号 or None) of a sentence within its article
+
+
+def sentences_by_paragraph(text: str) -> list[tuple[str, Place]]:
+    """Each sentence of an article's text with its 項 and 号: a line opening with an Arabic numeral
+    (２　…) starts that paragraph, one opening with a 漢数字 (十二　…) an item of the paragraph
+    above; the article's first line is paragraph 1. (Sentences come from split_sentences on the
+    whole text: a line break inside （…） does not end a sentence.)"""
+    openings: list[tuple[int, int, int | None]] = []  # (offset, paragraph, item)
+    paragraph = 1
+    for match in _PLACE_OPENING.finditer(text):
+        if match.group(1):
+            paragraph = int(unicodedata.normalize("NFKC", match.group(1)))
+            openings.append((match.start(), paragraph, None))
+        else:
+            openings.append((match.start(), paragraph, kanji_to_int(match.group(2))))
+    located: list[tuple[str, Place]] = []
+    cursor = 0
+    for sentence in split_sentences(text):
+        found = text.find(sentence, cursor)
+        position = found if found >= 0 else cursor
+        cursor = position + len(sentence) if found >= 0 else cursor
+        place: Place = next(((p, i) for start, p, i in reversed(openings) if start <= position), (1, None))
+        located.append((sentence, place))
+    return located
+
+
+def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
+                          intent: QuestionIntent | None = None) -> tuple[str, Place]:
+    """The sentence of `text` sharing most terms with the question (first wins ties), and the 項 it
+    is in. When the question asks for a value (何日, いつまで, いくら), a sentence stating that kind
+    of value comes first: the answer leads with what was asked."""
     # A caption (（育児休業の期間）) names what the sentence after it rules on: its words count
     # for that sentence.
     sentences: list[str] = []
+    places: list[Place] = []
     captions: dict[int, str] = {}
     pending = ""
-    for sentence in split_sentences(text):
+    for sentence, place in sentences_by_paragraph(text):
         if _CAPTION_ONLY.fullmatch(sentence):
             pending = sentence
             continue
@@ -206,15 +316,21 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
             captions[len(sentences)] = pending
             pending = ""
         sentences.append(sentence)
-    sentences = sentences or [text]
+        places.append(place)
+    if not sentences:
+        return text, (1, None)
     kind = intent.answer_type if intent is not None and intent.wants_value else None
+    term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
+    exceptions = [bool(_EXCEPTION.match(_strip_labels(sentence))) for sentence in sentences]
+    in_rules = set().union(*(found for found, exception in zip(term_sets, exceptions, strict=True) if not exception))
 
     def score(index: int) -> float:
         sentence = sentences[index]
-        overlap: float = len(terms & set(analyzer.terms(captions.get(index, "") + sentence)))
+        overlap: float = len(term_sets[index])
         # 前項の規定にかかわらず… / ただし… state an exception to the rule before them: the rule
-        # answers unless the question names the exception's own conditions (its extra terms).
-        if _EXCEPTION.match(_strip_labels(sentence)):
+        # answers unless the question names the exception's own conditions: words only it has,
+        # more than one (a single extra word is usually the topic, 期間 or 場合, not a condition).
+        if exceptions[index] and len(term_sets[index] - in_rules) < EXCEPTION_OWN_TERMS:
             overlap -= EXCEPTION_PENALTY
         if kind is not None:
             stated = 2.5 if states_value(kind, sentence) else 0.0
@@ -223,7 +339,5 @@ def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: 
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 
-    best = _strip_labels(sentences[max(range(len(sentences)), key=score)])
-    if len(best) > MAX_QUOTE_CHARS:
-        best = best[: MAX_QUOTE_CHARS - 1] + "…"
-    return best
+    best = max(range(len(sentences)), key=score)
+    return _strip_labels(sentences[best]), places[best]

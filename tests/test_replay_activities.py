@@ -145,8 +145,9 @@ def assert_friendly_hint(message: dict, *, language: str = "ja") -> None:
 def assert_cited_answer(message: dict, *, language: str = "ja") -> None:
     text = message["text"]
     assert citations(message) and "[1]" in text, text
-    # The answer opens in the asker's language: the key fact when a value was asked, else the intro.
-    openings = ("規程では", "要点：") if language == "ja" else ("The regulations say", "Key fact:")
+    # A Japanese answer opens with the quoted rule itself; an English one says, in English, what
+    # follows: the key fact when a value was asked, else that the quotes are in Japanese.
+    openings = ("「",) if language == "ja" else ("The regulations say", "Key fact:")
     assert text.startswith(openings), text
     assert message["channelData"] == {"feedbackLoop": {"type": "default"}}
     assert "<at>" not in text
@@ -192,7 +193,7 @@ async def expect_04(replay, name):  # channel question with @mention: answered i
     await replay.connector.settle(expect_message=True)
     message = one_message(replay)
     assert in_thread_of(message, name) and "<at>" not in message["text"]
-    assert message["text"].startswith(("The regulations say", "I could not find")), message["text"]
+    assert message["text"].startswith(("The regulations say", "Key fact:", "I could not find")), message["text"]
     # No streaming outside 1:1 chats: only plain typing indicators before the one message.
     assert all(not a.get("entities") for a in replay.connector.posted if a["type"] == "typing")
 

@@ -1,0 +1,118 @@
+"""What an extractive answer looks like: the rule itself first, its 項 cited, long parentheticals
+skipped in the answer line (never in the citation), no boilerplate around it."""
+import pytest
+
+from retrieval.abridge import OMITTED, abridge, top_level_parentheticals
+from retrieval.analysis import Analyzer
+from retrieval.extractive import ExtractiveAnswerer, sentences_by_paragraph
+from retrieval.models import Passage, Question, ScoredPassage
+
+ARTICLE = (
+    "（育児休業の承認）\n"
+    "第二条　職員（第十八条第一項の規定により採用された短時間勤務職員その他条例で定める職員を除く。）は、"
+    "任命権者の承認を受けて、当該子が三歳に達する日（非常勤職員にあっては、一歳に達する日から一歳六か月に"
+    "達する日までの間で条例で定める日）まで、育児休業をすることができる。\n"
+    "２　育児休業の承認を受けようとする職員は、育児休業をしようとする期間の初日及び末日を明らかにして、"
+    "任命権者に対し、その承認を請求するものとする。\n"
+    "３　任命権者は、前項の規定による請求があったときは、当該請求に係る期間について当該請求をした職員の"
+    "業務を処理するための措置を講ずることが著しく困難である場合を除き、これを承認しなければならない。"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return ExtractiveAnswerer(analyzer=Analyzer())
+
+
+def compose(answerer, question, *passages, language="ja"):
+    scored = [ScoredPassage(p, 10.0 - i, confidence=0.9) for i, p in enumerate(passages)]
+    return answerer.compose(Question(question, language), scored)
+
+
+def article(text=ARTICLE, number="第二条", title="育児休業法"):
+    return Passage(doc="ikukyu.txt", seq=0, title=title, text=text, article=number)
+
+
+def test_top_level_parentheticals_are_the_outermost_balanced_ones():
+    sentence = "職員（第一条（定義）に規定する者）は、休暇（年次休暇"
+    assert top_level_parentheticals(sentence) == [(2, 17)]  # the unclosed one is left alone
+
+
+def test_abridge_keeps_short_and_wanted_parentheticals_and_skips_the_rest():
+    sentence = "職員（以下「職員」という。）は、休暇（病気休暇、特別休暇及び介護休暇を除き、年次休暇に限る。）を取得できる。"
+    assert abridge(sentence, lambda inner: False) == f"職員（以下「職員」という。）は、休暇{OMITTED}を取得できる。"
+    assert abridge(sentence, lambda inner: "介護" in inner) == sentence
+
+
+def test_sentences_know_their_paragraph_even_across_a_line_break_inside_a_parenthetical():
+    text = "第一条　職員（任命権者（地方公務員法第六条\nに規定する者）を除く。）は休める。\n２　前項の休暇は二十日とする。"
+    located = sentences_by_paragraph(text)
+    assert [place for _, place in located] == [(1, None), (2, None)]
+    assert "第六条\nに規定する者" in located[0][0]
+
+
+def test_japanese_answer_is_the_rule_itself_with_its_paragraph_cited(answerer):
+    answer = compose(answerer, "育休は子が何歳になるまで取れますか", article())
+    first_line = answer.text.split("\n\n")[0]
+    assert first_line.startswith("「") and "**三歳に達する日**" in first_line
+    assert first_line.endswith("[1]（育児休業法 第二条第一項）")
+    # the long exclusion of short-time staff is skipped in the answer line, kept in the citation
+    assert "短時間勤務職員" not in first_line and OMITTED in first_line
+    assert "短時間勤務職員" in answer.citations[0].quote
+    assert answer.citations[0].name == "育児休業法 第二条第一項"
+    assert "ご確認ください" not in answer.text and "次のように" not in answer.text
+
+
+def test_a_parenthetical_holding_what_was_asked_is_kept(answerer):
+    answer = compose(answerer, "非常勤職員の育児休業は子が何歳まで？", article())
+    assert "非常勤職員にあっては" in answer.text.split("\n\n")[0]
+
+
+def test_the_paragraph_cited_is_the_one_quoted(answerer):
+    answer = compose(answerer, "業務を処理するための措置が困難なとき、任命権者は育休の承認を拒めるか", article())
+    assert answer.citations[0].name == "育児休業法 第二条第三項"
+    assert "著しく困難" in answer.text
+
+
+def test_a_one_paragraph_article_is_cited_without_a_paragraph(answerer):
+    single = article(text="（車賃）\n第十九条　車賃の額は、一キロメートルにつき三十七円とする。", number="第十九条",
+                     title="旅費法")
+    answer = compose(answerer, "車賃は1kmいくら？", single)
+    assert answer.citations[0].name == "旅費法 第十九条"
+    assert answer.text == "「車賃の額は、一キロメートルにつき**三十七円**とする。」[1]（旅費法 第十九条）"
+
+
+def test_english_answer_states_the_key_fact_in_english_first(answerer):
+    answer = compose(answerer, "Until when can staff take childcare leave (育児休業)?",
+                     article(), language="en")
+    key, _, rest = answer.text.partition("\n\n")
+    assert key.startswith("Key fact: **") and "[1]" in key
+    assert rest.startswith('"')
+
+
+def test_a_second_article_is_quoted_only_when_its_sentence_shares_the_question(answerer):
+    unrelated = Passage(doc="other.txt", seq=1, title="給与条例", article="第五条",
+                        text="第五条　職員の給与は、毎月一回支給する。")
+    answer = compose(answerer, "育休は子が何歳になるまで取れますか", article(), unrelated)
+    assert [c.passage.doc for c in answer.citations] == ["ikukyu.txt"]
+    assert "[2]" not in answer.text
+
+
+def test_an_item_is_cited_by_its_number_and_quoted_without_its_label(answerer):
+    text = ("（特別休暇）\n第二十二条　特別休暇は、次の各号に掲げる場合とする。\n"
+            "一　選挙権その他公民としての権利を行使する場合　必要と認められる期間\n"
+            "二　夏季における心身の健康の維持及び増進のため勤務しない場合　一の年の七月から九月までの期間内"
+            "における三日の範囲内の期間\n"
+            "２　前項の休暇の手続は、規則で定める。")
+    answer = compose(answerer, "夏季休暇は何日の範囲で取れる？", article(text=text, number="第二十二条", title="休暇規則"))
+    assert answer.citations[0].name == "休暇規則 第二十二条第一項第二号"
+    assert answer.text.startswith("「夏季における")
+
+
+def test_english_intro_says_japanese_only_when_the_quotes_are(answerer):
+    handbook = Passage(doc="handbook.md", seq=0, title="Employee Handbook", text="Employees may work remotely two days a week.")
+    english = compose(answerer, "Can employees work remotely?", handbook, language="en")
+    assert english.text.startswith("The regulations say:\n\n")
+    japanese = compose(answerer, "Does the town require approval (承認) for childcare leave (育児休業)?", article(),
+                       language="en")
+    assert japanese.text.startswith("The regulations say (quoted in the original Japanese):")
