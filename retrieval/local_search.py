@@ -21,6 +21,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
+from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
@@ -184,7 +185,12 @@ class LocalSearcher:
         # Values the corpus never spells that way (1km, 090-…) are not topics, and verbs and
         # adjectives (忙しい, 向かう) say less about the topic than nouns.
         user_terms = [t for t in user_terms if matrix.idf(t) or not _DIGIT.search(t)]
-        minor = {t for t in user_terms if t not in plan.nouns}
+        # Words only the told situation uses (係長に言われた。…) are everyday narrative: the ones the
+        # corpus lacks are left out (no sign the topic is missing), the others weigh like fillers
+        # (the situation may still name the topic: 育休を取りたい。いつまで？). See question_parts.
+        situation = set(situation_terms(self.planner.analyzer, plan.text))
+        user_terms = [t for t in user_terms if t not in situation or matrix.idf(t)]
+        minor = {t for t in user_terms if t not in plan.nouns or t in situation}
         topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
         # Colloquialisms set aside because the vocabulary translated them (パワハラ) are answered
         # only if their statutory expansions are: they keep their share of the question.

@@ -1,0 +1,41 @@
+"""The part of a chat question that asks, and the part that tells the situation.
+
+Staff often write a line of circumstance before the question itself: 「係長に今は無理と言われた。
+任命権者は育休の請求を断れるの？」. The circumstance is told in everyday words (係長, スーパー, 夕飯)
+that no regulation uses; the question names the topic. Words only the circumstance uses should not
+decide whether the rules answer: they neither count as the topic nor, when the corpus lacks them,
+as a sign that the corpus lacks the topic.
+"""
+from __future__ import annotations
+
+import re
+
+from retrieval.analysis import Analyzer
+from retrieval.query import content_terms
+
+# A sentence ends after 。！？!? or a line break, or at an English full stop before a space.
+_SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(?=\s)")
+_ASKS = re.compile(r"[？?]")
+
+
+def split_situation(text: str) -> tuple[str, str]:
+    """(situation, question): the question is the last sentence with a question mark and what
+    follows it (supplements such as （常勤です）); the sentences before it tell the situation.
+    Without a question mark, the last sentence asks. One sentence: no situation."""
+    starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
+    sentences = [(start, text[start:end]) for start, end in zip(starts, [*starts[1:], len(text)], strict=True)
+                 if text[start:end].strip()]
+    if len(sentences) < 2:
+        return "", text
+    asking = max((i for i, (_, s) in enumerate(sentences) if _ASKS.search(s)), default=len(sentences) - 1)
+    cut = sentences[asking][0]
+    return text[:cut], text[cut:]
+
+
+def situation_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
+    """Content terms that only the situation part of the question uses."""
+    situation, question = split_situation(text)
+    if not situation:
+        return ()
+    asked = set(content_terms(analyzer, question))
+    return tuple(t for t in dict.fromkeys(content_terms(analyzer, situation)) if t not in asked)
