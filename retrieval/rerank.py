@@ -23,17 +23,21 @@ from retrieval.models import Passage
 
 CANDIDATES = 50
 _SENTENCE_END = re.compile(r"[。\n]")
+_DEFINES = re.compile(r"「([^」]{1,30})」(?:とは|という)")
 
 
 @dataclass(frozen=True)
 class RerankWeights:
     @property
     def max_bonus(self) -> float:
-        return self.sentence + self.caption + self.answer_value
+        return self.sentence + self.caption + self.answer_value + self.definition
 
     sentence: float = 0.0  # IDF-weighted share of the question in the passage's best single sentence
     caption: float = 0.4  # the same share, in the article caption (見出し)
     answer_value: float = 0.3  # the passage states a value of the kind asked for
+    # A definition question (…とは, …に当たる？) and the passage defines (「X」とは…) a term the
+    # question names.
+    definition: float = 0.3
 
 
 class PassageText:
@@ -45,6 +49,7 @@ class PassageText:
         self._sentences: dict[int, tuple[str, list[int]]] = {}
         self._captions: dict[int, str] = {}
         self._values: dict[tuple[int, AnswerType], bool] = {}
+        self._defined: dict[int, tuple[str, ...]] = {}
 
     def sentences(self, row: int, passage: Passage) -> tuple[str, list[int]]:
         """The normalised text and the offsets where its sentences start."""
@@ -59,6 +64,14 @@ class PassageText:
         cached = self._captions.get(row)
         if cached is None:
             cached = self._captions[row] = normalize(passage.caption or "")
+        return cached
+
+    def defined_terms(self, row: int, passage: Passage) -> tuple[str, ...]:
+        """The terms the passage defines: 「個人情報」とは… / 「職員」という."""
+        cached = self._defined.get(row)
+        if cached is None:
+            cached = self._defined[row] = tuple(
+                m.group(1).lower() for m in _DEFINES.finditer(normalize(passage.text)))
         return cached
 
     def states(self, row: int, passage: Passage, kind: AnswerType) -> bool:
@@ -84,7 +97,23 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
     if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type):
         bonus += weights.answer_value
+    if (weights.definition and answer_type is AnswerType.DEFINITION
+            and _names_a_defined_term(texts.defined_terms(row, passage), present)):
+        bonus += weights.definition
     return bonus
+
+
+def _names_a_defined_term(defined: tuple[str, ...], present: Sequence[tuple[str, float]]) -> bool:
+    """Whether some term the passage defines is made of the question's words only (「個人情報」
+    from 個人 + 情報): the question names what this passage defines."""
+    words = sorted((term for term, _ in present), key=len, reverse=True)
+    for name in defined:
+        rest = name
+        for word in words:
+            rest = rest.replace(word, "")
+        if len(rest) < len(name) and not rest.strip("のな・ "):
+            return True
+    return False
 
 
 def _caption_match(caption: str, present: Sequence[tuple[str, float]], total: float) -> float:

@@ -1,0 +1,28 @@
+"""A definition question (…に当たる？, …とは) lifts the article that defines the term it names."""
+from retrieval.answer_types import AnswerType
+from retrieval.models import Passage
+from retrieval.rerank import PassageText, RerankWeights, rerank_bonus
+
+DEFINES = Passage(doc="law.txt", seq=1, title="条例", article="第二条",
+                  text="第二条　この条例において「個人情報」とは、生存する個人に関する情報をいう。")
+USES = Passage(doc="law.txt", seq=2, title="条例", article="第三条",
+               text="第三条　実施機関は、個人情報を目的外に提供してはならない。")
+DEFINES_OTHER = Passage(doc="law.txt", seq=3, title="条例", article="第四条",
+                        text="第四条　この条例において「実施機関」とは、町長及び教育委員会をいう。")
+PRESENT = [("個人", 1.0), ("情報", 1.0)]
+WEIGHTS = RerankWeights(sentence=0.0, caption=0.0, answer_value=0.0, definition=0.3)
+
+
+def bonus(passage, answer_type=AnswerType.DEFINITION, present=PRESENT):
+    return rerank_bonus(passage.seq, passage, present, 3.0, answer_type, WEIGHTS, PassageText())
+
+
+def test_only_the_article_defining_the_named_term_gets_the_bonus():
+    assert bonus(DEFINES) == 0.3
+    assert bonus(USES) == 0.0
+    assert bonus(DEFINES_OTHER) == 0.0
+
+
+def test_no_bonus_for_other_question_kinds_or_a_term_the_question_only_partly_names():
+    assert bonus(DEFINES, AnswerType.PERMISSION) == 0.0
+    assert bonus(DEFINES, present=[("個人", 1.0)]) == 0.0  # 個人 alone does not name 個人情報
