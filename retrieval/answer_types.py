@@ -24,6 +24,7 @@ class AnswerType(str, Enum):
     CONTACT = "contact"  # 連絡先, 内線, 電話番号, 窓口
     PERSON = "person"  # 誰, どこ(が決める), 任命権者, who
     PROCEDURE = "procedure"  # どうすれば, 手続, 方法, how do I
+    LIST = "list"  # 種類, 何がある, what kinds: the answer enumerates (戒告、減給、停職又は免職)
     DEFINITION = "definition"  # とは, 定義, に当たる, what is
     PERMISSION = "permission"  # できる？, してもいい, 断れる, can I, may I
     OTHER = "other"
@@ -48,6 +49,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                         r"\bwho\b|which (?:body|office|authority)"),
     (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
+    (AnswerType.LIST, r"種類|何があ|どんなものがあ|どういったものがあ|\bwhat (?:kinds|types|sorts)\b|"
+                      r"\bwhich (?:kinds|types)\b|\btypes of\b"),
     (AnswerType.DEFINITION, r"とは|って何(?![日時年月回歳週人円])|ってなに|"
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
@@ -80,6 +83,15 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
                                    re.I),
 }
 CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
+# An enumeration as statutes write one: three or more short nouns (no particle inside) joined by 、
+# and a last 又は/及び/若しくは/並びに — 戒告、減給、停職又は免職.
+_ITEM = r"[^、。（）「」がはをにでてとのも]{1,8}"
+_ENUMERATION = re.compile(rf"(?:(?<=[、。（「\s])|^|(?<=として)){_ITEM}、(?:{_ITEM}、)*{_ITEM}(?:又は|及び|若しくは|並びに){_ITEM}")
+
+
+def enumerates(text: str) -> bool:
+    """Whether `text` lists items (the answer to a 種類 question)."""
+    return _ENUMERATION.search(normalize(text)) is not None
 # Markers that show a passage speaks of a period but say nothing on their own: never a key fact.
 _WEAK_MARKER = re.compile(r"^(?:[日時月]まで|までの間|から起算|満了|同時に)$")
 _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３４５６７８９")

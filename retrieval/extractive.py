@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
-from retrieval.answer_types import QuestionIntent, analyse, states_value, value_span
+from retrieval.answer_types import AnswerType, QuestionIntent, analyse, enumerates, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms
@@ -26,6 +26,7 @@ NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
 SECOND_QUOTE_SHARE = 0.5
 EXCEPTION_OWN_TERMS = 2
+LIST_BONUS = 1.5  # as much as an exception costs: a structural match outweighs one shared word
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
@@ -332,6 +333,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # more than one (a single extra word is usually the topic, 期間 or 場合, not a condition).
         if exceptions[index] and len(term_sets[index] - in_rules) < EXCEPTION_OWN_TERMS:
             overlap -= EXCEPTION_PENALTY
+        if intent is not None and intent.answer_type is AnswerType.LIST and enumerates(sentence):
+            overlap += LIST_BONUS  # 種類は？ is answered by the sentence that lists them
         if kind is not None:
             stated = 2.5 if states_value(kind, sentence) else 0.0
             if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, states_value
+from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, states_value
 from retrieval.models import Passage
 
 CANDIDATES = 50
@@ -50,6 +50,7 @@ class PassageText:
         self._captions: dict[int, str] = {}
         self._values: dict[tuple[int, AnswerType], bool] = {}
         self._defined: dict[int, tuple[str, ...]] = {}
+        self._lists: dict[int, bool] = {}
 
     def sentences(self, row: int, passage: Passage) -> tuple[str, list[int]]:
         """The normalised text and the offsets where its sentences start."""
@@ -72,6 +73,12 @@ class PassageText:
         if cached is None:
             cached = self._defined[row] = tuple(
                 m.group(1).lower() for m in _DEFINES.finditer(normalize(passage.text)))
+        return cached
+
+    def lists(self, row: int, passage: Passage) -> bool:
+        cached = self._lists.get(row)
+        if cached is None:
+            cached = self._lists[row] = enumerates(passage.text)
         return cached
 
     def states(self, row: int, passage: Passage, kind: AnswerType) -> bool:
@@ -97,6 +104,8 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
     if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type):
         bonus += weights.answer_value
+    if weights.answer_value and answer_type is AnswerType.LIST and texts.lists(row, passage):
+        bonus += weights.answer_value  # 種類は？ is answered by the passage that enumerates them
     if (weights.definition and answer_type is AnswerType.DEFINITION
             and _names_a_defined_term(texts.defined_terms(row, passage), present)):
         bonus += weights.definition

@@ -1,7 +1,7 @@
 """Answer-type rules: what a question asks for, from its own words (table-driven)."""
 import pytest
 
-from retrieval.answer_types import AnswerType, analyse, classify, states_value, value_span
+from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_value, value_span
 
 A = AnswerType
 
@@ -24,6 +24,10 @@ A = AnswerType
     ("日当はいくらですか", A.AMOUNT),
     ("写しの交付の費用は1枚いくら？", A.AMOUNT),
     ("How much is the daily allowance?", A.AMOUNT),
+    # a list of kinds
+    ("懲戒処分の種類は？", A.LIST),
+    ("特別休暇には何がありますか", A.LIST),
+    ("What kinds of special leave are there?", A.LIST),
     # contact
     ("人事課の内線番号を教えて", A.CONTACT),
     ("相談窓口はどこ？", A.CONTACT),
@@ -45,7 +49,8 @@ A = AnswerType
     ("Are local public employees allowed to strike?", A.PERMISSION),
     ("Can I work a side job?", A.PERMISSION),
     # nothing specific
-    ("懲戒処分 種類 地公法", A.OTHER),
+    ("懲戒処分 地公法", A.OTHER),
+    ("育児休業の規定について", A.OTHER),
 ])
 def test_classify(question, expected):
     assert classify(question) is expected
@@ -129,3 +134,15 @@ def test_value_span_prefers_the_asked_unit_and_whole_date_ranges():
     text = "年末年始の休日は、十二月二十九日から翌年の一月三日までの日とする。"
     start, end = value_span(A.QUANTITY, text, unit="日")
     assert text[start:end] == "十二月二十九日から翌年の一月三日まで"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("懲戒処分として戒告、減給、停職又は免職の処分をすることができる。", True),
+    ("職員の休業は、自己啓発等休業、育児休業及び大学院修学休業とする。", True),
+    # 又は joining clauses or long references is no list of kinds
+    ("職員が、第二十八条の四第一項又は第二十八条の五第一項の規定により採用された場合", False),
+    ("在職期間（要請に応じた退職前の在職期間を含む。）又はこれらの規定により", False),
+    ("年次休暇は、二十日とする。", False),
+])
+def test_enumerates(text, expected):
+    assert enumerates(text) is expected

@@ -1,4 +1,5 @@
-"""A definition question (…に当たる？, …とは) lifts the article that defines the term it names."""
+"""Answer type against passage in the re-ranker: a definition question (…に当たる？, …とは) lifts the
+article that defines the term it names; a question for kinds (種類) the passage that lists them."""
 from retrieval.answer_types import AnswerType
 from retrieval.models import Passage
 from retrieval.rerank import PassageText, RerankWeights, rerank_bonus
@@ -26,3 +27,17 @@ def test_only_the_article_defining_the_named_term_gets_the_bonus():
 def test_no_bonus_for_other_question_kinds_or_a_term_the_question_only_partly_names():
     assert bonus(DEFINES, AnswerType.PERMISSION) == 0.0
     assert bonus(DEFINES, present=[("個人", 1.0)]) == 0.0  # 個人 alone does not name 個人情報
+
+
+def test_a_question_for_kinds_lifts_the_passage_that_lists_them():
+    weights = RerankWeights(sentence=0.0, caption=0.0, answer_value=0.3, definition=0.0)
+    lists = Passage(doc="law.txt", seq=5, title="法", article="第二十九条",
+                    text="第二十九条　懲戒処分として戒告、減給、停職又は免職の処分をすることができる。")
+    present = [("懲戒", 1.0), ("処分", 1.0)]
+
+    def bonus(passage, kind):
+        return rerank_bonus(passage.seq, passage, present, 3.0, kind, weights, PassageText())
+
+    assert bonus(lists, AnswerType.LIST) == 0.3
+    assert bonus(USES, AnswerType.LIST) == 0.0
+    assert bonus(lists, AnswerType.PERMISSION) == 0.0
