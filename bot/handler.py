@@ -169,7 +169,7 @@ class RegulationBot(ActivityHandler):
             "citations": [c.name for c in answer.citations],
             "passage_ids": [c.passage.passage_id for c in answer.citations],
             "sources": [{"doc": c.passage.doc, "article": c.passage.article,
-                         "paragraph": c.passage.paragraph or c.paragraph, "page": c.passage.page, "quote": c.quote}
+                         "paragraph": c.paragraph or c.passage.paragraph, "page": c.passage.page, "quote": c.quote}
                         for c in answer.citations],
         })
 

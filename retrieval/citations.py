@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from collections.abc import Sequence
 
-from retrieval.extractive import MAX_QUOTE_CHARS, split_sentences
+from retrieval.extractive import MAX_QUOTE_CHARS, split_sentences, unwrap
 from retrieval.models import Citation, Passage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, kanji_to_int
 
@@ -85,7 +85,7 @@ def best_sentence(passage_text: str, claim: str) -> str:
     sentences = [s for s in split_sentences(passage_text) if not _CAPTION_ONLY.fullmatch(s)] or [passage_text]
     wanted = _bigrams(claim)
     best = max(sentences, key=lambda s: len(wanted & _bigrams(s)))
-    best = _LEADING_LABEL.sub("", best).strip() or best
+    best = unwrap(_LEADING_LABEL.sub("", best).strip() or best)
     if len(best) > MAX_QUOTE_CHARS:
         best = best[: MAX_QUOTE_CHARS - 1] + "…"
     return best

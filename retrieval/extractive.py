@@ -31,9 +31,17 @@ _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定
 _CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
                             r"(?:[一二三四五六七八九十]+[\s　]+)?")
-_PARAGRAPH_OPENING = re.compile(r"^([0-9０-９]+)[\s　]", re.M)
-_PLACE_OPENING = re.compile(r"^(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
+# A paragraph number opens its line, or follows the article's label there (第２３条　３　…: a passage
+# that starts inside an article).
+_PARAGRAPH_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?([0-9０-９]+)[\s　]", re.M)
+# What opens a new unit on a line: a paragraph (２　), an item (一　/ ① / ・ / (1)), an article, a
+# caption or a heading.
+_UNIT_OPENING = re.compile(r"[ \t　]*(?:[0-9０-９]+[\s　]|[一二三四五六七八九十]+[\s　]|第[^\s　]{1,10}条|"
+                           r"[（(【■□◆◇●○・※①-⑳]|[0-9０-９]+[.．)）]|#|\Z)")
+_WRAP = re.compile(r"(\S)\n(\S)")
+_PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
 KANJI_DIGITS = "〇一二三四五六七八九十百千"
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
 
 
@@ -177,18 +185,22 @@ def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:
 
 
 def _paragraph_label(passage: Passage, place: Place) -> str | None:
-    """第N項 (and 第M号) of the quote, in the article's own numerals: the 項 only when the article
-    has several paragraphs (a one-paragraph article is cited by its article alone), the 号 when the
-    quote is an item. None for a passage that is no article or is already one paragraph."""
-    if not passage.article or passage.paragraph:
+    """第N項 (and 第M号) of the quote, in the article's own numerals (二十三 / ２３ / 23): the 項 when
+    the article has several paragraphs (a one-paragraph article is cited by its article alone), the
+    号 when the quote is an item. None for a passage that is no article."""
+    if not passage.article:
         return None
     paragraph, item = place
-    kanji = re.search(f"[{KANJI_DIGITS}]", passage.article) is not None
 
     def numeral(number: int) -> str:
-        return int_to_kanji(number) if kanji else str(number)
+        if re.search(f"[{KANJI_DIGITS}]", passage.article or ""):
+            return int_to_kanji(number)
+        if re.search("[０-９]", passage.article or ""):
+            return str(number).translate(_FULL_WIDTH)
+        return str(number)
 
-    label = f"第{numeral(paragraph)}項" if _PARAGRAPH_OPENING.search(passage.text) else ""
+    several = passage.paragraph is not None or _PARAGRAPH_OPENING.search(passage.text) is not None
+    label = f"第{numeral(paragraph)}項" if several else ""
     if item is not None:
         label += f"第{numeral(item)}号"
     return label or None
@@ -225,13 +237,18 @@ def _key_value(value: str, sentence: str, language: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of statute text: split at 。 and line ends, but never inside （…） or 「…」,
-    where 。 ends a definition, not the sentence."""
+    """Sentences of statute text: split at 。 and at line ends that end a unit, but never inside
+    （…） or 「…」, where 。 ends a definition, not the sentence. A line end is a PDF's wrap, not
+    a sentence end, when the line does not close (。 or a caption's ）) and the next line opens
+    no new unit (２　, 一　, 第N条, （, ①, ・): the wrap stays inside the sentence (see unwrap)."""
     sentences: list[str] = []
     current: list[str] = []
     depth = 0
-    for ch in text:
+    for index, ch in enumerate(text):
         if ch == "\n" and depth == 0:
+            if _is_wrap(current, text, index + 1):
+                current.append(ch)
+                continue
             sentences.append("".join(current))
             current = []
             continue
@@ -245,6 +262,22 @@ def split_sentences(text: str) -> list[str]:
             current = []
     sentences.append("".join(current))
     return [s.strip() for s in sentences if s.strip()]
+
+
+def _is_wrap(current: list[str], text: str, next_start: int) -> bool:
+    line_end = "".join(current).rstrip()
+    if not line_end or line_end[-1] in "。．）)」:：":
+        return False
+    return not _UNIT_OPENING.match(text, next_start)
+
+
+def unwrap(sentence: str) -> str:
+    """A sentence without its PDF line wraps: Japanese joins directly, English with a space."""
+    def join(match: re.Match[str]) -> str:
+        before, after = match.group(1), match.group(2)
+        return before + (" " if before.isascii() and after.isascii() else "") + after
+
+    return _WRAP.sub(join, sentence).replace("\n", "")
 
 
 def _states_number_in(unit: str, sentence: str) -> bool:
@@ -343,4 +376,4 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 
     best = max(range(len(sentences)), key=score)
-    return _strip_labels(sentences[best]), places[best]
+    return unwrap(_strip_labels(sentences[best])), places[best]

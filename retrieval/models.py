@@ -54,17 +54,17 @@ class Citation:
     position: int  # the n of the [n] marker in the answer text
     passage: Passage
     quote: str  # the sentence(s) the answer rests on
-    # The 項 (and 号) of the article the quote is from (第二項, 第一項第三号), when the passage is the whole
-    # article: staff cite the paragraph, not only the article.
+    # The 項 (and 号) the quote is from (第二項, 第一項第三号): staff cite the paragraph, not only the
+    # article; a passage that holds several paragraphs is named by its first one, the quote may be
+    # from a later one.
     paragraph: str | None = None
 
     @property
     def name(self) -> str:
         """What the answer calls this citation: 規程名 第N条第M項."""
-        name = self.passage.citation_name
-        if self.paragraph and self.passage.article and not self.passage.paragraph:
-            return name + self.paragraph
-        return name
+        if self.paragraph and self.passage.article:
+            return f"{self.passage.title} {self.passage.article}{self.paragraph}"
+        return self.passage.citation_name
 
 
 @dataclass(frozen=True)

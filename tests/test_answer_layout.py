@@ -116,3 +116,25 @@ def test_english_intro_says_japanese_only_when_the_quotes_are(answerer):
     japanese = compose(answerer, "Does the town require approval (承認) for childcare leave (育児休業)?", article(),
                        language="en")
     assert japanese.text.startswith("The regulations say (quoted in the original Japanese):")
+
+
+def test_pdf_line_wraps_stay_inside_the_sentence_and_units_still_split():
+    from retrieval.extractive import split_sentences, unwrap
+
+    text = ("（年次有給休暇）\n第２３条　３　年次有給休暇は、労働者が請求する時季に取得させ\nる。\n"
+            "７　付与日から１年以内に取得しなかった年次有給休暇は、付与日から２年以内に限り\n繰り越して取得できる。\n"
+            "① 産前の場合\n② 産後の場合\nEmployees may\nwork remotely.")
+    sentences = [unwrap(s) for s in split_sentences(text)]
+    assert "付与日から２年以内に限り繰り越して取得できる。" in sentences[2]
+    assert sentences[1] == "第２３条　３　年次有給休暇は、労働者が請求する時季に取得させる。"
+    assert "① 産前の場合" in sentences and "② 産後の場合" in sentences[4]
+    assert sentences[-1].endswith("Employees may work remotely.")
+
+
+def test_a_passage_starting_inside_an_article_cites_the_paragraph_quoted(answerer):
+    text = ("（年次有給休暇）\n第２３条　３　年次有給休暇は、労働者が請求する時季に取得させ\nる。\n"
+            "７　付与日から１年以内に取得しなかった年次有給休暇は、付与日から２年以内に限り\n繰り越して取得できる。")
+    chunk = Passage(doc="model.pdf", seq=3, title="モデル就業規則", text=text, article="第２３条", paragraph="第三項")
+    answer = compose(answerer, "使わなかった年休はいつまで繰り越せる？", chunk)
+    assert answer.citations[0].name == "モデル就業規則 第２３条第７項"
+    assert "２年以内に限り繰り越して" in answer.text and "\n" not in answer.citations[0].quote
