@@ -36,6 +36,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
                          r"メールアドレス|\bcontact\b|phone|extension"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
+                        r"無料|有料|\bcharges? (?:a |any )?(?:fees?|money)\b|\bfree of charge\b|\bis it free\b|"
                         r"what (?:is|are) the (?:\w+ )?"
                         r"(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
     (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"

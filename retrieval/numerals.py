@@ -113,6 +113,9 @@ _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to
                  "を超える": "more than {}", "前": "{} before", "後": "{} after"}
 
 
+_PRICE_WORDS_EN = {"無料": "free of charge", "無償": "free of charge", "有料": "a fee is charged"}
+
+
 def _plural(number: int, unit: str) -> str:
     if unit in ("yen", "km"):
         return f"{number} {unit}"
@@ -132,6 +135,8 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     sentence — says 子), 一年以内 -> "within 1 year", 十二月二十九日 -> "December 29",
     百分の百二十五 -> "125%", 一キロメートルにつき三十七円 -> "37 yen per km". None when it holds none."""
     text = unicodedata.normalize("NFKC", phrase)
+    if text in _PRICE_WORDS_EN:
+        return _PRICE_WORDS_EN[text]
     if match := _AGE_UNTIL.search(text):
         age = kanji_to_int(match.group(1))
         who = "the child" if "子" in (context or text) else "the person"

@@ -24,6 +24,8 @@ A = AnswerType
     ("日当はいくらですか", A.AMOUNT),
     ("写しの交付の費用は1枚いくら？", A.AMOUNT),
     ("How much is the daily allowance?", A.AMOUNT),
+    ("Does the town charge a fee for its parking lots?", A.AMOUNT),
+    ("駐車場は無料ですか", A.AMOUNT),
     # a list of kinds
     ("懲戒処分の種類は？", A.LIST),
     ("特別休暇には何がありますか", A.LIST),

@@ -47,6 +47,7 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("５割", "", "50%"),
     ("１０人以上", "", "10 people or more"),
     ("任命権者の承認", "", None),
+    ("無料", "駐車場等の使用料は、無料とする。", "free of charge"),
     # Digits mixed with 漢数字 match the number pattern but are no number: no value, not a crash.
     ("1十割", "", None),
     ("百分の1十", "", None),
