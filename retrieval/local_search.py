@@ -22,6 +22,10 @@ from retrieval.document_names import distinctive_title_words, document_names, ti
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.question_parts import situation_terms
+
+_PURPOSE_CAPTION = re.compile(r"[（(]?(?:目的|趣旨)")
+_ASKS_PURPOSE = re.compile(r"目的|趣旨|なぜ|何のため|\bpurpose|\bwhy\b", re.I)
+
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
@@ -41,6 +45,9 @@ class RankWeights:
     caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
+    # A 目的/趣旨 article names every topic of its law and answers almost no staff question,
+    # unless the question asks what a law is for.
+    purpose_article: float = -0.3
     non_noun_weight: float = 0.5  # weight of a verb/adjective in coverage, relative to a noun
     unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
 
@@ -140,6 +147,9 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
+        if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
+            score += w.purpose_article * _rows_matching(matrix, "purpose_rows", lambda p: bool(
+                p.caption and _PURPOSE_CAPTION.match(p.caption)))
         # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
         return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
@@ -353,6 +363,13 @@ def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
                 np.maximum(best, _weighted_share(matrix, alternative), out=best)
         share += best * (weight / total)
     return share
+
+
+def _rows_matching(matrix: TermMatrix, key: str, predicate) -> np.ndarray:
+    """1.0 for each passage the predicate holds for; computed once per matrix under `key`."""
+    if key not in matrix.derived:
+        matrix.derived[key] = np.array([predicate(p) for p in matrix.passages], dtype=np.float32)
+    return matrix.derived[key]
 
 
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:
