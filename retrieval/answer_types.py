@@ -87,7 +87,9 @@ CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
 # An enumeration as statutes write one: three or more short nouns (no particle inside) joined by 、
 # and a last 又は/及び/若しくは/並びに — 戒告、減給、停職又は免職.
 _ITEM = r"[^、。（）「」がはをにでてとのも]{1,8}"
-_ENUMERATION = re.compile(rf"(?:(?<=[、。（「\s])|^|(?<=として)){_ITEM}、(?:{_ITEM}、)*{_ITEM}(?:又は|及び|若しくは|並びに){_ITEM}")
+_ENUMERATION = re.compile(
+    rf"(?:(?<=[、。（「\s])|^|(?<=として)){_ITEM}、(?:{_ITEM}、)*{_ITEM}(?:又は|及び|若しくは|並びに){_ITEM}"
+)
 
 
 def enumerates(text: str) -> bool:

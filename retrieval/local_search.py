@@ -22,12 +22,11 @@ from retrieval.document_names import distinctive_title_words, document_names, ti
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
 from retrieval.question_parts import situation_terms
+from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
+from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
 _PURPOSE_CAPTION = re.compile(r"[（(]?(?:目的|趣旨)")
 _ASKS_PURPOSE = re.compile(r"目的|趣旨|なぜ|何のため|\bpurpose|\bwhy\b", re.I)
-
-from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
-from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")

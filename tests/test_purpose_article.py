@@ -34,8 +34,9 @@ def index(tmp_path_factory):
     return index, analyzer
 
 
-def first(index, question, weights=RankWeights()):
+def first(index, question, weights=None):
     idx, analyzer = index
+    weights = weights or RankWeights()
     return LocalSearcher(index=idx, analyzer=analyzer, weights=weights).rank(Question(question, "ja"), 3)[0].passage.article
 
 
