@@ -12,6 +12,7 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -100,6 +101,7 @@ class LocalSearcher:
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         plan = _with_spelling_fixed(plan, matrix)
+        plan = self._without_name_words(plan, audience, matrix)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
@@ -119,6 +121,30 @@ class LocalSearcher:
         order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]][:k]
         return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
                 for i in order]
+
+    def _without_name_words(self, plan: QueryPlan, audience: Audience, matrix: TermMatrix) -> QueryPlan:
+        """The words with which an English question names a document ("... according to the
+        Northwind_Standard_Benefits_Details.pdf") pick the document — the law_match feature does
+        that — and say nothing about which of its pages answers: as search words they favour
+        passages that happen to repeat the name. Only a run of two or more name words counts as
+        naming ("the PerksPlus program: what does it reimburse?" keeps "reimburse"). Japanese law
+        names are already taken out of the question by the planner."""
+        named = [title for title in plan.laws if title.isascii()]
+        if not named:
+            return plan
+        cache = matrix.derived.setdefault("name_terms", {})
+        name_terms: set[str] = set()
+        for title in named:
+            if title not in cache:
+                names = [name for name, owner in audience.titles.items() if owner == title]
+                names += [PurePosixPath(matrix.passages[row].doc).suffix for row in matrix.title_rows(title)[:1]]
+                cache[title] = frozenset(t for name in names for t in self.planner.analyzer.terms(name))
+            name_terms |= cache[title]
+        naming = _name_runs(plan.text, name_terms, self.planner.analyzer)
+        kept = tuple(t for t in plan.terms if t not in naming)
+        if not naming or not kept:  # a question made of nothing but a name keeps its words
+            return plan
+        return dataclasses.replace(plan, terms=kept, nouns=tuple(t for t in plan.nouns if t in kept))
 
     def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
         w = self.weights
@@ -316,6 +342,29 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
         return plan
     return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+
+
+def _name_runs(text: str, name_terms: set[str] | frozenset[str], analyzer: Analyzer) -> set[str]:
+    """Terms of `text` that stand in a run of two or more document-name words (stop words such
+    as "the" or "of" may sit inside a run). File names count: Northwind_Standard_Benefits.pdf."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in _LATIN_WORD.findall(normalize(text).replace("_", " ").replace(".", " ")):
+        terms = analyzer.terms(word)
+        if not terms:
+            continue  # a stop word neither starts nor breaks a run
+        if all(t in name_terms for t in terms):
+            run.extend(terms)
+            continue
+        if len(run) >= 2:
+            found.update(run)
+        run = []
+    if len(run) >= 2:
+        found.update(run)
+    return found
 
 
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] | frozenset[str] = frozenset(),
