@@ -117,8 +117,11 @@ class LocalSearcher:
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
         score = np.where(matched, score, -np.inf)
         score = self._rerank(matrix, plan, score, matched)
-        best = np.argpartition(-score, min(k, matrix.size - 1))[: k + 1]
-        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]][:k]
+        # More than k: sections of a page already listed give way to other pages (see _pages_first).
+        wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
+        best = np.argpartition(-score, wanted - 1)[:wanted]
+        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]]
+        order = _pages_first(order, matrix.passages)[:k]
         return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
                 for i in order]
 
@@ -342,6 +345,28 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
         return plan
     return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
+
+
+PAGE_REPEAT_DEPTH = 3  # how far down the ranking other pages are looked for
+
+
+def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]:
+    """The ranking with each page of a paged text (a PDF handbook, not an article) listed once
+    before any second section of it: a handbook page often holds several short sections that all
+    match, and five results from one page hide the next page that may answer. The repeats keep
+    their order, after the others. Articles are units of their own and are never folded."""
+    seen: set[tuple[str, int]] = set()
+    first: list[int] = []
+    repeats: list[int] = []
+    for row in order:
+        passage = passages[row]
+        if passage.article is not None or passage.page is None:
+            first.append(row)
+            continue
+        key = (passage.doc, passage.page)
+        (repeats if key in seen else first).append(row)
+        seen.add(key)
+    return first + repeats
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
