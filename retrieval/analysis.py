@@ -111,6 +111,15 @@ class Analyzer:
         words = (w.lower().strip("'-") for w in _ASCII_RUN.findall(segment))
         return [_stem(w) for w in words if w and w not in ENGLISH_STOPWORDS]
 
+    @staticmethod
+    def english_phrases(text: str) -> list[list[str]]:
+        """The English terms of `text` in order, one list per run of words between punctuation
+        (a comma, a full stop, a bracket, Japanese text) — what term proximity is measured in.
+        A line break is layout (PDF lines wrap mid-phrase), not a boundary."""
+        flat = _LINE_BROKEN_COMPOUND.sub("-", normalize(text)).replace("\r", " ").replace("\n", " ")
+        phrases = (Analyzer._english_terms(segment) for segment in _SEGMENTS.findall(flat))
+        return [phrase for phrase in phrases if phrase]
+
     def _japanese_terms(self, segment: str) -> list[tuple[str, bool]]:
         tokenizer = self._tokenizer()
         out: list[tuple[str, bool]] = []
