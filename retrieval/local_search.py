@@ -45,7 +45,7 @@ class RankWeights:
     non_noun_weight: float = 0.5  # weight of a verb/adjective in coverage, relative to a noun
     unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
     # Share of an English question's adjacent word pairs found adjacent in the passage (fitted on
-    # the tune half of contoso-handbook: 0.2 to 0.8 rank alike; retrieval.english_proximity).
+    # the tune half of contoso-handbook: 0.2 to 0.5 rank alike; retrieval.english_proximity).
     english_proximity: float = 0.3
 
 

@@ -169,3 +169,15 @@ def test_articles_are_never_folded_by_page(tmp_path, analyzer):
     passages = [Passage(doc="r.pdf", seq=i, title="R", text="", article=f"第{i + 1}条", page=1) for i in range(3)]
     passages.append(dataclasses.replace(passages[0], seq=3, article=None, page=2))
     assert _pages_first([0, 1, 2, 3], passages) == [0, 1, 2, 3]
+
+
+def test_a_passage_pair_may_have_one_word_between():
+    from retrieval.english_proximity import passage_pairs
+    from retrieval.models import Passage
+
+    held = passage_pairs(Passage(doc="d.md", seq=0, title="D", text="Prior written authorization is needed."))
+    analyzer = Analyzer()
+    prior, authorization = analyzer.terms("prior authorization")
+    assert (prior, authorization) in held
+    far = passage_pairs(Passage(doc="d.md", seq=0, title="D", text="Prior written notice and authorization."))
+    assert (prior, authorization) not in far  # two words apart: no longer a phrase
