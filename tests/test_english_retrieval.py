@@ -126,7 +126,7 @@ PROXIMITY_CORPUS = {
     "care.md": (
         "# Care Guide\n"
         "## Scattered\n"
-        "Authorization of claims is needed for payment; authorization forms are online. "
+        "Authorization of claims for each payment is needed; authorization forms are online. "
         "Prior visits are needed for a referral. Prior records are kept.\n"
         "## Together\n"
         "Prior authorization is needed before surgery, and the plan reviews the request against "
