@@ -181,3 +181,23 @@ def test_a_passage_pair_may_have_one_word_between():
     assert (prior, authorization) in held
     far = passage_pairs(Passage(doc="d.md", seq=0, title="D", text="Prior written notice and authorization."))
     assert (prior, authorization) not in far  # two words apart: no longer a phrase
+
+
+# -- page context -------------------------------------------------------------------------------
+PAGE_CONTEXT_PAGES = [
+    # page 1: two sections that both say hearing aids are covered
+    ["Devices For Adults", "Hearing aids are covered for adults, with fittings and batteries.",
+     "Device Repairs", "Repairs of hearing aids are covered under warranty."],
+    # page 2: one short section that says it too, and would win on its words alone
+    ["Other Devices", "Hearing aids are covered."],
+]
+
+
+def test_a_page_with_several_matching_sections_is_preferred(tmp_path, analyzer):
+    index = index_corpus(tmp_path, {"devices.pdf": build_pdf(PAGE_CONTEXT_PAGES, title="Devices")}, analyzer)
+    question = "Are hearing aids covered?"
+    assert ranked(index, analyzer, question, page_context=0.0)[0].passage.page == 2
+    assert ranked(index, analyzer, question)[0].passage.page == 1
+    # context only lifts: no section loses score for sharing its page
+    alone = {r.passage.seq: r.score for r in ranked(index, analyzer, question, page_context=0.0)}
+    assert all(r.score >= alone[r.passage.seq] for r in ranked(index, analyzer, question))
