@@ -3,7 +3,9 @@
 Every passage is scored at once (numpy): BM25F over the asker's words and, with less weight, the
 statutory synonyms and English-glossary terms the planner added; then interpretable features —
 share of the question covered, the law or article the question names, 附則, the version of a law
-asked about. The weights are set by measurement on the dev sets (README, "Retrieval quality").
+asked about. For English handbooks, the top candidates also get term proximity and the context
+of their page, and a page is listed once before its second section. The weights are set by
+measurement on the dev sets' tune halves (README, "Retrieval quality").
 """
 from __future__ import annotations
 
