@@ -1,7 +1,7 @@
 """Building and refreshing the local index from a corpus folder.
 
-Incremental by content hash (file bytes + the metadata YAML that applies + parser version), so an
-unchanged file is not parsed again. All changes land in one SQLite transaction: a failed or killed
+Incremental by content hash (file bytes + the metadata YAML that applies + parser and analyser
+versions), so an unchanged file is not parsed again. All changes land in one SQLite transaction: a failed or killed
 run leaves the previous index as it was. One bad file is reported and skipped, never fatal, and a
 file that fails to parse keeps its previously indexed version.
 """
@@ -28,7 +28,7 @@ from indexer.loaders import loader_for
 from indexer.metadata import (MetadataError, collect_metadata, dates_in_text, is_metadata_file,
                               metadata_sources, read_yaml)
 from indexer.structure import chunk_document
-from retrieval.analysis import Analyzer
+from retrieval.analysis import ANALYZER_VERSION, Analyzer
 from retrieval.models import DocumentRecord, IndexedPassage
 from retrieval.ports import IndexWriter
 from retrieval.tokens import TokenCounter
@@ -159,7 +159,8 @@ def doc_id(path: Path, corpus_dir: Path) -> str:
 
 
 def content_hash(path: Path, corpus_dir: Path) -> str:
-    digest = hashlib.sha256(PARSER_VERSION.encode())
+    # The index stores analysed terms too: a new analyser re-analyses every document once.
+    digest = hashlib.sha256(f"{PARSER_VERSION}/{ANALYZER_VERSION}".encode())
     digest.update(path.read_bytes())
     for part in metadata_sources(path, corpus_dir):
         read_yaml(part)  # refuses a linked or invalid metadata file before its bytes are read

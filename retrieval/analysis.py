@@ -2,8 +2,11 @@
 
 SudachiPy splits Japanese into morphemes; FTS5's trigram tokenizer cannot find 1–2 character words
 such as 休暇 or 育休, so we index Sudachi's terms, space-joined, in a unicode61 column instead.
-English runs are handled by a plain word regex, because Sudachi "normalises" English words to
-katakana (paid -> ペイド), which would never match an English document.
+English runs are handled by a word regex and the Snowball English stemmer instead, because Sudachi
+"normalises" English words to katakana (paid -> ペイド), which would never match an English document.
+
+The terms are stored in the index: change ANALYZER_VERSION whenever the terms a text yields change,
+so that every document is analysed again (indexer.build mixes it into each document's hash).
 """
 from __future__ import annotations
 
@@ -12,19 +15,34 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+import snowballstemmer
+
+# Bump whenever a text's terms change (stemmer, stop words, tokenisation): stale indexes re-analyse.
+ANALYZER_VERSION = "en-snowball-2"
+
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
 _ASCII_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _SEGMENTS = re.compile(r"([A-Za-z0-9][A-Za-z0-9'\- ]*)")
 _JAPANESE_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+# A compound broken over two lines of a PDF ("in-\nnetwork", "out-of-\nnetwork") is one word: the
+# line break is layout. These documents break lines only at hyphens that are part of the word.
+_LINE_BROKEN_COMPOUND = re.compile(r"(?<=[A-Za-z])-[ \t]*\r?\n\s*(?=[A-Za-z])")
 
+# Function words (the usual English IR stop list), plus the phrasing of a request ("explain",
+# "describe", "tell me"): they say how something is asked, never what it is about.
 ENGLISH_STOPWORDS = frozenset(
-    """a an the of to in on for and or is are was were be been being do does did can could may might
-    must shall should will would i me my we our you your he she it its they them their this that these
-    those what which who whom how when where why with by from as at about into than then there here
-    if not no any all some each other such only own same so too very just also have has had get got
-    s t""".split()
+    """a an the of to in on for and or nor but is are was were be been being am do does did doing
+    can could may might must shall should will would i me my myself we us our ours ourselves you your
+    yours yourself yourselves he him his himself she her hers herself it its itself they them their
+    theirs themselves this that these those what which who whom whose how when where why whether
+    with by from as at about into onto upon than then there here if not no any all some each both
+    either neither other others another such only own same so too very just also even ever have has
+    had having get gets got getting s t d ll m re ve up down out off over under again further once
+    more most much many few less least while until during before after above below between through
+    against because since via per etc according accordance regarding concerning considering
+    explain explains explained describe describes described tell please wonder anyone someone know""".split()
 )
 
 
@@ -41,12 +59,18 @@ def detect_language(text: str) -> str:
     return "en"
 
 
+_STEMMER = threading.local()  # snowballstemmer objects keep state while stemming: one per thread
+
+
+@lru_cache(maxsize=65_536)
 def _stem(word: str) -> str:
-    """A deliberately light English stemmer: plural and -ing/-ed forms fold to one term."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + keep
-    return word
+    """Snowball (Porter 2) English stem: coverage / covered / covers -> cover, policies / policy ->
+    polici, employee / employees -> employe. Each part of a hyphenated compound is stemmed
+    (out-of-network providers -> out-of-network provid)."""
+    stemmer = getattr(_STEMMER, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMER.english = snowballstemmer.stemmer("english")
+    return "-".join(stemmer.stemWord(part) if part else part for part in word.split("-"))
 
 
 class Analyzer:
@@ -73,7 +97,7 @@ class Analyzer:
     def tagged_terms(self, text: str) -> list[tuple[str, bool]]:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
-        for segment in _SEGMENTS.split(normalize(text)):
+        for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", normalize(text))):
             if not segment:
                 continue
             if _ASCII_RUN.match(segment):
@@ -86,6 +110,15 @@ class Analyzer:
     def _english_terms(segment: str) -> list[str]:
         words = (w.lower().strip("'-") for w in _ASCII_RUN.findall(segment))
         return [_stem(w) for w in words if w and w not in ENGLISH_STOPWORDS]
+
+    @staticmethod
+    def english_phrases(text: str) -> list[list[str]]:
+        """The English terms of `text` in order, one list per run of words between punctuation
+        (a comma, a full stop, a bracket, Japanese text) — what term proximity is measured in.
+        A line break is layout (PDF lines wrap mid-phrase), not a boundary."""
+        flat = _LINE_BROKEN_COMPOUND.sub("-", normalize(text)).replace("\r", " ").replace("\n", " ")
+        phrases = (Analyzer._english_terms(segment) for segment in _SEGMENTS.findall(flat))
+        return [phrase for phrase in phrases if phrase]
 
     def _japanese_terms(self, segment: str) -> list[tuple[str, bool]]:
         tokenizer = self._tokenizer()

@@ -3,7 +3,9 @@
 Every passage is scored at once (numpy): BM25F over the asker's words and, with less weight, the
 statutory synonyms and English-glossary terms the planner added; then interpretable features —
 share of the question covered, the law or article the question names, 附則, the version of a law
-asked about. The weights are set by measurement on the dev sets (README, "Retrieval quality").
+asked about. For English handbooks, the top candidates also get term proximity and the context
+of their page, and a page is listed once before its second section. The weights are set by
+measurement on the dev sets' tune halves (README, "Retrieval quality").
 """
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import dataclasses
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
 from retrieval.analysis import Analyzer, normalize
 from retrieval.local_index import LocalIndex
+from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner
@@ -49,6 +53,13 @@ class RankWeights:
     purpose_article: float = -0.3
     non_noun_weight: float = 0.5  # weight of a verb/adjective in coverage, relative to a noun
     unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
+    # Share of an English question's adjacent word pairs found adjacent in the passage (fitted on
+    # the tune half of contoso-handbook: 0.2 to 0.5 rank alike; retrieval.english_proximity).
+    english_proximity: float = 0.3
+    # A handbook page is the unit a citation points to: a section whose page also holds another
+    # well-matching section gains this times that section's score (relative to the best). Tune
+    # half of contoso-handbook: 0.2 to 1.0 rank alike; the low end is taken.
+    page_context: float = 0.3
 
 
 class LocalSearcher:
@@ -107,6 +118,7 @@ class LocalSearcher:
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         plan = _with_spelling_fixed(plan, matrix)
+        plan = self._without_name_words(plan, audience, matrix)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
@@ -122,10 +134,39 @@ class LocalSearcher:
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows))
         score = np.where(matched, score, -np.inf)
         score = self._rerank(matrix, plan, score, matched)
-        best = np.argpartition(-score, min(k, matrix.size - 1))[: k + 1]
-        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]][:k]
+        score = self._english_proximity(matrix, plan, score)
+        score = self._page_context(matrix, score)
+        # More than k: sections of a page already listed give way to other pages (see _pages_first).
+        wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
+        best = np.argpartition(-score, wanted - 1)[:wanted]
+        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]]
+        order = _pages_first(order, matrix.passages)[:k]
         return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
                 for i in order]
+
+    def _without_name_words(self, plan: QueryPlan, audience: Audience, matrix: TermMatrix) -> QueryPlan:
+        """The words with which an English question names a document ("... according to the
+        Northwind_Standard_Benefits_Details.pdf") pick the document — the law_match feature does
+        that — and say nothing about which of its pages answers: as search words they favour
+        passages that happen to repeat the name. Only a run of two or more name words counts as
+        naming ("the PerksPlus program: what does it reimburse?" keeps "reimburse"). Japanese law
+        names are already taken out of the question by the planner."""
+        named = [title for title in plan.laws if title.isascii()]
+        if not named:
+            return plan
+        cache = matrix.derived.setdefault("name_terms", {})
+        name_terms: set[str] = set()
+        for title in named:
+            if title not in cache:
+                names = [name for name, owner in audience.titles.items() if owner == title]
+                names += [PurePosixPath(matrix.passages[row].doc).suffix for row in matrix.title_rows(title)[:1]]
+                cache[title] = frozenset(t for name in names for t in self.planner.analyzer.terms(name))
+            name_terms |= cache[title]
+        naming = _name_runs(plan.text, name_terms, self.planner.analyzer)
+        kept = tuple(t for t in plan.terms if t not in naming)
+        if not naming or not kept:  # a question made of nothing but a name keeps its words
+            return plan
+        return dataclasses.replace(plan, terms=kept, nouns=tuple(t for t in plan.nouns if t in kept))
 
     def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
         w = self.weights
@@ -185,6 +226,53 @@ class LocalSearcher:
             score[row] += rerank_bonus(int(row), matrix.passages[row], present, total, plan.answer_type,
                                        self.rerank_weights, texts)
         return score
+
+    def _english_proximity(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray) -> np.ndarray:
+        """STEP 3c: English phrase proximity on the top candidates of every document."""
+        weight = self.weights.english_proximity
+        pairs = question_pairs(plan.text, (t for t in plan.terms if _ASCII.match(t))) if weight else []
+        if not pairs:
+            return score
+        top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
+        top = top[np.isfinite(score[top])]
+        # Rarer words make a more telling pair, as they make a more telling word.
+        weights = {pair: matrix.idf(pair[0]) + matrix.idf(pair[1]) for pair in pairs}
+        cache = matrix.derived.setdefault("english_pairs", PassagePairs())
+        score = score.copy()
+        for row in top:
+            held = cache.of(int(row), matrix.passages[row])
+            if held:
+                score[row] += weight * proximity_share(pairs, weights, held)
+        return score
+
+    def _page_context(self, matrix: TermMatrix, score: np.ndarray) -> np.ndarray:
+        """STEP 3d: sections of a paged text (not articles) are lifted by the best other section
+        of their page among the top candidates: a page where several sections match is about the
+        question as a whole, one stray matching section on an unrelated page is not. Only rows
+        that matched and may be seen (finite scores) lend context."""
+        weight = self.weights.page_context
+        top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
+        top = top[np.isfinite(score[top])]
+        if not weight or len(top) < 2:
+            return score
+        best = float(score[top].max())
+        if best <= 0:
+            return score
+        pages: dict[tuple[str, int], list[int]] = {}
+        for row in top.tolist():
+            passage = matrix.passages[row]
+            if passage.article is None and passage.page is not None:
+                pages.setdefault((passage.doc, passage.page), []).append(row)
+        lifted = score.copy()
+        for rows in pages.values():
+            if len(rows) < 2:
+                continue
+            ranked_rows = sorted(rows, key=lambda r: -score[r])
+            first, second = ranked_rows[0], ranked_rows[1]
+            for row in rows:
+                other = second if row == first else first  # the best section of the page but itself
+                lifted[row] += weight * float(score[other]) / best
+        return lifted
 
     def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
                     expansion: np.ndarray, article_rows: dict[int, float]) -> np.ndarray:
@@ -331,6 +419,51 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
         return plan
     return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
+
+
+PAGE_REPEAT_DEPTH = 3  # how far down the ranking other pages are looked for
+
+
+def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]:
+    """The ranking with each page of a paged text (a PDF handbook, not an article) listed once
+    before any second section of it: a handbook page often holds several short sections that all
+    match, and five results from one page hide the next page that may answer. The repeats keep
+    their order, after the others. Articles are units of their own and are never folded."""
+    seen: set[tuple[str, int]] = set()
+    first: list[int] = []
+    repeats: list[int] = []
+    for row in order:
+        passage = passages[row]
+        if passage.article is not None or passage.page is None:
+            first.append(row)
+            continue
+        key = (passage.doc, passage.page)
+        (repeats if key in seen else first).append(row)
+        seen.add(key)
+    return first + repeats
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+
+
+def _name_runs(text: str, name_terms: set[str] | frozenset[str], analyzer: Analyzer) -> set[str]:
+    """Terms of `text` that stand in a run of two or more document-name words (stop words such
+    as "the" or "of" may sit inside a run). File names count: Northwind_Standard_Benefits.pdf."""
+    found: set[str] = set()
+    run: list[str] = []
+    for word in _LATIN_WORD.findall(normalize(text).replace("_", " ").replace(".", " ")):
+        terms = analyzer.terms(word)
+        if not terms:
+            continue  # a stop word neither starts nor breaks a run
+        if all(t in name_terms for t in terms):
+            run.extend(terms)
+            continue
+        if len(run) >= 2:
+            found.update(run)
+        run = []
+    if len(run) >= 2:
+        found.update(run)
+    return found
 
 
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] | frozenset[str] = frozenset(),
