@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from retrieval.analysis import Analyzer, normalize
+from retrieval.analysis import Analyzer, detect_language, normalize
+from retrieval.english_dictionary import CorpusVocabulary, EnglishDictionary, load_or_build
 from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner
+from retrieval.query import QueryPlan, QueryPlanner, content_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
@@ -53,6 +55,8 @@ class LocalSearcher:
         self.rerank_weights = rerank
         self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
+        self._english: tuple[int, EnglishDictionary | None] | None = None  # (generation, table)
+        self._english_lock = threading.Lock()
 
     def snapshot(self) -> IndexSnapshot:
         """The current generation of the index, reloaded when the index has been written since.
@@ -81,6 +85,30 @@ class LocalSearcher:
     def warm_up(self) -> None:
         """Load the in-memory postings and the analyser now rather than on the first question."""
         self.planner.plan("年次休暇", self.snapshot().audience(()).titles)
+        self.english_dictionary()
+
+    def english_dictionary(self) -> EnglishDictionary | None:
+        """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
+        from beside the index, or built there (seconds, once per index change) on first need."""
+        snapshot = self.snapshot()
+        current = self._english
+        if current is not None and current[0] == snapshot.generation:
+            return current[1]
+        with self._english_lock:
+            if self._english is None or self._english[0] != snapshot.generation:
+                public = snapshot.audience(()).matrix
+                fingerprint = json.dumps(sorted(self.index.document_hashes().items()))
+
+                def public_texts():
+                    # Public passages only: no restricted document's words reach the table.
+                    for passage, fields in self.index.iter_analysed_passages():
+                        if not passage.allowed_groups:
+                            yield from fields
+
+                vocabulary = CorpusVocabulary(public.document_frequency, public_texts)
+                self._english = (snapshot.generation, load_or_build(
+                    self.index.path, fingerprint, self.planner.analyzer, vocabulary))
+            return self._english[1]
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
@@ -95,7 +123,10 @@ class LocalSearcher:
         matrix = audience.matrix
         if matrix.size == 0:
             return []
-        plan = self.planner.plan(question.text, audience.titles)
+        dictionary = self.english_dictionary() if detect_language(question.text) == "en" else None
+        analyzer = self.planner.analyzer
+        plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
+                                 known_word=lambda word: all(matrix.idf(t) for t in content_terms(analyzer, word)))
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -103,9 +134,13 @@ class LocalSearcher:
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
+        translated = _translated_terms(plan)
         for term in plan.expansions:
-            weighted.setdefault(term, self.weights.expansion_term)
+            if term not in translated:
+                weighted.setdefault(term, self.weights.expansion_term)
         bm25 = matrix.scores(weighted)
+        if translated:
+            bm25 += self._concept_scores(matrix, plan, weighted)
         article_rows = self._article_rows(matrix, plan)
         if not bm25.any() and not article_rows:
             return []
@@ -128,6 +163,14 @@ class LocalSearcher:
             matrix.idf(t) == 0 and plan.expansions and (_ASCII.match(t) or t in plan.explained))]
         coverage = _weighted_share(matrix, user_terms)
         expansion = _weighted_share(matrix, list(plan.expansions))
+        translations = _translations(matrix, plan)
+        if translations:
+            # An English question about Japanese text: each translated word is one concept, found
+            # in any one of its wordings; an English word the corpus itself uses (an acronym, or a
+            # word of a URL) is one concept among them, not the whole question.
+            expansion = _concept_share(matrix, translations, weigh_by_commonest=True)
+            coverage = _concept_share(matrix, translations + tuple(((t,),) for t in user_terms),
+                                      weigh_by_commonest=True)
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
             score[matrix.title_rows(law)] += w.law_match
@@ -139,9 +182,27 @@ class LocalSearcher:
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
         score += w.other_version * self._other_version(matrix, plan)
+        if translations:  # answerable as far as the question's concepts are covered
+            confidence = coverage.copy()
+            if article_rows:
+                confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
+            return score, confidence
         # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
         return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
+
+    def _concept_scores(self, matrix: TermMatrix, plan: QueryPlan, scored: Mapping[str, float]) -> np.ndarray:
+        """BM25 of an English question's translations: per translated word (concept), the best of
+        its alternative wordings, so a word with three translations weighs like a word with one."""
+        total = np.zeros(matrix.size, dtype=np.float32)
+        for concept in plan.concepts:
+            best = np.zeros(matrix.size, dtype=np.float32)
+            for alternative in concept:
+                terms = {t: self.weights.expansion_term for t in alternative if t not in scored}
+                if terms:
+                    np.maximum(best, matrix.scores(terms), out=best)
+            total += best
+        return total
 
     def _rerank(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray) -> np.ndarray:
         """STEP 3b: sentence, caption and answer-type features on the top candidates only."""
@@ -318,6 +379,21 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
                                nouns=tuple(fixed.get(t, t) for t in plan.nouns))
 
 
+def _translations(matrix: TermMatrix, plan: QueryPlan) -> tuple:
+    """An English question's translation concepts that some passage holds (none for a question
+    asked in the corpus' own language: an English question over English documents)."""
+    if plan.language != "en":
+        return ()
+    return tuple(c for c in plan.concepts if any(matrix.idf(t) for alternative in c for t in alternative))
+
+
+def _translated_terms(plan: QueryPlan) -> frozenset[str]:
+    """An English question's expansion terms that belong to a concept (scored per concept)."""
+    if plan.language != "en":
+        return frozenset()
+    return frozenset(t for concept in plan.concepts for alternative in concept for t in alternative)
+
+
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] | frozenset[str] = frozenset(),
                     minor_weight: float = 1.0) -> np.ndarray:
     """Per passage: IDF-weighted share of `terms` it contains (`minor` terms weigh less)."""
@@ -334,11 +410,17 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
     return share
 
 
-def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
+def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = False) -> np.ndarray:
     """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
-    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest term."""
+    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest
+    term — or, `weigh_by_commonest`, like its commonest wording (a translation's rare alternative,
+    依頼 beside 申請 for "request", says nothing of how rare the asked-about concept is)."""
     share = np.zeros(matrix.size, dtype=np.float32)
-    weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
+    if weigh_by_commonest:
+        weights = [min((max((matrix.idf(t) for t in alt), default=0.0) for alt in concept
+                        if alt and all(matrix.idf(t) for t in alt)), default=0.0) or 1.0 for concept in concepts]
+    else:
+        weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
     total = sum(weights)
     for concept, weight in zip(concepts, weights):
         best = np.zeros(matrix.size, dtype=np.float32)

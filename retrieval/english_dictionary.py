@@ -1,0 +1,335 @@
+"""English -> Japanese search words from JMdict, for English questions about Japanese regulations.
+
+Source: JMdict (Jim Breen and the Electronic Dictionary Research and Development Group,
+https://www.edrdg.org/jmdict/j_jmdict.html), licensed under CC BY-SA 4.0
+(https://www.edrdg.org/edrdg/licence.html), read from the precompiled SQLite database of the PyPI
+package `jamdict-data`. No dictionary data is kept in this repository: the table is derived at run
+time from the installed package, and only for words the index actually holds.
+
+How the table is made (`build_table`), so a loose translation costs as little as possible:
+- only noun senses (nouns, suru-nouns, adjectival nouns): regulations name things and acts; verbs,
+  adverbs and particles translate English filler ("go", "long", "also") into noise;
+- no archaic, obscure, slang, vulgar or kana-only senses, no one-character headwords;
+- only glosses of at most three content words, keyed by the Analyzer's own English terms (so
+  "leaves of absence" and "leave of absence" meet), and only headwords the index holds as the
+  Analyzer produces them: one indexed term (延長), or a compound whose terms stand side by side in
+  some passage (労働者 -> 労働 者); that a compound's parts are indexed apart says nothing (同一人);
+- per English key, at most `MAX_ALTERNATIVES` headwords, best first (`translation_score`): the
+  English word opens the entry's first sense, the entry is common (JMdict priority tags), and the
+  corpus uses the word often.
+
+The planner treats a key's headwords as alternative wordings of ONE concept (retrieval.query).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+import sqlite3
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.analysis import Analyzer
+
+log = logging.getLogger(__name__)
+
+TABLE_FORMAT = 5  # bump when the selection rules change: cached tables are rebuilt
+MAX_ALTERNATIVES = 3
+MAX_GLOSS_TERMS = 3
+MAX_HEADWORD_CHARS = 8
+MAX_HEADWORD_TERMS = 3
+LOOSE_SHARE = 0.5  # alternatives scoring below this share of the best are dropped
+# Entries JMdict marks as common (the "P" mark of EDICT): news1, ichi1, spec1/2, gai1.
+_COMMON = frozenset({"news1", "ichi1", "spec1", "spec2", "gai1"})
+_NOUN_POS = ("noun (common)", "noun or participle which takes the aux. verb suru",
+             "adjectival nouns", "nouns which may take the genitive case particle")
+_SKIPPED_MISC = frozenset({
+    "archaism", "obscure term", "obsolete term", "slang", "Internet slang", "manga slang", "vulgar expression or word",
+    "derogatory", "children's language", "jocular, humorous term", "dated term", "historical term", "rare",
+    "word usually written using kana alone", "onomatopoeic or mimetic word", "proverb", "poetical term",
+    "sensitive", "female term or language", "male term or language", "familiar language", "quotation",
+})
+_PARENTHESES = re.compile(r"\([^)]*\)")
+# Words the Analyzer drops as stop words but that change what a gloss means: "not allowed" would
+# key "allow", "same kind" "kind", "each person" "person".
+_MEANINGFUL_STOPWORDS = frozenset({
+    "not", "no", "non", "never", "without", "nor", "same", "each", "all", "other", "some", "any", "only",
+    "own", "such", "every", "this", "that", "these", "those", "my", "your", "his", "her", "its", "our", "their",
+    "more", "most", "less", "very", "too"})
+_LEADING_PARENTHESES = re.compile(r"^\(([^)]*)\)")
+# Statutes write their terms in kanji (手続, 休暇) or katakana (ハラスメント); a noun spelt with
+# kana endings (当たり, 求め, 見直し) is a verb's everyday form and a loose search word.
+_STATUTORY_FORM = re.compile(r"^(?:[\u4e00-\u9fff々]+|[\u30a1-\u30fa\u30fc・]+)$")
+_ONLY_KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc・]+$")
+
+
+def jmdict_path() -> Path | None:
+    """The installed `jamdict-data` database, or None when the package is not installed.
+    The package installs the database unpacked (jamdict.db); a source checkout holds it xz-packed."""
+    try:
+        import jamdict_data
+    except ImportError:
+        return None
+    folder = Path(jamdict_data.__file__).parent
+    plain, packed = folder / "jamdict.db", folder / "jamdict.db.xz"
+    if plain.is_file():
+        return plain
+    return packed if packed.is_file() else None
+
+
+def jmdict_version(path: Path) -> str:
+    try:
+        import jamdict_data
+
+        return f"jamdict-data {jamdict_data.__version__} ({path.stat().st_size} bytes)"
+    except (ImportError, AttributeError, OSError):
+        return str(path)
+
+
+@dataclass(frozen=True)
+class _Sense:
+    idseq: int
+    index: int  # order within its entry: the first senses are the word's main meanings
+    glosses: tuple[str, ...]
+
+
+def _connect(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """A read-only connection; an xz-packed database is unpacked to a temporary file first."""
+    if path.suffix == ".xz":
+        import lzma
+
+        fd, name = tempfile.mkstemp(suffix=".db")
+        with os.fdopen(fd, "wb") as out, lzma.open(path) as packed:
+            while chunk := packed.read(1 << 20):
+                out.write(chunk)
+        return sqlite3.connect(f"file:{name}?mode=ro", uri=True), Path(name)
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
+
+
+def _noun_senses(conn: sqlite3.Connection) -> Iterator[_Sense]:
+    """Noun senses with their English glosses, skipping registers that make poor search words.
+    JMdict states a sense's part of speech only when it differs from the sense before."""
+    pos: dict[int, list[str]] = defaultdict(list)
+    for sid, text in conn.execute("SELECT sid, text FROM pos"):
+        pos[sid].append(text)
+    skipped = {sid for sid, text in conn.execute("SELECT sid, text FROM misc") if text in _SKIPPED_MISC}
+    glosses: dict[int, list[str]] = defaultdict(list)
+    for sid, text in conn.execute("SELECT sid, text FROM SenseGloss WHERE lang = 'eng' ORDER BY rowid"):
+        glosses[sid].append(text)
+    current_entry, index, inherited = None, 0, []
+    for sid, idseq in conn.execute("SELECT ID, idseq FROM Sense ORDER BY idseq, ID"):
+        if idseq != current_entry:
+            current_entry, index, inherited = idseq, 0, []
+        else:
+            index += 1
+        inherited = pos.get(sid) or inherited
+        if sid in skipped or not any(p.startswith(_NOUN_POS) for p in inherited):
+            continue
+        if glosses.get(sid):
+            yield _Sense(idseq, index, tuple(glosses[sid]))
+
+
+def _headword_forms(conn: sqlite3.Connection) -> dict[int, list[tuple[str, bool]]]:
+    """Per entry: its written forms in JMdict's order, each with whether it is marked common.
+    Kanji forms; katakana forms only for entries written without kanji (ストライキ)."""
+    forms: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    priority: dict[int, set[str]] = defaultdict(set)
+    for kid, text in conn.execute("SELECT kid, text FROM KJP"):
+        priority[kid].add(text)
+    for kid, idseq, text in conn.execute("SELECT ID, idseq, text FROM Kanji ORDER BY ID"):
+        forms[idseq].append((text, bool(priority[kid] & _COMMON)))
+    kana_priority: dict[int, set[str]] = defaultdict(set)
+    for kid, text in conn.execute("SELECT kid, text FROM KNP"):
+        kana_priority[kid].add(text)
+    for kid, idseq, text in conn.execute("SELECT ID, idseq, text FROM Kana ORDER BY ID"):
+        if idseq not in forms and _ONLY_KATAKANA.match(text or ""):
+            forms[idseq].append((text, bool(kana_priority[kid] & _COMMON)))
+    return forms
+
+
+def english_key(analyzer: Analyzer, phrase: str) -> str:
+    """A phrase as the Analyzer's English terms, space-joined ("Leaves of absence" -> "leave absence")."""
+    return " ".join(analyzer.terms(phrase.lower()))
+
+
+def gloss_keys(analyzer: Analyzer, gloss: str) -> str | None:
+    """The search key of a gloss, or None when it is no short plain phrase.
+    "to strike (esp. labour)" -> "strike", "(legal) person" -> "legal person"."""
+    # A leading "(legal) person" narrows the word, so it stays; a trailing "(esp. labour)" is a note.
+    text = _LEADING_PARENTHESES.sub(r"\1 ", gloss)
+    text = _PARENTHESES.sub(" ", text).strip().lower()
+    text = re.sub(r"^(?:to|the|a|an) ", "", text)
+    if not text or not re.fullmatch(r"[a-z][a-z' \-]*", text) or _MEANINGFUL_STOPWORDS & set(text.split()):
+        return None
+    key = english_key(analyzer, text)
+    words = key.split()
+    return key if 0 < len(words) <= MAX_GLOSS_TERMS else None
+
+
+class CorpusVocabulary:
+    """What the index holds, as the table builder needs it: a term's document frequency, and how
+    many passages hold a run of terms side by side (a compound the Analyzer splits: 労働 者)."""
+
+    def __init__(self, frequency: Callable[[str], int], analysed_texts: Callable[[], Iterable[str]]) -> None:
+        """`analysed_texts` yields each passage's analysed terms, space-joined (one pass is made)."""
+        self.frequency = frequency
+        self._analysed_texts = analysed_texts
+        self._characters: frozenset[str] | None = None
+
+    def characters(self) -> frozenset[str]:
+        """Every character of the analysed texts: a headword with another one cannot be a term
+        of the index, and is not worth analysing (most of JMdict, for a small corpus)."""
+        if self._characters is None:
+            chars: set[str] = set()
+            for text in self._analysed_texts():
+                chars.update(text)
+            self._characters = frozenset(chars)
+        return self._characters
+
+    def phrase_frequencies(self, phrases: set[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        counts: dict[tuple[str, ...], int] = defaultdict(int)
+        sizes = sorted({len(p) for p in phrases})
+        for text in self._analysed_texts():
+            terms = text.split()
+            seen = {tuple(terms[i : i + n]) for n in sizes for i in range(len(terms) - n + 1)} & phrases
+            for phrase in seen:
+                counts[phrase] += 1
+        return dict(counts)
+
+
+def build_table(path: Path, analyzer: Analyzer, vocabulary: CorpusVocabulary,
+                max_alternatives: int = MAX_ALTERNATIVES) -> dict[str, list[str]]:
+    """English key (Analyzer terms, space-joined) -> up to `max_alternatives` Japanese headwords,
+    best first. Only headwords the index holds survive — one indexed term, or a compound whose
+    terms stand side by side in some passage — and words the corpus uses more rank higher."""
+    conn, temporary = _connect(path)
+    try:
+        forms = _headword_forms(conn)
+        senses = list(_noun_senses(conn))
+    finally:
+        conn.close()
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+    # Each entry's written forms as Analyzer terms, those with an unindexed term dropped.
+    analysed: dict[int, list[tuple[str, bool, tuple[str, ...]]]] = {}
+    characters = vocabulary.characters()
+    for idseq in {sense.idseq for sense in senses}:
+        kept = []
+        for text, common in forms.get(idseq, ()):
+            if len(text) <= MAX_HEADWORD_CHARS and _STATUTORY_FORM.match(text) and characters.issuperset(text):
+                terms = tuple(analyzer.terms(text))
+                # Kanji numerals are analysed to digits (五百 -> 500): an English word's
+                # translation must be a Japanese word, never a number or Latin text.
+                if (0 < len(terms) <= MAX_HEADWORD_TERMS and not any(t.isascii() for t in terms)
+                        and all(vocabulary.frequency(t) for t in terms)):
+                    kept.append((text, common, terms))
+        analysed[idseq] = kept
+    compounds = {terms for kept in analysed.values() for _, _, terms in kept if len(terms) > 1}
+    phrase_df = vocabulary.phrase_frequencies(compounds) if compounds else {}
+
+    def headword(idseq: int) -> tuple[str, bool, int] | None:
+        """The entry's first written form the index holds, whether it is common, in how many passages."""
+        for text, common, terms in analysed[idseq]:
+            df = vocabulary.frequency(terms[0]) if len(terms) == 1 else phrase_df.get(terms, 0)
+            if df:
+                return text, common, df
+        return None
+
+    chosen = {idseq: headword(idseq) for idseq in analysed}
+    candidates: dict[str, dict[str, float]] = defaultdict(dict)  # key -> headword -> score
+    for sense in senses:
+        found = chosen[sense.idseq]
+        if found is None:
+            continue
+        text, common, df = found
+        for position, gloss in enumerate(sense.glosses):
+            key = gloss_keys(analyzer, gloss)
+            if key is not None:
+                score = translation_score(sense.index, position, common, df)
+                candidates[key][text] = max(score, candidates[key].get(text, 0.0))
+    table: dict[str, list[str]] = {}
+    for key, scored in sorted(candidates.items()):
+        ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:max_alternatives]
+        # A translation far behind the best one is a loose one: it would add noise, not recall.
+        table[key] = [text for text, score in ranked if score >= LOOSE_SHARE * ranked[0][1]]
+    return table
+
+
+def translation_score(sense_index: int, gloss_position: int, common: bool, document_frequency: int) -> float:
+    """How good a search word a headword is for an English gloss, 0..1: the English word should be
+    what the entry first means (its first sense, an early gloss), the entry common, and the word
+    one the corpus uses (期間 over 一時期 for "period"); beyond 100 passages, use no longer tells."""
+    closeness = 1.0 / (1 + gloss_position) / (1 + sense_index)
+    corpus = math.log(1 + min(document_frequency, 100)) / math.log(101)
+    return closeness * (1.0 if common else 0.7) * corpus
+
+
+class EnglishDictionary:
+    """Looks up English words and phrases (as Analyzer terms) in a built table, longest first."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.longest = max((len(key.split()) for key in table), default=0)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def translate(self, terms: Iterable[str], known: Callable[[str], bool] | None = None
+                  ) -> list[tuple[str, list[str]]]:
+        """(matched key, its headwords) for a run of English terms, longest phrases first, each
+        term used once. `known` drops headwords the asker's view of the index lacks."""
+        words = list(terms)
+        found: list[tuple[str, list[str]]] = []
+        start = 0
+        while start < len(words):
+            for size in range(min(self.longest, len(words) - start), 0, -1):
+                key = " ".join(words[start : start + size])
+                headwords = self.table.get(key)
+                if headwords and known is not None:
+                    headwords = [h for h in headwords if known(h)]
+                if headwords:
+                    found.append((key, headwords))
+                    start += size
+                    break
+            else:
+                start += 1
+        return found
+
+
+def cache_path(index_path: Path) -> Path:
+    """Where the table for an index is kept: beside it (data/index.sqlite -> data/index.english.json)."""
+    return index_path.with_name(f"{index_path.stem}.english.json")
+
+
+def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabulary: CorpusVocabulary
+                  ) -> EnglishDictionary | None:
+    """The table for this index, read from beside it when `fingerprint` (what the index holds) and
+    the dictionary source still match, else built and written there. None without jamdict-data."""
+    source = jmdict_path()
+    if source is None:
+        return None
+    stamp = hashlib.sha256(json.dumps(
+        [TABLE_FORMAT, fingerprint, jmdict_version(source), analyzer.split_mode]).encode()).hexdigest()
+    target = cache_path(index_path)
+    try:
+        cached = json.loads(target.read_text(encoding="utf-8"))
+        if cached.get("stamp") == stamp:
+            return EnglishDictionary(cached["table"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    table = build_table(source, analyzer, vocabulary)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".tmp")
+        partial.write_text(json.dumps({"stamp": stamp, "source": "JMdict (EDRDG, CC BY-SA 4.0) via jamdict-data",
+                                       "table": table}, ensure_ascii=False), encoding="utf-8")
+        partial.replace(target)  # readers never see a half-written table
+    except OSError as exc:  # a read-only data folder still gets the table, in memory
+        log.warning("English dictionary table not cached at %s: %s", target, exc.__class__.__name__)
+    return EnglishDictionary(table)
