@@ -9,7 +9,8 @@ time from the installed package, and only for words the index actually holds.
 How the table is made (`build_table`), so a loose translation costs as little as possible:
 - only noun senses (nouns, suru-nouns, adjectival nouns): regulations name things and acts; verbs,
   adverbs and particles translate English filler ("go", "long", "also") into noise;
-- no archaic, obscure, slang, vulgar or kana-only senses, no one-character headwords;
+- no archaic, obscure, slang, vulgar or kana-only senses; a one-character headword (条, 日) only
+  for the first gloss of its first sense;
 - only glosses of at most three content words, keyed by the Analyzer's own English terms (so
   "leaves of absence" and "leave of absence" meet), and only headwords the index holds as the
   Analyzer produces them: one indexed term (延長), or a compound whose terms stand side by side in
@@ -39,7 +40,7 @@ from retrieval.analysis import Analyzer
 
 log = logging.getLogger(__name__)
 
-TABLE_FORMAT = 5  # bump when the selection rules change: cached tables are rebuilt
+TABLE_FORMAT = 6  # bump when the selection rules change: cached tables are rebuilt
 MAX_ALTERNATIVES = 3
 MAX_GLOSS_TERMS = 3
 MAX_HEADWORD_CHARS = 8
@@ -84,12 +85,9 @@ def jmdict_path() -> Path | None:
 
 
 def jmdict_version(path: Path) -> str:
-    try:
-        import jamdict_data
-
-        return f"jamdict-data {jamdict_data.__version__} ({path.stat().st_size} bytes)"
-    except (ImportError, AttributeError, OSError):
-        return str(path)
+    """Which database a table was built from: a reinstalled or updated package gives another."""
+    stat = path.stat()
+    return f"{path.resolve()}:{stat.st_size}:{int(stat.st_mtime)}"
 
 
 @dataclass(frozen=True)
@@ -249,6 +247,8 @@ def build_table(path: Path, analyzer: Analyzer, vocabulary: CorpusVocabulary,
             continue
         text, common, df = found
         for position, gloss in enumerate(sense.glosses):
+            if len(text) == 1 and (sense.index or position):
+                continue  # 条, 日, 子 mean many things: only their first meaning is kept (article, day, child)
             key = gloss_keys(analyzer, gloss)
             if key is not None:
                 score = translation_score(sense.index, position, common, df)
@@ -307,11 +307,12 @@ def cache_path(index_path: Path) -> Path:
     return index_path.with_name(f"{index_path.stem}.english.json")
 
 
-def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabulary: CorpusVocabulary
-                  ) -> EnglishDictionary | None:
+def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabulary: CorpusVocabulary,
+                  source: Path | None = None) -> EnglishDictionary | None:
     """The table for this index, read from beside it when `fingerprint` (what the index holds) and
-    the dictionary source still match, else built and written there. None without jamdict-data."""
-    source = jmdict_path()
+    the dictionary source still match, else built and written there. `source`: a JMdict database
+    in jamdict's format, by default the installed `jamdict-data`'s. None when there is none."""
+    source = source or jmdict_path()
     if source is None:
         return None
     stamp = hashlib.sha256(json.dumps(

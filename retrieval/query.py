@@ -262,13 +262,20 @@ def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 def _glossary_remainder(text: str) -> str:
-    """English text with the glossary's phrases cut out ("|" where each was): the runs between
-    are what the glossary did not translate."""
+    """English text with the glossary's phrases, then the words never to translate
+    (english_untranslated.txt), cut out ("|" where each was): the runs between are what is left
+    for the dictionary."""
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
-    for key, pattern in _glossary_patterns():
+    for key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
         if key.split()[0] in lowered:
             lowered = pattern.sub(" | ", lowered)
     return lowered
+
+
+@lru_cache(maxsize=1)
+def _untranslated_patterns() -> list[tuple[str, re.Pattern]]:
+    keys = sorted(load_word_list("english_untranslated.txt"), key=len, reverse=True)
+    return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
 
 
 def _law_before(prefix: str, laws: list[str]) -> str | None:
