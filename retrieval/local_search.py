@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +28,7 @@ from retrieval.query import QueryPlan, QueryPlanner, content_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
+log = logging.getLogger(__name__)
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -106,8 +109,14 @@ class LocalSearcher:
                             yield from fields
 
                 vocabulary = CorpusVocabulary(public.document_frequency, public_texts)
-                self._english = (snapshot.generation, load_or_build(
-                    self.index.path, fingerprint, self.planner.analyzer, vocabulary))
+                try:
+                    table = load_or_build(self.index.path, fingerprint, self.planner.analyzer, vocabulary)
+                except (sqlite3.Error, OSError, ValueError) as exc:
+                    # A damaged dictionary package costs English recall, never an answer.
+                    log.warning("JMdict unavailable, English questions use the glossary only: %s",
+                                exc.__class__.__name__)
+                    table = None
+                self._english = (snapshot.generation, table)
             return self._english[1]
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
