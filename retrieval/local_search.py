@@ -47,6 +47,7 @@ class RankWeights:
     other_version: float = -0.3  # another version of the law than the one asked about
     non_noun_weight: float = 0.5  # weight of a verb/adjective in coverage, relative to a noun
     unknown_terms: float = 1.0  # confidence lost per (IDF-weighted) share of words absent from the corpus
+    loose_concept: float = 0.5  # weight of a JMdict translation in coverage, relative to a reviewed one
 
 
 class LocalSearcher:
@@ -177,9 +178,11 @@ class LocalSearcher:
             # An English question about Japanese text: each translated word is one concept, found
             # in any one of its wordings; an English word the corpus itself uses (an acronym, or a
             # word of a URL) is one concept among them, not the whole question.
-            expansion = _concept_share(matrix, translations, weigh_by_commonest=True)
+            loose = set(plan.loose_concepts)
+            expansion = _concept_share(matrix, translations, weigh_by_commonest=True, loose=loose,
+                                       loose_weight=w.loose_concept)
             coverage = _concept_share(matrix, translations + tuple(((t,),) for t in user_terms),
-                                      weigh_by_commonest=True)
+                                      weigh_by_commonest=True, loose=loose, loose_weight=w.loose_concept)
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
             score[matrix.title_rows(law)] += w.law_match
@@ -419,7 +422,8 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
     return share
 
 
-def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = False) -> np.ndarray:
+def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = False,
+                   loose: set | frozenset = frozenset(), loose_weight: float = 1.0) -> np.ndarray:
     """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
     wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest
     term — or, `weigh_by_commonest`, like its commonest wording (a translation's rare alternative,
@@ -430,6 +434,7 @@ def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = F
                         if alt and all(matrix.idf(t) for t in alt)), default=0.0) or 1.0 for concept in concepts]
     else:
         weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
+    weights = [weight * (loose_weight if concept in loose else 1.0) for concept, weight in zip(concepts, weights)]
     total = sum(weights)
     for concept, weight in zip(concepts, weights):
         best = np.zeros(matrix.size, dtype=np.float32)

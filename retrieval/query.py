@@ -100,6 +100,9 @@ class QueryPlan:
     concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
     # "en" for English text: its expansions are translations, each word's alternatives one concept.
     language: str = "ja"
+    # The concepts JMdict gave (not the reviewed glossary): general-language translations, so a
+    # passage lacking one says less than a passage lacking a reviewed term.
+    loose_concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -128,12 +131,14 @@ class QueryPlanner:
         english_groups: list[list[str]] = []
         expansion_words = synonym_words + self._english(flat, english_groups)
         language = detect_language(text)
+        loose_groups: list[list[str]] = []
         if dictionary is not None and language == "en":
-            expansion_words += self._dictionary_words(stripped, dictionary, known_word, english_groups)
+            expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
         mapping = load_mapping("synonyms.yaml")
-        groups = [mapping[key] for key in synonym_keys] + english_groups
+        groups = [mapping[key] for key in synonym_keys] + english_groups + loose_groups
         concepts = tuple(tuple(tuple(content_terms(self.analyzer, w)) for w in group) for group in groups)
+        loose = concepts[len(groups) - len(loose_groups):]
         explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
@@ -148,6 +153,7 @@ class QueryPlanner:
             answer_type=analyse(text).answer_type,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
+            loose_concepts=tuple(c for c in loose if any(c)),
         )
 
     @staticmethod
