@@ -24,32 +24,38 @@ The planner treats a key's headwords as alternative wordings of ONE concept (ret
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import tempfile
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.analysis import Analyzer
+from retrieval.local_index import LocalIndex
 
 log = logging.getLogger(__name__)
 
-TABLE_FORMAT = 6  # bump when the selection rules change: cached tables are rebuilt
+TABLE_FORMAT = 9  # bump when the selection rules change: cached tables are rebuilt
 MAX_ALTERNATIVES = 3
 MAX_GLOSS_TERMS = 3
 MAX_HEADWORD_CHARS = 8
 MAX_HEADWORD_TERMS = 3
+ABSENT_GLOSSES = 2  # a common entry's first glosses name it well enough to tell a topic is absent
 LOOSE_SHARE = 0.5  # alternatives scoring below this share of the best are dropped
 # Entries JMdict marks as common (the "P" mark of EDICT): news1, ichi1, spec1/2, gai1.
 _COMMON = frozenset({"news1", "ichi1", "spec1", "spec2", "gai1"})
 _NOUN_POS = ("noun (common)", "noun or participle which takes the aux. verb suru",
              "adjectival nouns", "nouns which may take the genitive case particle")
+_PLAIN_NOUN_POS = ("noun (common)", "nouns which may take the genitive case particle")
 _SKIPPED_MISC = frozenset({
     "archaism", "obscure term", "obsolete term", "slang", "Internet slang", "manga slang", "vulgar expression or word",
     "derogatory", "children's language", "jocular, humorous term", "dated term", "historical term", "rare",
@@ -95,6 +101,7 @@ class _Sense:
     idseq: int
     index: int  # order within its entry: the first senses are the word's main meanings
     glosses: tuple[str, ...]
+    plain_noun: bool = False  # a noun only: no suru-verb, adverb or adjective use (食堂, not 多く)
 
 
 def _connect(path: Path) -> tuple[sqlite3.Connection, Path | None]:
@@ -110,44 +117,48 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, Path | None]:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
 
 
-def _noun_senses(conn: sqlite3.Connection) -> Iterator[_Sense]:
-    """Noun senses with their English glosses, skipping registers that make poor search words.
-    JMdict states a sense's part of speech only when it differs from the sense before."""
-    pos: dict[int, list[str]] = defaultdict(list)
-    for sid, text in conn.execute("SELECT sid, text FROM pos"):
-        pos[sid].append(text)
-    skipped = {sid for sid, text in conn.execute("SELECT sid, text FROM misc") if text in _SKIPPED_MISC}
-    glosses: dict[int, list[str]] = defaultdict(list)
-    for sid, text in conn.execute("SELECT sid, text FROM SenseGloss WHERE lang = 'eng' ORDER BY rowid"):
-        glosses[sid].append(text)
-    current_entry, index, inherited = None, 0, []
-    for sid, idseq in conn.execute("SELECT ID, idseq FROM Sense ORDER BY idseq, ID"):
-        if idseq != current_entry:
-            current_entry, index, inherited = idseq, 0, []
-        else:
-            index += 1
-        inherited = pos.get(sid) or inherited
-        if sid in skipped or not any(p.startswith(_NOUN_POS) for p in inherited):
-            continue
-        if glosses.get(sid):
-            yield _Sense(idseq, index, tuple(glosses[sid]))
+def _noun_senses(conn: sqlite3.Connection, entries: Container[int]) -> Iterator[_Sense]:
+    """The noun senses of `entries` with their English glosses, skipping registers that make poor
+    search words. Streamed in entry order: JMdict states a sense's part of speech only when it
+    differs from the sense before, so the senses of an entry are read in their order."""
+    rows = conn.execute(
+        "SELECT s.idseq, s.ID, g.text,"
+        " (SELECT group_concat(text, '|') FROM pos WHERE sid = s.ID),"
+        " (SELECT group_concat(text, '|') FROM misc WHERE sid = s.ID)"
+        " FROM Sense s JOIN SenseGloss g ON g.sid = s.ID AND g.lang = 'eng' ORDER BY s.idseq, s.ID, g.rowid")
+    current_entry, current_sense, index, inherited, plain_noun = None, None, 0, "", False
+    glosses: list[str] = []
+    wanted = False
+    for idseq, sid, gloss, pos, misc in rows:
+        if sid != current_sense:
+            if wanted and glosses:
+                yield _Sense(current_entry, index, tuple(glosses), plain_noun)
+            index = index + 1 if idseq == current_entry else 0
+            if idseq != current_entry:
+                inherited = ""
+            current_entry, current_sense, glosses = idseq, sid, []
+            inherited = pos or inherited
+            wanted = (idseq in entries and any(p.startswith(_NOUN_POS) for p in inherited.split("|"))
+                      and not (misc and _SKIPPED_MISC & set(misc.split("|"))))
+            plain_noun = all(p.startswith(_PLAIN_NOUN_POS) for p in inherited.split("|"))
+        glosses.append(gloss)
+    if wanted and glosses:
+        yield _Sense(current_entry, index, tuple(glosses), plain_noun)
 
 
-def _headword_forms(conn: sqlite3.Connection) -> dict[int, list[tuple[str, bool]]]:
-    """Per entry: its written forms in JMdict's order, each with whether it is marked common.
-    Kanji forms; katakana forms only for entries written without kanji (ストライキ)."""
+def _headword_forms(conn: sqlite3.Connection, characters: frozenset[str]) -> dict[int, list[tuple[str, bool]]]:
+    """Per entry: its written forms that could be a term of the index, in JMdict's order, each
+    with whether it is marked common. Kanji forms (手続, 休暇); katakana forms only for entries
+    written without kanji (ハラスメント). Only forms made of characters the index holds are kept."""
     forms: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-    priority: dict[int, set[str]] = defaultdict(set)
-    for kid, text in conn.execute("SELECT kid, text FROM KJP"):
-        priority[kid].add(text)
-    for kid, idseq, text in conn.execute("SELECT ID, idseq, text FROM Kanji ORDER BY ID"):
-        forms[idseq].append((text, bool(priority[kid] & _COMMON)))
-    kana_priority: dict[int, set[str]] = defaultdict(set)
-    for kid, text in conn.execute("SELECT kid, text FROM KNP"):
-        kana_priority[kid].add(text)
-    for kid, idseq, text in conn.execute("SELECT ID, idseq, text FROM Kana ORDER BY ID"):
-        if idseq not in forms and _ONLY_KATAKANA.match(text or ""):
-            forms[idseq].append((text, bool(kana_priority[kid] & _COMMON)))
+    kanji = conn.execute("SELECT k.idseq, k.text, (SELECT group_concat(text, ' ') FROM KJP WHERE kid = k.ID)"
+                         " FROM Kanji k ORDER BY k.ID")
+    kana = conn.execute("SELECT n.idseq, n.text, (SELECT group_concat(text, ' ') FROM KNP WHERE kid = n.ID)"
+                        " FROM Kana n WHERE NOT EXISTS (SELECT 1 FROM Kanji k WHERE k.idseq = n.idseq)"
+                        " ORDER BY n.ID")
+    for idseq, text, tags in itertools.chain(kanji, kana):
+        if text and len(text) <= MAX_HEADWORD_CHARS and _STATUTORY_FORM.match(text) and characters.issuperset(text):
+            forms[idseq].append((text, bool(_COMMON & set((tags or "").split()))))
     return forms
 
 
@@ -208,26 +219,29 @@ def build_table(path: Path, analyzer: Analyzer, vocabulary: CorpusVocabulary,
     terms stand side by side in some passage — and words the corpus uses more rank higher."""
     conn, temporary = _connect(path)
     try:
-        forms = _headword_forms(conn)
-        senses = list(_noun_senses(conn))
+        return _build_table(conn, analyzer, vocabulary, max_alternatives)
     finally:
         conn.close()
         if temporary is not None:
             temporary.unlink(missing_ok=True)
-    # Each entry's written forms as Analyzer terms, those with an unindexed term dropped.
+
+
+def _build_table(conn: sqlite3.Connection, analyzer: Analyzer, vocabulary: CorpusVocabulary,
+                 max_alternatives: int) -> dict[str, list[str]]:
+    # Each entry's written forms as Analyzer terms, those with an unindexed term dropped. Only what
+    # survives is kept in memory: the dictionary itself is streamed (the server stays small).
     analysed: dict[int, list[tuple[str, bool, tuple[str, ...]]]] = {}
-    characters = vocabulary.characters()
-    for idseq in {sense.idseq for sense in senses}:
+    for idseq, forms in _headword_forms(conn, vocabulary.characters()).items():
         kept = []
-        for text, common in forms.get(idseq, ()):
-            if len(text) <= MAX_HEADWORD_CHARS and _STATUTORY_FORM.match(text) and characters.issuperset(text):
-                terms = tuple(analyzer.terms(text))
-                # Kanji numerals are analysed to digits (五百 -> 500): an English word's
-                # translation must be a Japanese word, never a number or Latin text.
-                if (0 < len(terms) <= MAX_HEADWORD_TERMS and not any(t.isascii() for t in terms)
-                        and all(vocabulary.frequency(t) for t in terms)):
-                    kept.append((text, common, terms))
-        analysed[idseq] = kept
+        for text, common in forms:
+            terms = tuple(analyzer.terms(text))
+            # Kanji numerals are analysed to digits (五百 -> 500): an English word's translation
+            # must be a Japanese word, never a number or Latin text.
+            if (0 < len(terms) <= MAX_HEADWORD_TERMS and not any(t.isascii() for t in terms)
+                    and all(vocabulary.frequency(t) for t in terms)):
+                kept.append((text, common, terms))
+        if kept:
+            analysed[idseq] = kept
     compounds = {terms for kept in analysed.values() for _, _, terms in kept if len(terms) > 1}
     phrase_df = vocabulary.phrase_frequencies(compounds) if compounds else {}
 
@@ -239,13 +253,19 @@ def build_table(path: Path, analyzer: Analyzer, vocabulary: CorpusVocabulary,
                 return text, common, df
         return None
 
-    chosen = {idseq: headword(idseq) for idseq in analysed}
+    chosen = {idseq: found for idseq in analysed if (found := headword(idseq)) is not None}
     candidates: dict[str, dict[str, float]] = defaultdict(dict)  # key -> headword -> score
-    for sense in senses:
-        found = chosen[sense.idseq]
-        if found is None:
+    named: set[str] = set()  # one-word English keys that name a common Japanese noun
+    common_entries = _common_entries(conn)
+    for sense in _noun_senses(conn, chosen.keys() | common_entries):
+        if sense.idseq in common_entries and sense.index == 0 and sense.plain_noun:
+            # One plain word that is its own stem ("canteen"; not "consulting", which the light
+            # stemmer folds into the verb "consult").
+            named.update(key for gloss in sense.glosses[:ABSENT_GLOSSES]
+                         if (key := gloss_keys(analyzer, gloss)) and key == gloss.strip().lower())
+        if sense.idseq not in chosen:
             continue
-        text, common, df = found
+        text, common, df = chosen[sense.idseq]
         for position, gloss in enumerate(sense.glosses):
             if len(text) == 1 and (sense.index or position):
                 continue  # 条, 日, 子 mean many things: only their first meaning is kept (article, day, child)
@@ -258,7 +278,21 @@ def build_table(path: Path, analyzer: Analyzer, vocabulary: CorpusVocabulary,
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))[:max_alternatives]
         # A translation far behind the best one is a loose one: it would add noise, not recall.
         table[key] = [text for text, score in ranked if score >= LOOSE_SHARE * ranked[0][1]]
+    # A common noun none of whose translations the index holds (canteen -> 食堂): kept with no
+    # words, so a question about it is known to be about something the corpus does not cover.
+    for key in named - table.keys():
+        table[key] = []
     return table
+
+
+def _common_entries(conn: sqlite3.Connection) -> set[int]:
+    """Entries JMdict marks common in any written form."""
+    tags = ",".join("?" * len(_COMMON))
+    rows = conn.execute(
+        f"SELECT k.idseq FROM Kanji k JOIN KJP p ON p.kid = k.ID WHERE p.text IN ({tags})"
+        f" UNION SELECT n.idseq FROM Kana n JOIN KNP p ON p.kid = n.ID WHERE p.text IN ({tags})",
+        [*_COMMON, *_COMMON])
+    return {idseq for (idseq,) in rows}
 
 
 def translation_score(sense_index: int, gloss_position: int, common: bool, document_frequency: int) -> float:
@@ -275,15 +309,16 @@ class EnglishDictionary:
 
     def __init__(self, table: dict[str, list[str]]) -> None:
         self.table = table
-        self.longest = max((len(key.split()) for key in table), default=0)
+        self.longest = max((len(key.split()) for key, words in table.items() if words), default=0)
 
     def __len__(self) -> int:
-        return len(self.table)
+        return sum(1 for words in self.table.values() if words)
 
     def translate(self, terms: Iterable[str], known: Callable[[str], bool] | None = None
                   ) -> list[tuple[str, list[str]]]:
         """(matched key, its headwords) for a run of English terms, longest phrases first, each
-        term used once. `known` drops headwords the asker's view of the index lacks."""
+        term used once. `known` drops headwords the asker's view of the index lacks. A word
+        that names a common noun the index has no word for comes with no headwords."""
         words = list(terms)
         found: list[tuple[str, list[str]]] = []
         start = 0
@@ -298,6 +333,8 @@ class EnglishDictionary:
                     start += size
                     break
             else:
+                if words[start] in self.table:  # known as a noun, absent from this index
+                    found.append((words[start], []))
                 start += 1
         return found
 
@@ -305,6 +342,21 @@ class EnglishDictionary:
 def cache_path(index_path: Path) -> Path:
     """Where the table for an index is kept: beside it (data/index.sqlite -> data/index.english.json)."""
     return index_path.with_name(f"{index_path.stem}.english.json")
+
+
+def _stamp(fingerprint: str, source: Path, split_mode: str) -> str:
+    return hashlib.sha256(json.dumps([TABLE_FORMAT, fingerprint, jmdict_version(source), split_mode]).encode()
+                          ).hexdigest()
+
+
+def _read_cached(target: Path, stamp: str) -> EnglishDictionary | None:
+    try:
+        cached = json.loads(target.read_text(encoding="utf-8"))
+        if cached.get("stamp") == stamp:
+            return EnglishDictionary(cached["table"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
 
 
 def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabulary: CorpusVocabulary,
@@ -315,22 +367,75 @@ def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabu
     source = source or jmdict_path()
     if source is None:
         return None
-    stamp = hashlib.sha256(json.dumps(
-        [TABLE_FORMAT, fingerprint, jmdict_version(source), analyzer.split_mode]).encode()).hexdigest()
+    stamp = _stamp(fingerprint, source, analyzer.split_mode)
     target = cache_path(index_path)
-    try:
-        cached = json.loads(target.read_text(encoding="utf-8"))
-        if cached.get("stamp") == stamp:
-            return EnglishDictionary(cached["table"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    cached = _read_cached(target, stamp)
+    if cached is not None:
+        return cached
     table = build_table(source, analyzer, vocabulary)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".tmp")
+        partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps({"stamp": stamp, "source": "JMdict (EDRDG, CC BY-SA 4.0) via jamdict-data",
                                        "table": table}, ensure_ascii=False), encoding="utf-8")
         partial.replace(target)  # readers never see a half-written table
     except OSError as exc:  # a read-only data folder still gets the table, in memory
         log.warning("English dictionary table not cached at %s: %s", target, exc.__class__.__name__)
     return EnglishDictionary(table)
+
+
+def index_fingerprint(index: LocalIndex) -> str:
+    """What the index holds, as its documents' content hashes: the table is rebuilt when it changes."""
+    return json.dumps(sorted(index.document_hashes().items()))
+
+
+def index_vocabulary(index: LocalIndex) -> CorpusVocabulary:
+    """The vocabulary of the index's public passages (no restricted document's words reach the
+    table): per term, how many passages hold it, in any field."""
+    def public_fields() -> Iterator[str]:
+        for passage, fields in index.iter_analysed_passages():
+            if not passage.allowed_groups:
+                yield from fields
+
+    frequency: Counter[str] = Counter()
+    for passage, fields in index.iter_analysed_passages():
+        if not passage.allowed_groups:
+            frequency.update(set(" ".join(fields).split()))
+    return CorpusVocabulary(lambda term: frequency.get(term, 0), public_fields)
+
+
+def load_or_build_apart(index: LocalIndex, split_mode: str, timeout_seconds: float = 600.0
+                        ) -> EnglishDictionary | None:
+    """The table for `index`, read from beside it; when it is missing or stale, built by a child
+    process first. Reading JMdict and analysing its headwords takes seconds and some hundred MB
+    that a long-running server would keep: a child returns them to the system when it exits."""
+    source = jmdict_path()
+    if source is None:
+        return None
+    stamp = _stamp(index_fingerprint(index), source, split_mode)
+    cached = _read_cached(cache_path(index.path), stamp)
+    if cached is not None:
+        return cached
+    command = [sys.executable, "-m", "retrieval.english_dictionary", str(index.path.resolve()), split_mode]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds,
+                          cwd=Path(__file__).resolve().parents[1])
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise OSError(f"building the English table failed: {last}")
+    return _read_cached(cache_path(index.path), stamp)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m retrieval.english_dictionary INDEX [SPLIT_MODE]`: build the table beside INDEX."""
+    index = LocalIndex(Path(argv[0]))
+    try:
+        table = load_or_build(index.path, index_fingerprint(index), Analyzer(argv[1] if len(argv) > 1 else "A"),
+                              index_vocabulary(index))
+    finally:
+        index.close()
+    print(f"{len(table or ())} English keys beside {index.path}")
+    return 0 if table is not None else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

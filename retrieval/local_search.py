@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 import re
-import sqlite3
+import subprocess
 import threading
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from retrieval.analysis import Analyzer, detect_language, normalize
-from retrieval.english_dictionary import CorpusVocabulary, EnglishDictionary, load_or_build
+from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
 from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
@@ -93,29 +92,19 @@ class LocalSearcher:
 
     def english_dictionary(self) -> EnglishDictionary | None:
         """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
-        from beside the index, or built there (seconds, once per index change) on first need."""
+        from beside the index, or built there by a child process (seconds, once per index change)
+        on first need."""
         snapshot = self.snapshot()
         current = self._english
         if current is not None and current[0] == snapshot.generation:
             return current[1]
         with self._english_lock:
             if self._english is None or self._english[0] != snapshot.generation:
-                public = snapshot.audience(()).matrix
-                fingerprint = json.dumps(sorted(self.index.document_hashes().items()))
-
-                def public_texts():
-                    # Public passages only: no restricted document's words reach the table.
-                    for passage, fields in self.index.iter_analysed_passages():
-                        if not passage.allowed_groups:
-                            yield from fields
-
-                vocabulary = CorpusVocabulary(public.document_frequency, public_texts)
                 try:
-                    table = load_or_build(self.index.path, fingerprint, self.planner.analyzer, vocabulary)
-                except (sqlite3.Error, OSError, ValueError) as exc:
+                    table = load_or_build_apart(self.index, self.planner.analyzer.split_mode)
+                except (OSError, ValueError, subprocess.SubprocessError) as exc:
                     # A damaged dictionary package costs English recall, never an answer.
-                    log.warning("JMdict unavailable, English questions use the glossary only: %s",
-                                exc.__class__.__name__)
+                    log.warning("JMdict unavailable, English questions use the glossary only: %s", exc)
                     table = None
                 self._english = (snapshot.generation, table)
             return self._english[1]
@@ -179,10 +168,11 @@ class LocalSearcher:
             # in any one of its wordings; an English word the corpus itself uses (an acronym, or a
             # word of a URL) is one concept among them, not the whole question.
             loose = set(plan.loose_concepts)
-            expansion = _concept_share(matrix, translations, weigh_by_commonest=True, loose=loose,
-                                       loose_weight=w.loose_concept)
-            coverage = _concept_share(matrix, translations + tuple(((t,),) for t in user_terms),
-                                      weigh_by_commonest=True, loose=loose, loose_weight=w.loose_concept)
+            expansion = _concept_share(matrix, translations,
+                                       weights=_translation_weights(matrix, translations, loose, w.loose_concept))
+            concepts = translations + tuple(((t,),) for t in user_terms)
+            coverage = _concept_share(matrix, concepts,
+                                      weights=_translation_weights(matrix, concepts, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
             score[matrix.title_rows(law)] += w.law_match
@@ -196,6 +186,13 @@ class LocalSearcher:
         score += w.other_version * self._other_version(matrix, plan)
         if translations:  # answerable as far as the question's concepts are covered
             confidence = coverage.copy()
+            if plan.untranslatable:  # a topic the corpus has no word for (canteen): likely unanswerable
+                absent = tuple(((t,),) for t in plan.untranslatable)
+                concepts = translations + tuple(((t,),) for t in user_terms) + absent
+                weights = _translation_weights(matrix, concepts, loose, w.loose_concept)
+                unknown = sum(weights[-len(absent):]) / sum(weights)
+                confidence = (_concept_share(matrix, concepts, weights=weights)
+                              - w.unknown_terms * unknown)
             if article_rows:
                 confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
             return score, confidence
@@ -422,19 +419,13 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
     return share
 
 
-def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = False,
-                   loose: set | frozenset = frozenset(), loose_weight: float = 1.0) -> np.ndarray:
+def _concept_share(matrix: TermMatrix, concepts, *, weights: Sequence[float] | None = None) -> np.ndarray:
     """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
-    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest
-    term — or, `weigh_by_commonest`, like its commonest wording (a translation's rare alternative,
-    依頼 beside 申請 for "request", says nothing of how rare the asked-about concept is)."""
+    wording counts by the IDF-weighted share of its terms found); by default a concept weighs like
+    its rarest term."""
     share = np.zeros(matrix.size, dtype=np.float32)
-    if weigh_by_commonest:
-        weights = [min((max((matrix.idf(t) for t in alt), default=0.0) for alt in concept
-                        if alt and all(matrix.idf(t) for t in alt)), default=0.0) or 1.0 for concept in concepts]
-    else:
+    if weights is None:
         weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
-    weights = [weight * (loose_weight if concept in loose else 1.0) for concept, weight in zip(concepts, weights)]
     total = sum(weights)
     for concept, weight in zip(concepts, weights):
         best = np.zeros(matrix.size, dtype=np.float32)
@@ -443,6 +434,18 @@ def _concept_share(matrix: TermMatrix, concepts, *, weigh_by_commonest: bool = F
                 np.maximum(best, _weighted_share(matrix, alternative), out=best)
         share += best * (weight / total)
     return share
+
+
+def _translation_weights(matrix: TermMatrix, concepts, loose: set | frozenset, loose_weight: float) -> list[float]:
+    """Weights of an English question's concepts: each like its commonest wording (a translation's
+    rare alternative, 依頼 beside 申請 for "request", says nothing of how rare the asked-about
+    concept is); a JMdict translation (`loose`) by `loose_weight` of that; a concept no passage
+    holds like the rarest one that some passage holds."""
+    weights = [min((max(matrix.idf(t) for t in alt) for alt in concept if alt and all(matrix.idf(t) for t in alt)),
+                   default=0.0) for concept in concepts]
+    rarest = max(weights, default=0.0) or 1.0
+    return [(weight or rarest) * (loose_weight if concept in loose else 1.0)
+            for concept, weight in zip(concepts, weights)]
 
 
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:

@@ -103,6 +103,9 @@ class QueryPlan:
     # The concepts JMdict gave (not the reviewed glossary): general-language translations, so a
     # passage lacking one says less than a passage lacking a reviewed term.
     loose_concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # English nouns the dictionary knows but the index has no word for (canteen: 食堂 is in no
+    # passage): like an unknown Japanese noun, a sign the corpus does not cover the topic.
+    untranslatable: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -132,8 +135,9 @@ class QueryPlanner:
         expansion_words = synonym_words + self._english(flat, english_groups)
         language = detect_language(text)
         loose_groups: list[list[str]] = []
+        untranslatable: list[str] = []
         if dictionary is not None and language == "en":
-            expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups)
+            expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups, untranslatable)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
         mapping = load_mapping("synonyms.yaml")
         groups = [mapping[key] for key in synonym_keys] + english_groups + loose_groups
@@ -154,6 +158,7 @@ class QueryPlanner:
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),
+            untranslatable=tuple(dict.fromkeys(untranslatable)),
         )
 
     @staticmethod
@@ -216,13 +221,16 @@ class QueryPlanner:
         return words
 
     def _dictionary_words(self, text: str, dictionary: EnglishDictionary, known_word: Callable[[str], bool] | None,
-                          groups: list[list[str]]) -> list[str]:
+                          groups: list[list[str]], untranslatable: list[str]) -> list[str]:
         """JMdict's Japanese words for the English words the glossary left (the glossary wins
         where it has an entry); each matched word's or phrase's translations go to `groups` as
-        one concept."""
+        one concept, and nouns the index has no word for to `untranslatable`."""
         words: list[str] = []
         for run in _glossary_remainder(text).split("|"):
-            for _, headwords in dictionary.translate(self.analyzer.terms(run), known_word):
+            for key, headwords in dictionary.translate(self.analyzer.terms(run), known_word):
+                if not headwords:
+                    untranslatable.append(key)
+                    continue
                 words.extend(headwords)
                 groups.append(list(headwords))
         return words

@@ -27,6 +27,9 @@ ENTRIES = [
     (10, [("請求", [])], [("transitive verb", None, ["to request"])]),  # not a noun sense
     (11, [("免除", ["news1"])], [(NOUN, None, ["exemption", "exoneration"]),
                                  (None, None, ["discharge"])]),  # a later sense keeps the noun part of speech
+    (12, [("食堂", ["ichi1"])], [(NOUN, None, ["canteen", "cafeteria", "dining hall"])]),  # in no passage
+    (13, [("相談", ["ichi1"])], [("noun or participle which takes the aux. verb suru", None, ["consult"])]),
+    (14, [("顧問業", ["gai1"])], [(NOUN, None, ["consulting"])]),  # stems to the verb "consult"
 ]
 CORPUS = [
     "開示の請求をする者は、手数料を納めなければならない。",
@@ -104,6 +107,14 @@ def test_loose_registers_and_meanings_are_left_out(table, analyzer):
     assert table[english_key(analyzer, "discharge")] == ["免除"]  # the part of speech carries over
 
 
+def test_a_common_noun_the_index_lacks_is_known_to_be_absent(table, analyzer):
+    # 食堂 is a common word for "canteen" that no passage uses: the table says the topic is absent
+    assert table[english_key(analyzer, "canteen")] == [] and table[english_key(analyzer, "cafeteria")] == []
+    assert english_key(analyzer, "dining hall") not in table  # only one-word names
+    # a suru-noun's gloss may be a verb, and "consulting" stems to one: neither names a topic
+    assert english_key(analyzer, "consult") not in table
+
+
 def test_gloss_keys_are_the_analyzers_terms(analyzer):
     assert gloss_keys(analyzer, "to strike (esp. labour)") == "strike"
     assert gloss_keys(analyzer, "(legal) person") == "legal person"
@@ -117,7 +128,10 @@ def test_lookup_takes_the_longest_phrase_and_drops_what_the_asker_cannot_see():
     found = dictionary.translate(["rental", "fee", "extension"])
     assert found == [("rental fee", ["使用料"]), ("extension", ["延長"])]
     assert dictionary.translate(["fee"], known=lambda word: word != "料金") == [("fee", ["手数料"])]
-    assert dictionary.translate(["fee"], known=lambda word: False) == []
+    # Words the asker's view lacks leave the English word known but untranslatable, as a noun
+    # of a topic the index does not cover.
+    assert dictionary.translate(["fee"], known=lambda word: False) == [("fee", [])]
+    assert dictionary.translate(["zebra"]) == []  # unknown to the dictionary: says nothing
 
 
 def test_the_table_is_kept_beside_the_index_and_rebuilt_when_the_index_changes(analyzer, tmp_path):

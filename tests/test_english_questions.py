@@ -153,3 +153,18 @@ def test_words_of_how_a_question_is_put_are_not_translated(searcher):
     dictionary = searcher.english_dictionary()
     plan = searcher.planner.plan("Can someone please explain whether I need an exemption?", dictionary=dictionary)
     assert plan.concepts == ((("免除",),),)  # someone, please, explain, need (必要): no search words
+
+
+def test_only_jmdict_translations_are_loose_concepts(searcher):
+    plan = searcher.planner.plan("Can the rent be waived as an exemption for special reasons?",
+                                 dictionary=searcher.english_dictionary())
+    assert (("免除",),) in plan.loose_concepts  # JMdict's
+    assert (("理由",),) in plan.concepts and (("理由",),) not in plan.loose_concepts  # the glossary's "reason"
+
+
+def test_a_question_about_a_topic_the_corpus_has_no_word_for_abstains(searcher, analyzer):
+    # "time" (時間) is in the corpus; "canteen" (食堂, a common word) is not: no rule covers it
+    plan = searcher.planner.plan("What time does the canteen open?", dictionary=searcher.english_dictionary())
+    assert plan.untranslatable == ("canteen",)
+    _, answer = ask(searcher, analyzer, "What time does the canteen open?")
+    assert answer.abstained
