@@ -12,18 +12,24 @@ How the table is made (`build_table`), so a loose translation costs as little as
 - no archaic, obscure, slang, vulgar or kana-only senses; a one-character headword (条, 日) only
   for the first gloss of its first sense;
 - only glosses of at most three content words, keyed by the Analyzer's own English terms (so
-  "leaves of absence" and "leave of absence" meet), and only headwords the index holds as the
+  "days off" and "day off" meet), and only headwords the index holds as the
   Analyzer produces them: one indexed term (延長), or a compound whose terms stand side by side in
   some passage (労働者 -> 労働 者); that a compound's parts are indexed apart says nothing (同一人);
 - per English key, at most `MAX_ALTERNATIVES` headwords, best first (`translation_score`): the
   English word opens the entry's first sense, the entry is common (JMdict priority tags), and the
   corpus uses the word often.
 
+A common plain noun none of whose translations the index holds (canteen: 食堂) stays in the table
+with no words: a question about it is about a topic the corpus does not cover.
+
 The planner treats a key's headwords as alternative wordings of ONE concept (retrieval.query).
+The searcher builds the table in a child process (`load_or_build_apart`) and keeps it beside the
+index, rebuilt when the index's documents change.
 """
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import itertools
 import json
 import logging
@@ -73,17 +79,15 @@ _LEADING_PARENTHESES = re.compile(r"^\(([^)]*)\)")
 # Statutes write their terms in kanji (手続, 休暇) or katakana (ハラスメント); a noun spelt with
 # kana endings (当たり, 求め, 見直し) is a verb's everyday form and a loose search word.
 _STATUTORY_FORM = re.compile(r"^(?:[\u4e00-\u9fff々]+|[\u30a1-\u30fa\u30fc・]+)$")
-_ONLY_KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc・]+$")
 
 
 def jmdict_path() -> Path | None:
     """The installed `jamdict-data` database, or None when the package is not installed.
     The package installs the database unpacked (jamdict.db); a source checkout holds it xz-packed."""
-    try:
-        import jamdict_data
-    except ImportError:
+    spec = importlib.util.find_spec("jamdict_data")  # located, not imported: only its data is used
+    if spec is None or not spec.origin:
         return None
-    folder = Path(jamdict_data.__file__).parent
+    folder = Path(spec.origin).parent
     plain, packed = folder / "jamdict.db", folder / "jamdict.db.xz"
     if plain.is_file():
         return plain
@@ -126,7 +130,7 @@ def _noun_senses(conn: sqlite3.Connection, entries: Container[int]) -> Iterator[
         " (SELECT group_concat(text, '|') FROM pos WHERE sid = s.ID),"
         " (SELECT group_concat(text, '|') FROM misc WHERE sid = s.ID)"
         " FROM Sense s JOIN SenseGloss g ON g.sid = s.ID AND g.lang = 'eng' ORDER BY s.idseq, s.ID, g.rowid")
-    current_entry, current_sense, index, inherited, plain_noun = None, None, 0, "", False
+    current_entry, current_sense, index, inherited, plain_noun = -1, -1, 0, "", False
     glosses: list[str] = []
     wanted = False
     for idseq, sid, gloss, pos, misc in rows:
@@ -286,12 +290,12 @@ def _build_table(conn: sqlite3.Connection, analyzer: Analyzer, vocabulary: Corpu
 
 
 def _common_entries(conn: sqlite3.Connection) -> set[int]:
-    """Entries JMdict marks common in any written form."""
-    tags = ",".join("?" * len(_COMMON))
+    """Entries JMdict marks common (`_COMMON`) in any written form."""
     rows = conn.execute(
-        f"SELECT k.idseq FROM Kanji k JOIN KJP p ON p.kid = k.ID WHERE p.text IN ({tags})"
-        f" UNION SELECT n.idseq FROM Kana n JOIN KNP p ON p.kid = n.ID WHERE p.text IN ({tags})",
-        [*_COMMON, *_COMMON])
+        "SELECT k.idseq FROM Kanji k JOIN KJP p ON p.kid = k.ID"
+        " WHERE p.text IN ('news1', 'ichi1', 'spec1', 'spec2', 'gai1')"
+        " UNION SELECT n.idseq FROM Kana n JOIN KNP p ON p.kid = n.ID"
+        " WHERE p.text IN ('news1', 'ichi1', 'spec1', 'spec2', 'gai1')")
     return {idseq for (idseq,) in rows}
 
 
@@ -417,7 +421,8 @@ def load_or_build_apart(index: LocalIndex, split_mode: str, timeout_seconds: flo
     if cached is not None:
         return cached
     command = [sys.executable, "-m", "retrieval.english_dictionary", str(index.path.resolve()), split_mode]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds,
+    # our own module run by this interpreter, on a path of ours: no shell, no outside input
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds,  # noqa: S603  # nosec B603
                           cwd=Path(__file__).resolve().parents[1])
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]

@@ -170,9 +170,9 @@ class LocalSearcher:
             loose = set(plan.loose_concepts)
             expansion = _concept_share(matrix, translations,
                                        weights=_translation_weights(matrix, translations, loose, w.loose_concept))
-            concepts = translations + tuple(((t,),) for t in user_terms)
-            coverage = _concept_share(matrix, concepts,
-                                      weights=_translation_weights(matrix, concepts, loose, w.loose_concept))
+            asked = translations + tuple(((t,),) for t in user_terms)
+            coverage = _concept_share(matrix, asked,
+                                      weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
             score[matrix.title_rows(law)] += w.law_match
@@ -186,13 +186,12 @@ class LocalSearcher:
         score += w.other_version * self._other_version(matrix, plan)
         if translations:  # answerable as far as the question's concepts are covered
             confidence = coverage.copy()
-            if plan.untranslatable:  # a topic the corpus has no word for (canteen): likely unanswerable
-                absent = tuple(((t,),) for t in plan.untranslatable)
-                concepts = translations + tuple(((t,),) for t in user_terms) + absent
-                weights = _translation_weights(matrix, concepts, loose, w.loose_concept)
+            # A topic the corpus has no word for (canteen), in Japanese or as the English word itself
+            absent = tuple(((t,),) for t in plan.untranslatable if not matrix.idf(t))
+            if absent:  # likely unanswerable
+                weights = _translation_weights(matrix, asked + absent, loose, w.loose_concept)
                 unknown = sum(weights[-len(absent):]) / sum(weights)
-                confidence = (_concept_share(matrix, concepts, weights=weights)
-                              - w.unknown_terms * unknown)
+                confidence = _concept_share(matrix, asked + absent, weights=weights) - w.unknown_terms * unknown
             if article_rows:
                 confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
             return score, confidence
