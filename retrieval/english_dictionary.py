@@ -348,9 +348,13 @@ def cache_path(index_path: Path) -> Path:
     return index_path.with_name(f"{index_path.stem}.english.json")
 
 
-def _stamp(fingerprint: str, source: Path, split_mode: str) -> str:
-    return hashlib.sha256(json.dumps([TABLE_FORMAT, fingerprint, jmdict_version(source), split_mode]).encode()
-                          ).hexdigest()
+# Keys are the Analyzer's English stems: a changed stemmer must rebuild the table, as a changed index does.
+_STEMMER_PROBE = "leaves days working worked disclosures studies analysis"
+
+
+def _stamp(fingerprint: str, source: Path, analyzer: Analyzer) -> str:
+    return hashlib.sha256(json.dumps([TABLE_FORMAT, fingerprint, jmdict_version(source), analyzer.split_mode,
+                                      english_key(analyzer, _STEMMER_PROBE)]).encode()).hexdigest()
 
 
 def _read_cached(target: Path, stamp: str) -> EnglishDictionary | None:
@@ -371,7 +375,7 @@ def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabu
     source = source or jmdict_path()
     if source is None:
         return None
-    stamp = _stamp(fingerprint, source, analyzer.split_mode)
+    stamp = _stamp(fingerprint, source, analyzer)
     target = cache_path(index_path)
     cached = _read_cached(target, stamp)
     if cached is not None:
@@ -408,7 +412,7 @@ def index_vocabulary(index: LocalIndex) -> CorpusVocabulary:
     return CorpusVocabulary(lambda term: frequency.get(term, 0), public_fields)
 
 
-def load_or_build_apart(index: LocalIndex, split_mode: str, timeout_seconds: float = 600.0
+def load_or_build_apart(index: LocalIndex, analyzer: Analyzer, timeout_seconds: float = 600.0
                         ) -> EnglishDictionary | None:
     """The table for `index`, read from beside it; when it is missing or stale, built by a child
     process first. Reading JMdict and analysing its headwords takes seconds and some hundred MB
@@ -416,11 +420,11 @@ def load_or_build_apart(index: LocalIndex, split_mode: str, timeout_seconds: flo
     source = jmdict_path()
     if source is None:
         return None
-    stamp = _stamp(index_fingerprint(index), source, split_mode)
+    stamp = _stamp(index_fingerprint(index), source, analyzer)
     cached = _read_cached(cache_path(index.path), stamp)
     if cached is not None:
         return cached
-    command = [sys.executable, "-m", "retrieval.english_dictionary", str(index.path.resolve()), split_mode]
+    command = [sys.executable, "-m", "retrieval.english_dictionary", str(index.path.resolve()), analyzer.split_mode]
     # our own module run by this interpreter, on a path of ours: no shell, no outside input
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds,  # noqa: S603  # nosec B603
                           cwd=Path(__file__).resolve().parents[1])

@@ -101,7 +101,7 @@ class LocalSearcher:
         with self._english_lock:
             if self._english is None or self._english[0] != snapshot.generation:
                 try:
-                    table = load_or_build_apart(self.index, self.planner.analyzer.split_mode)
+                    table = load_or_build_apart(self.index, self.planner.analyzer)
                 except (OSError, ValueError, subprocess.SubprocessError) as exc:
                     # A damaged dictionary package costs English recall, never an answer.
                     log.warning("JMdict unavailable, English questions use the glossary only: %s", exc)
