@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import re
+import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -19,19 +21,20 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from retrieval.analysis import Analyzer, normalize
+from retrieval.analysis import Analyzer, detect_language, normalize
+from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
 from retrieval.local_index import LocalIndex
 from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner
+from retrieval.query import QueryPlan, QueryPlanner, content_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 
+log = logging.getLogger(__name__)
 _PURPOSE_CAPTION = re.compile(r"[（(]?(?:目的|趣旨)")
 _ASKS_PURPOSE = re.compile(r"目的|趣旨|なぜ|何のため|\bpurpose|\bwhy\b", re.I)
-
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")
 
@@ -60,6 +63,7 @@ class RankWeights:
     # well-matching section gains this times that section's score (relative to the best). Tune
     # half of contoso-handbook: 0.2 to 1.0 rank alike; the low end is taken.
     page_context: float = 0.3
+    loose_concept: float = 0.5  # weight of a JMdict translation in coverage, relative to a reviewed one
 
 
 class LocalSearcher:
@@ -71,6 +75,8 @@ class LocalSearcher:
         self.rerank_weights = rerank
         self._snapshot: IndexSnapshot | None = None
         self._lock = threading.Lock()
+        self._english: tuple[int, EnglishDictionary | None] | None = None  # (generation, table)
+        self._english_lock = threading.Lock()
 
     def snapshot(self) -> IndexSnapshot:
         """The current generation of the index, reloaded when the index has been written since.
@@ -99,6 +105,26 @@ class LocalSearcher:
     def warm_up(self) -> None:
         """Load the in-memory postings and the analyser now rather than on the first question."""
         self.planner.plan("年次休暇", self.snapshot().audience(()).titles)
+        self.english_dictionary()
+
+    def english_dictionary(self) -> EnglishDictionary | None:
+        """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
+        from beside the index, or built there by a child process (seconds, once per index change)
+        on first need."""
+        snapshot = self.snapshot()
+        current = self._english
+        if current is not None and current[0] == snapshot.generation:
+            return current[1]
+        with self._english_lock:
+            if self._english is None or self._english[0] != snapshot.generation:
+                try:
+                    table = load_or_build_apart(self.index, self.planner.analyzer)
+                except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                    # A damaged dictionary package costs English recall, never an answer.
+                    log.warning("JMdict unavailable, English questions use the glossary only: %s", exc)
+                    table = None
+                self._english = (snapshot.generation, table)
+            return self._english[1]
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
@@ -113,7 +139,10 @@ class LocalSearcher:
         matrix = audience.matrix
         if matrix.size == 0:
             return []
-        plan = self.planner.plan(question.text, audience.titles)
+        dictionary = self.english_dictionary() if detect_language(question.text) == "en" else None
+        analyzer = self.planner.analyzer
+        plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
+                                 known_word=lambda word: all(matrix.idf(t) for t in content_terms(analyzer, word)))
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -122,9 +151,13 @@ class LocalSearcher:
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
+        translated = _translated_terms(plan)
         for term in plan.expansions:
-            weighted.setdefault(term, self.weights.expansion_term)
+            if term not in translated:
+                weighted.setdefault(term, self.weights.expansion_term)
         bm25 = matrix.scores(weighted)
+        if translated:
+            bm25 += self._concept_scores(matrix, plan, weighted)
         article_rows = self._article_rows(matrix, plan)
         if not bm25.any() and not article_rows:
             return []
@@ -176,6 +209,17 @@ class LocalSearcher:
             matrix.idf(t) == 0 and plan.expansions and (_ASCII.match(t) or t in plan.explained))]
         coverage = _weighted_share(matrix, user_terms)
         expansion = _weighted_share(matrix, list(plan.expansions))
+        translations = _translations(matrix, plan)
+        if translations:
+            # An English question about Japanese text: each translated word is one concept, found
+            # in any one of its wordings; an English word the corpus itself uses (an acronym, or a
+            # word of a URL) is one concept among them, not the whole question.
+            loose = set(plan.loose_concepts)
+            expansion = _concept_share(matrix, translations,
+                                       weights=_translation_weights(matrix, translations, loose, w.loose_concept))
+            asked = translations + tuple(((t,),) for t in user_terms)
+            coverage = _concept_share(matrix, asked,
+                                      weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
             score[matrix.title_rows(law)] += w.law_match
@@ -190,9 +234,33 @@ class LocalSearcher:
         if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
             score += w.purpose_article * _rows_matching(matrix, "purpose_rows", lambda p: bool(
                 p.caption and _PURPOSE_CAPTION.match(p.caption)))
+        if translations:  # answerable as far as the question's concepts are covered
+            confidence = coverage.copy()
+            # A topic the corpus has no word for (canteen), in Japanese or as the English word itself
+            absent = tuple(((t,),) for t in plan.untranslatable if not matrix.idf(t))
+            if absent:  # likely unanswerable
+                weights = _translation_weights(matrix, asked + absent, loose, w.loose_concept)
+                unknown = sum(weights[-len(absent):]) / sum(weights)
+                confidence = _concept_share(matrix, asked + absent, weights=weights) - w.unknown_terms * unknown
+            if article_rows:
+                confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
+            return score, confidence
         # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
         return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
+
+    def _concept_scores(self, matrix: TermMatrix, plan: QueryPlan, scored: Mapping[str, float]) -> np.ndarray:
+        """BM25 of an English question's translations: per translated word (concept), the best of
+        its alternative wordings, so a word with three translations weighs like a word with one."""
+        total = np.zeros(matrix.size, dtype=np.float32)
+        for concept in plan.concepts:
+            best = np.zeros(matrix.size, dtype=np.float32)
+            for alternative in concept:
+                terms = {t: self.weights.expansion_term for t in alternative if t not in scored}
+                if terms:
+                    np.maximum(best, matrix.scores(terms), out=best)
+            total += best
+        return total
 
     def _rerank(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray) -> np.ndarray:
         """STEP 3b: sentence, caption and answer-type features on the top candidates only."""
@@ -466,6 +534,21 @@ def _name_runs(text: str, name_terms: set[str] | frozenset[str], analyzer: Analy
     return found
 
 
+def _translations(matrix: TermMatrix, plan: QueryPlan) -> tuple:
+    """An English question's translation concepts that some passage holds (none for a question
+    asked in the corpus' own language: an English question over English documents)."""
+    if plan.language != "en":
+        return ()
+    return tuple(c for c in plan.concepts if any(matrix.idf(t) for alternative in c for t in alternative))
+
+
+def _translated_terms(plan: QueryPlan) -> frozenset[str]:
+    """An English question's expansion terms that belong to a concept (scored per concept)."""
+    if plan.language != "en":
+        return frozenset()
+    return frozenset(t for concept in plan.concepts for alternative in concept for t in alternative)
+
+
 def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str] | frozenset[str] = frozenset(),
                     minor_weight: float = 1.0) -> np.ndarray:
     """Per passage: IDF-weighted share of `terms` it contains (`minor` terms weigh less)."""
@@ -482,11 +565,13 @@ def _weighted_share(matrix: TermMatrix, terms: Sequence[str], *, minor: set[str]
     return share
 
 
-def _concept_share(matrix: TermMatrix, concepts) -> np.ndarray:
+def _concept_share(matrix: TermMatrix, concepts, *, weights: Sequence[float] | None = None) -> np.ndarray:
     """Per passage: weighted share of the concepts it expresses in any one of their wordings (a
-    wording counts by the IDF-weighted share of its terms found); a concept weighs like its rarest term."""
+    wording counts by the IDF-weighted share of its terms found); by default a concept weighs like
+    its rarest term."""
     share = np.zeros(matrix.size, dtype=np.float32)
-    weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
+    if weights is None:
+        weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
     total = sum(weights)
     for concept, weight in zip(concepts, weights):
         best = np.zeros(matrix.size, dtype=np.float32)
@@ -502,6 +587,18 @@ def _rows_matching(matrix: TermMatrix, key: str, predicate) -> np.ndarray:
     if key not in matrix.derived:
         matrix.derived[key] = np.array([predicate(p) for p in matrix.passages], dtype=np.float32)
     return matrix.derived[key]
+
+
+def _translation_weights(matrix: TermMatrix, concepts, loose: set | frozenset, loose_weight: float) -> list[float]:
+    """Weights of an English question's concepts: each like its commonest wording (a translation's
+    rare alternative, 依頼 beside 申請 for "request", says nothing of how rare the asked-about
+    concept is); a JMdict translation (`loose`) by `loose_weight` of that; a concept no passage
+    holds like the rarest one that some passage holds."""
+    weights = [min((max(matrix.idf(t) for t in alt) for alt in concept if alt and all(matrix.idf(t) for t in alt)),
+                   default=0.0) for concept in concepts]
+    rarest = max(weights, default=0.0) or 1.0
+    return [(weight or rarest) * (loose_weight if concept in loose else 1.0)
+            for concept, weight in zip(concepts, weights)]
 
 
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:

@@ -10,13 +10,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache, cache
 from pathlib import Path
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import yaml
 
-from retrieval.analysis import Analyzer, normalize
+from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.answer_types import AnswerType, analyse
 from retrieval.numerals import NUMBER_CLASS, article_key, kanji_to_int
+
+if TYPE_CHECKING:
+    from retrieval.english_dictionary import EnglishDictionary
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -94,6 +98,14 @@ class QueryPlan:
     # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
     # concept covers the concept: alternatives must not split its weight.
     concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # "en" for English text: its expansions are translations, each word's alternatives one concept.
+    language: str = "ja"
+    # The concepts JMdict gave (not the reviewed glossary): general-language translations, so a
+    # passage lacking one says less than a passage lacking a reviewed term.
+    loose_concepts: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # English nouns the dictionary knows but the index has no word for (canteen: 食堂 is in no
+    # passage): like an unknown Japanese noun, a sign the corpus does not cover the topic.
+    untranslatable: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -104,9 +116,13 @@ class QueryPlanner:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
 
-    def plan(self, text: str, known_titles: Iterable[str] | Mapping[str, str] = ()) -> QueryPlan:
+    def plan(self, text: str, known_titles: Iterable[str] | Mapping[str, str] = (), *,
+             dictionary: EnglishDictionary | None = None, known_word: Callable[[str], bool] | None = None
+             ) -> QueryPlan:
         """`known_titles`: the corpus' document titles, or a mapping name -> title that also
-        holds other names a document goes by (e.g. its file name)."""
+        holds other names a document goes by (e.g. its file name). `dictionary`: JMdict
+        translations for English text, after the glossary; `known_word` keeps only translations
+        the asker's view of the index holds."""
         flat = normalize(text)
         laws = self._laws(flat, known_titles)
         # Law names and article numbers are matched structurally, not as words: 金融/商品/法/条
@@ -117,10 +133,16 @@ class QueryPlanner:
         synonym_keys, synonym_words = self._synonyms(flat)
         english_groups: list[list[str]] = []
         expansion_words = synonym_words + self._english(flat, english_groups)
+        language = detect_language(text)
+        loose_groups: list[list[str]] = []
+        untranslatable: list[str] = []
+        if dictionary is not None and language == "en":
+            expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups, untranslatable)
         expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
         mapping = load_mapping("synonyms.yaml")
-        groups = [mapping[key] for key in synonym_keys] + english_groups
+        groups = [mapping[key] for key in synonym_keys] + english_groups + loose_groups
         concepts = tuple(tuple(tuple(content_terms(self.analyzer, w)) for w in group) for group in groups)
+        loose = concepts[len(groups) - len(loose_groups):]
         explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
@@ -134,6 +156,9 @@ class QueryPlanner:
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,
             concepts=tuple(c for c in concepts if any(c)),
+            language=language,
+            loose_concepts=tuple(c for c in loose if any(c)),
+            untranslatable=tuple(dict.fromkeys(untranslatable)),
         )
 
     @staticmethod
@@ -195,6 +220,21 @@ class QueryPlanner:
                 lowered = pattern.sub(" | ", lowered)
         return words
 
+    def _dictionary_words(self, text: str, dictionary: EnglishDictionary, known_word: Callable[[str], bool] | None,
+                          groups: list[list[str]], untranslatable: list[str]) -> list[str]:
+        """JMdict's Japanese words for the English words the glossary left (the glossary wins
+        where it has an entry); each matched word's or phrase's translations go to `groups` as
+        one concept, and nouns the index has no word for to `untranslatable`."""
+        words: list[str] = []
+        for run in _glossary_remainder(text).split("|"):
+            for key, headwords in dictionary.translate(self.analyzer.terms(run), known_word):
+                if not headwords:
+                    untranslatable.append(key)
+                    continue
+                words.extend(headwords)
+                groups.append(list(headwords))
+        return words
+
     @staticmethod
     def _articles(flat: str, laws: list[str]) -> list[ArticleRef]:
         refs: list[ArticleRef] = []
@@ -232,6 +272,23 @@ def _title_keys(names: tuple[tuple[str, str], ...]) -> dict[str, str]:
 def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
     """Glossary keys, longest first, each with its word-boundary pattern (plural s/es tolerated)."""
     keys = sorted(load_mapping("glossary_en.yaml"), key=len, reverse=True)
+    return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
+
+
+def _glossary_remainder(text: str) -> str:
+    """English text with the glossary's phrases, then the words never to translate
+    (english_untranslated.txt), cut out ("|" where each was): the runs between are what is left
+    for the dictionary."""
+    lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
+    for key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
+        if key.split()[0] in lowered:
+            lowered = pattern.sub(" | ", lowered)
+    return lowered
+
+
+@lru_cache(maxsize=1)
+def _untranslated_patterns() -> list[tuple[str, re.Pattern]]:
+    keys = sorted(load_word_list("english_untranslated.txt"), key=len, reverse=True)
     return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
 
 
