@@ -74,16 +74,27 @@ def parse_reply(raw: str) -> ModelReply:
 def visible_draft(raw: str, source_count: int) -> str:
     """What the user may see of a reply still being written: no trailer, no format markers (even
     half-written ones), no citation marker that is still open, markers renumbered as they will be."""
-    text = _FOLLOW_UPS.split(raw, maxsplit=1)[0]
-    text = _NOT_COVERED.sub("", text)
-    text = _OPEN_CITATION.sub("", _cut_open_marker(text))
-    return renumber(text, source_count).text.strip()
+    # Called for every piece the model sends: the regular expressions run only when the text
+    # holds what they look for.
+    text = raw
+    if "<" in text:
+        text = _FOLLOW_UPS.split(text, maxsplit=1)[0]
+        text = _NOT_COVERED.sub("", text)
+    text = _cut_open_marker(text)
+    if "[" in text or "［" in text or "\x00" in text:
+        text = renumber(_OPEN_CITATION.sub("", text), source_count).text
+    return text.strip()
+
+
+_LONGEST_MARKER = max(len(name) for name in _MARKER_NAMES) + 4  # with "**" bold on both sides
 
 
 def _cut_open_marker(text: str) -> str:
     """`text` without a trailing "<<FOLL" that may be the start of a format marker."""
-    longest = max(len(name) for name in _MARKER_NAMES) + 4
-    for start in range(max(0, len(text) - longest), len(text)):
+    tail = text[-_LONGEST_MARKER:]
+    if "<" not in tail and "*" not in tail:
+        return text
+    for start in range(max(0, len(text) - _LONGEST_MARKER), len(text)):
         tail = text[start:].replace("*", "").upper()
         if text[start] in "<*" and tail and any(name.startswith(tail) for name in _MARKER_NAMES):
             return text[:start]
@@ -157,7 +168,9 @@ class LLMAnswerer:
         try:
             while True:
                 try:
-                    piece = await asyncio.wait_for(anext(pieces), max(0.0, deadline - loop.time()))
+                    # a timer in this task, not wait_for's task per piece
+                    async with asyncio.timeout_at(deadline):
+                        piece = await anext(pieces)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:

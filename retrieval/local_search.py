@@ -79,8 +79,11 @@ class LocalSearcher:
         return self.snapshot().audience(()).matrix
 
     def warm_up(self) -> None:
-        """Load the in-memory postings and the analyser now rather than on the first question."""
-        self.planner.plan("年次休暇", self.snapshot().audience(()).titles)
+        """Load the in-memory postings, the analyser and the planner's word lists (the English
+        glossary too) now rather than on the first question."""
+        titles = self.snapshot().audience(()).titles
+        self.planner.plan("年次休暇", titles)
+        self.planner.plan("annual leave", titles)
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
