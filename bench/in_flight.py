@@ -92,7 +92,9 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
         _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
         alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
         cpu_before, own_before, model_before = _cpu_seconds(pid), _cpu_seconds(os.getpid()), _cpu_seconds(model_pid)
+        posts_before = connector.received
         wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
+        posts = connector.received - posts_before  # updates, typing indicators and final messages
         cpu = _cpu_seconds(pid) - cpu_before
         own = _cpu_seconds(os.getpid()) - own_before  # load generator, stand-in connector
         model = _cpu_seconds(model_pid) - model_before
@@ -112,6 +114,7 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
     return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
             "cpu_ms_per_question": cpu * 1000 / count, "bench_cpu_ms_per_question": own * 1000 / count,
             "model_cpu_ms_per_question": model * 1000 / count if model_pid else None,
+            "posts_per_question": posts / count,
             "answered": len(done), "count": count, "tps": len(done) / wall, "busy": busy,
             "failed": sum(t.failed for t in replied), "lost": count - len(replied), "degraded": sum(t.degraded for t in done),
             "streamed_finals": sum(t.streamed_final for t in done),
@@ -167,6 +170,7 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
                     first, text,
                     f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
                     f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
+                    f"{r['posts_per_question']:.1f}",
                     f"{r['cpu_ms_per_question']:.1f} / {r['bench_cpu_ms_per_question']:.1f} / "
                     + ("-" if r["model_cpu_ms_per_question"] is None else f"{r['model_cpu_ms_per_question']:.1f}")])
     return out
@@ -174,7 +178,7 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
 
 HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms",
           "first streamed text p50 / p95 ms", "final p50 / p95 ms",
-          "one question alone s", "all at once s (x alone)", "turns/s",
+          "one question alone s", "all at once s (x alone)", "turns/s", "activities sent / question",
           "CPU ms / question: server / load generator and connector / model fake"]
 
 
