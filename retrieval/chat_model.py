@@ -1,7 +1,8 @@
 """A chat model: Azure OpenAI (Entra ID or key) or any OpenAI-compatible endpoint (on-prem LLM server).
 
 Only text goes in and out, and failures come out as our own `ChatModelError` kinds: the SDK's
-request, response and exception types stay inside this module. Used by the LLM answerer
+request, response and exception types stay inside this module. The SDK client sends every request;
+a streamed answer's events are read here (see `OpenAIChat.stream`). Used by the LLM answerer
 (streaming), the follow-up query rewriter and the evaluation's LLM judge.
 
 The SDK's own retries are switched off: a chat user is waiting, so this module decides. A 429 is
@@ -183,6 +184,8 @@ async def _streamed_text(body: AsyncIterator[bytes]) -> AsyncGenerator[str, None
         raise ModelTimeout("chat model timed out") from None
     except httpx2.HTTPError as exc:
         raise ChatModelError(f"chat model stream broke off: {exc.__class__.__name__}") from None
+    except UnicodeDecodeError:
+        raise ChatModelError("chat model sent a malformed stream chunk") from None
 
 
 async def _drain(body: AsyncIterator[bytes], errors: type[Exception]) -> None:
@@ -205,12 +208,15 @@ def _chunk_text(data: str) -> list[str]:
     if chunk.get("error"):
         raise _stream_error(chunk["error"])
     pieces = []
-    for choice in chunk.get("choices") or ():
-        content = (choice.get("delta") or {}).get("content")
-        if content:
-            pieces.append(content)
-        if choice.get("finish_reason") == "content_filter":
-            raise ContentFiltered("the answer was cut by the content filter")
+    try:
+        for choice in chunk.get("choices") or ():
+            content = (choice.get("delta") or {}).get("content")
+            if content:
+                pieces.append(str(content))
+            if choice.get("finish_reason") == "content_filter":
+                raise ContentFiltered("the answer was cut by the content filter")
+    except (AttributeError, TypeError):  # e.g. a choice or a delta that is not an object
+        raise ChatModelError("chat model sent a malformed stream chunk") from None
     return pieces
 
 
@@ -247,7 +253,7 @@ class _SSEEvents:
         return complete
 
 
-def _stream_error(error) -> ChatModelError:
+def _stream_error(error: object) -> ChatModelError:
     """An error sent inside the event stream (OpenAI-compatible servers do, mid-answer)."""
     error = error if isinstance(error, dict) else {"message": str(error)}
     code = str(error.get("code") or "").lower()

@@ -101,8 +101,14 @@ async def test_a_content_filter_cut_while_streaming_raises(fake):
         await pieces(fake)
 
 
-async def test_a_malformed_chunk_is_a_model_error(fake):
-    fake.script = [Step(raw_stream=[event(chunk("年次")), b"data: {\"choices\": [\n\n"])]
+@pytest.mark.parametrize("bad", [
+    b"data: {\"choices\": [\n\n",  # cut JSON
+    b"data: {\"choices\": [1]}\n\n",  # a choice that is not an object
+    b"data: [1, 2]\n\n",  # not an object at all
+    b"data: {\"choices\": [{\"delta\": {\"content\": \"\xe5\xb9\"}}]}\n\n",  # not UTF-8
+], ids=["cut", "choice", "list", "bytes"])
+async def test_a_malformed_chunk_is_a_model_error(fake, bad):
+    fake.script = [Step(raw_stream=[event(chunk("年次")), bad])]
     with pytest.raises(ChatModelError, match="malformed"):
         await pieces(fake)
 
