@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from prompts import load_prompt, messages, render
 from retrieval.chat_model import ChatMessage, ChatModel, ChatModelError, ContextTooLong, build_chat_model
 from retrieval.citations import build_citations, renumber, strip_markers
+from retrieval.cpu_work import run_cpu
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, AnswerDraft, Question, ScoredPassage, Turn
 from retrieval.ports import AnswerEvent
@@ -125,7 +126,7 @@ class LLMAnswerer:
 
     async def stream(self, question: Question, passages: Sequence[ScoredPassage]) -> AsyncIterator[AnswerEvent]:
         # STEP 1: the extractive answer decides abstention and is the fallback if the model fails
-        quoted = await asyncio.to_thread(self.fallback.compose, question, passages)
+        quoted = await run_cpu(self.fallback.compose, question, passages)
         if quoted.abstained:
             yield quoted  # nothing reaches the bar: no model call, the same abstention as always
             return
@@ -133,7 +134,7 @@ class LLMAnswerer:
         budget = self.max_source_tokens
         for attempt in (1, 2):
             # Counting tokens is CPU work (tiktoken): off the event loop, like the extractive step.
-            sources = await asyncio.to_thread(pack_sources, passages, self.tokens, budget)
+            sources = await run_cpu(pack_sources, passages, self.tokens, budget)
             raw = shown = ""
             try:
                 async for raw in self._write(question, sources):

@@ -7,7 +7,6 @@ asked about. The weights are set by measurement on the dev sets (README, "Retrie
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 import threading
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from retrieval.analysis import Analyzer, normalize
+from retrieval.cpu_work import run_cpu
 from retrieval.local_index import LocalIndex
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
@@ -87,7 +87,7 @@ class LocalSearcher:
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
-        return await asyncio.to_thread(self.rank, question, k)
+        return await run_cpu(self.rank, question, k)
 
     async def aclose(self) -> None:
         """The index connection belongs to the services that own it."""
