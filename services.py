@@ -7,6 +7,7 @@ Azure and OpenAI SDKs are imported only by the backend modules, and only when ch
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,12 @@ class Services:
             warm_up()
         if self.settings.answerer == "llm":  # tiktoken's tables take ~0.5 s to load on first use
             self.tokens.count("例規")
+        # What is loaded now (postings, dictionary, tables) lives as long as the process: out of
+        # the collector's sight, a full collection no longer walks it, which took ~90 ms of the
+        # event loop each time with the ja-regulations index (bench/in_flight.py). Objects freed
+        # later (a reindex's old postings) are still freed by reference counting.
+        gc.collect()
+        gc.freeze()
 
     async def stats(self) -> dict:
         return await asyncio.to_thread(self.index.stats)

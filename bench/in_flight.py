@@ -8,7 +8,10 @@ The model waits 300 ms to its first token, then streams 30 tokens/s (an 87-token
   bot-stock, bot  a protocol-level fake Answerer (bench/fake_answerer.py) that waits the same way
                   with asyncio.sleep, on botbuilder's stock adapter and on ours
   llm             the real LLM answerer (retrieval/llm_answerer.py, REIKI_ANSWERER=llm) against the
-                  local HTTP fake of the model (tests/fakes/azure_openai_fake.py) in this process
+                  local HTTP fake of the model (tests/fakes/azure_openai_fake.py), served from a
+                  process of its own (bench/model_fake_server.py): in production the model is
+                  another machine, so its streaming must not share the bot's or the load
+                  generator's event loop
 Figures: one question alone (its final-message time is the yardstick), then `count` at once: time
 to the HTTP acknowledgement, to the first update the user sees (the informative streaming
 update), to the first streamed answer text, to the final message, and turns per second. A "busy"
@@ -22,14 +25,16 @@ import importlib.util
 import math
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiohttp import web  # noqa: E402
-
-from bench.common import JA_CORPUS, bench_server, eval_index, free_port, percentile, questions  # noqa: E402
+from bench.common import (JA_CORPUS, ROOT, bench_server, eval_index, free_port, percentile,  # noqa: E402
+                          questions, wait_for_port)
 from bench.loadgen import StandInConnector, burst  # noqa: E402
 
 FIRST_TOKEN_SECONDS = 0.3
@@ -42,20 +47,32 @@ def llm_answerer_available() -> bool:
     return importlib.util.find_spec("retrieval.llm_answerer") is not None
 
 
-async def _start_model_fake() -> tuple[web.AppRunner, str]:
-    """The HTTP fake of the model, paced like the target: 300 ms, then 30 tokens/s."""
+@contextmanager
+def model_fake():
+    """The HTTP fake of the model in its own process (bench/model_fake_server.py), paced like the
+    target: 300 ms, then 30 tokens/s. Yields (OpenAI-compatible base URL, process)."""
     from retrieval.tokens import TokenCounter
-    from tests.fakes.azure_openai_fake import FakeOpenAI
 
     tokens = TokenCounter().count(FAKE_REPLY)
     chunks = math.ceil(len(FAKE_REPLY) / 4)  # the fake streams 4 characters per chunk
-    fake = FakeOpenAI(reply=FAKE_REPLY, delay_seconds=FIRST_TOKEN_SECONDS,
-                      chunk_delay_seconds=tokens / TOKENS_PER_SECOND / chunks)
-    runner = web.AppRunner(fake.app(), access_log=None)
-    await runner.setup()
     port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/v1"
+    with tempfile.TemporaryDirectory(prefix="reiki-model-fake-") as folder:
+        reply = Path(folder) / "reply.txt"
+        reply.write_text(FAKE_REPLY, encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "model_fake_server.py"), "--port", str(port),
+             "--reply-file", str(reply), "--first-token-seconds", str(FIRST_TOKEN_SECONDS),
+             "--chunk-delay-seconds", str(tokens / TOKENS_PER_SECOND / chunks)], cwd=ROOT)
+        try:
+            wait_for_port(port, process)
+            yield f"http://127.0.0.1:{port}/v1", process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _cpu_seconds(pid: int | None) -> float:
@@ -67,16 +84,20 @@ def _cpu_seconds(pid: int | None) -> float:
     return times.user + times.system
 
 
-async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int | None = None) -> dict:
+async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int | None = None,
+                    model_pid: int | None = None) -> dict:
     connector = StandInConnector()
     await connector.start()
     try:
         _, warm = await burst(url, connector, texts, count=4, prefix=f"{label}-warm")
         alone_wall, [alone] = await burst(url, connector, texts, count=1, prefix=f"{label}-one")
-        cpu_before, own_before = _cpu_seconds(pid), _cpu_seconds(os.getpid())
+        cpu_before, own_before, model_before = _cpu_seconds(pid), _cpu_seconds(os.getpid()), _cpu_seconds(model_pid)
+        posts_before = connector.received
         wall, timings = await burst(url, connector, texts, count=count, prefix=f"{label}-burst")
+        posts = connector.received - posts_before  # updates, typing indicators and final messages
         cpu = _cpu_seconds(pid) - cpu_before
-        own = _cpu_seconds(os.getpid()) - own_before  # load generator, stand-in connector, model fake
+        own = _cpu_seconds(os.getpid()) - own_before  # load generator, stand-in connector
+        model = _cpu_seconds(model_pid) - model_before
     finally:
         await connector.stop()
     replied = [t for t in timings if t is not None]
@@ -92,6 +113,8 @@ async def _scenario(url: str, count: int, texts: list[str], label: str, pid: int
     finals = ms([t.final - t.sent for t in done])
     return {"alone_s": (alone.final - alone.sent) if alone else float("nan"), "wall_s": wall,
             "cpu_ms_per_question": cpu * 1000 / count, "bench_cpu_ms_per_question": own * 1000 / count,
+            "model_cpu_ms_per_question": model * 1000 / count if model_pid else None,
+            "posts_per_question": posts / count,
             "answered": len(done), "count": count, "tps": len(done) / wall, "busy": busy,
             "failed": sum(t.failed for t in replied), "lost": count - len(replied), "degraded": sum(t.degraded for t in done),
             "streamed_finals": sum(t.streamed_final for t in done),
@@ -126,23 +149,14 @@ def run(count: int, setups: tuple[str, ...] = SETUPS, env: dict | None = None,
             results[f"{kind} + slow-model fake"] = asyncio.run(
                 _scenario(url + "/api/messages", count, texts, kind, process.pid))
     if "llm" in setups and llm_answerer_available():
-        async def with_llm() -> dict:
-            runner, base_url = await _start_model_fake()
-            try:
-                llm_env = {**(env or {}), "REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url, "REIKI_LLM_MODEL": "fake-model",
-                       "REIKI_LLM_API_KEY": "fake-key"}
-                loop = asyncio.get_running_loop()
-                server = bench_server("bot", index=index, env=llm_env,
-                                      extra=["--profile", str(profile)] if profile else [])
-                url, process = await loop.run_in_executor(None, server.__enter__)
-                try:
-                    return await _scenario(url + "/api/messages", count, texts, "llm", process.pid)
-                finally:
-                    await loop.run_in_executor(None, server.__exit__, None, None, None)
-            finally:
-                await runner.cleanup()
-
-        results["bot + llm answerer + HTTP model fake"] = asyncio.run(with_llm())
+        with model_fake() as (base_url, model_process):
+            llm_env = {**(env or {}), "REIKI_ANSWERER": "llm", "REIKI_LLM_BASE_URL": base_url,
+                       "REIKI_LLM_MODEL": "fake-model", "REIKI_LLM_API_KEY": "fake-key"}
+            with bench_server("bot", index=index, env=llm_env,
+                              extra=["--profile", str(profile)] if profile else []) as (url, process):
+                flight = asyncio.run(_scenario(url + "/api/messages", count, texts, "llm", process.pid,
+                                               model_process.pid))
+        results["bot + llm answerer + HTTP model fake"] = flight
     return results
 
 
@@ -156,14 +170,16 @@ def rows(results: dict[str, dict]) -> list[list[str]]:
                     first, text,
                     f"{r['final_p50']:.0f} / {r['final_p95']:.0f}", f"{r['alone_s']:.2f}",
                     f"{r['wall_s']:.2f} ({r['wall_s'] / r['alone_s']:.2f}x)", f"{r['tps']:.0f}",
-                    f"{r['cpu_ms_per_question']:.1f} / {r['bench_cpu_ms_per_question']:.1f}"])
+                    f"{r['posts_per_question']:.1f}",
+                    f"{r['cpu_ms_per_question']:.1f} / {r['bench_cpu_ms_per_question']:.1f} / "
+                    + ("-" if r["model_cpu_ms_per_question"] is None else f"{r['model_cpu_ms_per_question']:.1f}")])
     return out
 
 
 HEADER = ["set-up", "answered", "HTTP ack p50 / p95 ms", "first update p50 / p95 ms",
           "first streamed text p50 / p95 ms", "final p50 / p95 ms",
-          "one question alone s", "all at once s (x alone)", "turns/s",
-          "CPU ms / question: server / this process (client, connector, model fake)"]
+          "one question alone s", "all at once s (x alone)", "turns/s", "activities sent / question",
+          "CPU ms / question: server / load generator and connector / model fake"]
 
 
 def main() -> int:

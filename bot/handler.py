@@ -27,7 +27,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from bot.activity_text import locale_language, parse_command, strip_mentions
 from bot.rendering import ReplyOptions, answer_activity, examples_activity, text_activity
 from bot.small_talk import classify
-from bot.streaming import TeamsStream
+from bot.streaming import TeamsStream, UpdatePacer
 from prompts import messages
 from retrieval.analysis import detect_language
 from retrieval.models import Answer, AnswerDraft, Question
@@ -103,6 +103,7 @@ class RegulationBot(ActivityHandler):
         self._max_chars = max_question_chars
         self._options = options
         self._stream_interval = stream_interval
+        self._pacer = UpdatePacer()  # shared by the streams of all turns
         self._typing_interval = typing_interval
         self._background: set[asyncio.Task] = set()
 
@@ -174,7 +175,7 @@ class RegulationBot(ActivityHandler):
         })
 
     async def _streamed_answer(self, turn_context: TurnContext, question: Question):
-        stream = TeamsStream(turn_context, interval=self._stream_interval)
+        stream = TeamsStream(turn_context, interval=self._stream_interval, pacer=self._pacer)
         await stream.informative(messages(question.language)["searching"])
         answer = None
         try:

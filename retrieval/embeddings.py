@@ -44,9 +44,10 @@ class AzureOpenAIEmbedder:
             await self._credential.close()
 
 
-def azure_openai_client_and_credential(settings: Settings):
+def azure_openai_client_and_credential(settings: Settings, *, http_client=None):
     """An AsyncAzureOpenAI client (Entra ID bearer tokens unless a key is configured) and the token
-    credential it owns (None with a key): the caller closes both."""
+    credential it owns (None with a key): the caller closes both. `http_client`: the SDK's HTTP
+    client to use instead of its default one."""
     from openai import AsyncAzureOpenAI
 
     key = settings.azure_openai_api_key.get_secret_value()
@@ -61,5 +62,5 @@ def azure_openai_client_and_credential(settings: Settings):
         auth = {"azure_ad_token_provider": get_bearer_token_provider(credential, COGNITIVE_SERVICES_SCOPE)}
     client = AsyncAzureOpenAI(azure_endpoint=settings.azure_openai_endpoint,
                               api_version=settings.azure_openai_api_version,
-                              timeout=settings.llm_timeout_seconds, max_retries=2, **auth)
+                              timeout=settings.llm_timeout_seconds, max_retries=2, http_client=http_client, **auth)
     return client, credential

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from prompts import load_prompt, messages, render
 from retrieval.chat_model import ChatMessage, ChatModel, ChatModelError, ContextTooLong, build_chat_model
 from retrieval.citations import build_citations, renumber, strip_markers
+from retrieval.cpu_work import run_cpu
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import Answer, AnswerDraft, Question, ScoredPassage, Turn
 from retrieval.ports import AnswerEvent
@@ -74,16 +75,27 @@ def parse_reply(raw: str) -> ModelReply:
 def visible_draft(raw: str, source_count: int) -> str:
     """What the user may see of a reply still being written: no trailer, no format markers (even
     half-written ones), no citation marker that is still open, markers renumbered as they will be."""
-    text = _FOLLOW_UPS.split(raw, maxsplit=1)[0]
-    text = _NOT_COVERED.sub("", text)
-    text = _OPEN_CITATION.sub("", _cut_open_marker(text))
-    return renumber(text, source_count).text.strip()
+    # Called for every piece the model sends: the regular expressions run only when the text
+    # holds what they look for.
+    text = raw
+    if "<" in text:
+        text = _FOLLOW_UPS.split(text, maxsplit=1)[0]
+        text = _NOT_COVERED.sub("", text)
+    text = _cut_open_marker(text)
+    if "[" in text or "［" in text or "\x00" in text:
+        text = renumber(_OPEN_CITATION.sub("", text), source_count).text
+    return text.strip()
+
+
+_LONGEST_MARKER = max(len(name) for name in _MARKER_NAMES) + 4  # with "**" bold on both sides
 
 
 def _cut_open_marker(text: str) -> str:
     """`text` without a trailing "<<FOLL" that may be the start of a format marker."""
-    longest = max(len(name) for name in _MARKER_NAMES) + 4
-    for start in range(max(0, len(text) - longest), len(text)):
+    tail = text[-_LONGEST_MARKER:]
+    if "<" not in tail and "*" not in tail:
+        return text
+    for start in range(max(0, len(text) - _LONGEST_MARKER), len(text)):
         tail = text[start:].replace("*", "").upper()
         if text[start] in "<*" and tail and any(name.startswith(tail) for name in _MARKER_NAMES):
             return text[:start]
@@ -114,7 +126,7 @@ class LLMAnswerer:
 
     async def stream(self, question: Question, passages: Sequence[ScoredPassage]) -> AsyncIterator[AnswerEvent]:
         # STEP 1: the extractive answer decides abstention and is the fallback if the model fails
-        quoted = await asyncio.to_thread(self.fallback.compose, question, passages)
+        quoted = await run_cpu(self.fallback.compose, question, passages)
         if quoted.abstained:
             yield quoted  # nothing reaches the bar: no model call, the same abstention as always
             return
@@ -122,7 +134,7 @@ class LLMAnswerer:
         budget = self.max_source_tokens
         for attempt in (1, 2):
             # Counting tokens is CPU work (tiktoken): off the event loop, like the extractive step.
-            sources = await asyncio.to_thread(pack_sources, passages, self.tokens, budget)
+            sources = await run_cpu(pack_sources, passages, self.tokens, budget)
             raw = shown = ""
             try:
                 async for raw in self._write(question, sources):
@@ -157,7 +169,9 @@ class LLMAnswerer:
         try:
             while True:
                 try:
-                    piece = await asyncio.wait_for(anext(pieces), max(0.0, deadline - loop.time()))
+                    # a timer in this task, not wait_for's task per piece
+                    async with asyncio.timeout_at(deadline):
+                        piece = await anext(pieces)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:

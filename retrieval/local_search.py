@@ -9,7 +9,6 @@ measurement on the dev sets' tune halves (README, "Retrieval quality").
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import re
@@ -23,6 +22,7 @@ import numpy as np
 
 from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
+from retrieval.cpu_work import run_cpu
 from retrieval.local_index import LocalIndex
 from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
@@ -103,8 +103,11 @@ class LocalSearcher:
         return self.snapshot().audience(()).matrix
 
     def warm_up(self) -> None:
-        """Load the in-memory postings and the analyser now rather than on the first question."""
-        self.planner.plan("年次休暇", self.snapshot().audience(()).titles)
+        """Load the in-memory postings, the analyser, the planner's word lists (the English
+        glossary too) and the English table now rather than on the first question."""
+        titles = self.snapshot().audience(()).titles
+        self.planner.plan("年次休暇", titles)
+        self.planner.plan("annual leave", titles)
         self.english_dictionary()
 
     def english_dictionary(self) -> EnglishDictionary | None:
@@ -128,7 +131,7 @@ class LocalSearcher:
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.
-        return await asyncio.to_thread(self.rank, question, k)
+        return await run_cpu(self.rank, question, k)
 
     async def aclose(self) -> None:
         """The index connection belongs to the services that own it."""

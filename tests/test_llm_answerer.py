@@ -67,6 +67,7 @@ async def test_streams_drafts_then_an_answer_with_renumbered_citations(fake, ser
     fake.reply = ("育休は子が三歳に達する日まで取れます[2]。年休は一の年において二十日です[1, 7]。\n"
                   "<<FOLLOW_UPS>>\n1. 繰り越した年休はいつまで使えますか？\n- 時間単位で取れますか？[1]\n"
                   "・育休の請求はいつまでですか？\n4. 四つ目は捨てられます")
+    fake.chunk_delay_seconds = 0.01  # as a model writes: chunks that arrive together make one draft
     events = await answer_events(azure_settings(fake.url), services)
     *drafts, final = events
     assert len(drafts) >= 3 and all(isinstance(d, AnswerDraft) for d in drafts)

@@ -3,13 +3,14 @@ protocol-fake Answerer writes: the real AnswerPipeline and searcher, the fake on
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount, Entity
 
 from bot.handler import RegulationBot
-from bot.streaming import TeamsStream
+from bot.streaming import TeamsStream, UpdatePacer
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.models import AnswerDraft
 from retrieval.pipeline import AnswerPipeline
@@ -159,6 +160,37 @@ async def test_without_a_stream_id_the_reply_falls_back_to_one_plain_message():
     assert not await stream.update("途中")
     final = stream.finish(Activity(type="message", text="完成", entities=[]))
     assert final.entities == [] and len(context.sent) == 1
+
+
+async def test_under_load_updates_after_the_first_streamed_text_are_spaced_further():
+    pacer = UpdatePacer(updates_per_second=2.0)
+    now = [0.0]
+    streams = [TeamsStream(_FakeContext(), interval=1.0, clock=lambda: now[0], pacer=pacer) for _ in range(6)]
+    for stream in streams:
+        await stream.informative("検索中")
+    assert pacer.active == 6 and pacer.interval(1.0) == 3.0  # 6 streams at 2 updates/s together
+    mine = streams[0]
+    now[0] = 1.0
+    assert await mine.update("年次")  # the first streamed text: Teams' own interval only
+    now[0] = 2.5
+    assert not await mine.update("年次休暇は")  # 1.5 s later: too soon while six streams run
+    now[0] = 4.0
+    assert await mine.update("年次休暇は二十日")
+    for stream in streams[1:]:  # the others end; with one stream left, one second is enough again
+        stream.finish(Activity(type="message", text="完成", entities=[]))
+    assert pacer.active == 1
+    now[0] = 5.0
+    assert await mine.update("年次休暇は二十日です")
+
+
+def test_a_stream_dropped_without_its_final_message_stops_counting():
+    pacer = UpdatePacer(updates_per_second=1.0)
+    stream = TeamsStream(_FakeContext(), pacer=pacer)
+    pacer.started(stream)
+    assert pacer.active == 1
+    del stream
+    gc.collect()
+    assert pacer.active == 0
 
 
 async def test_informative_text_is_bounded():

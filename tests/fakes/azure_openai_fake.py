@@ -38,6 +38,10 @@ class Step:
     headers: dict = field(default_factory=dict)
     delay_seconds: float = 0.0
     finish_reason: str = "stop"  # "content_filter": Azure cut the answer while streaming
+    # A streamed body written exactly as given, one write per item (then the body ends), for tests
+    # of how a client reads unusual but possible streams; `break_off` drops the connection instead.
+    raw_stream: list[bytes] | None = None
+    break_off: bool = False
 
 
 def content_filter_error() -> dict:
@@ -125,6 +129,8 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
+        if step.raw_stream is not None:
+            return await self._write_raw(request, response, step)
         if azure:  # Azure's first chunk: prompt filter results, no choices
             first = {"id": "", "object": "", "created": 0, "model": "", "choices": [],
                      "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
@@ -151,6 +157,19 @@ class FakeOpenAI:
         await response.write(f"data: {json.dumps(last)}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
+
+    async def _write_raw(self, request: web.Request, response: web.StreamResponse, step: Step) -> web.StreamResponse:
+        try:
+            for piece in step.raw_stream:
+                await response.write(piece)
+                await asyncio.sleep(self.chunk_delay_seconds or 0.01)  # one network read per piece
+            if step.break_off:
+                request.transport.close()  # mid-body: the chunked encoding never ends
+                return response
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped reading: nothing left to send
+        return response
 
     async def _embeddings(self, request: web.Request) -> web.Response:
         error = await self._error_or_delay(request)
