@@ -79,7 +79,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
     AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
-                                  r"\$\s?[0-9]|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|\bfree of charge", re.I),
+                                  r"\$\s?[0-9][0-9,]*(?:\.[0-9]+)?|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|"
+                                  r"\bfree of charge", re.I),
     AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
                                    re.I),
 }

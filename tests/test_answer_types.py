@@ -102,6 +102,16 @@ def test_value_span_finds_the_value_to_bold():
     assert value_span(A.AMOUNT, text) is None
 
 
+@pytest.mark.parametrize("text, value", [
+    ("The plan covers up to $60 per visit.", "$60"),
+    ("A one-time allowance of $1,000.50 is paid.", "$1,000.50"),
+    ("Employees receive $1000 each year.", "$1000"),
+])
+def test_value_span_keeps_a_dollar_amount_whole(text, value):
+    start, end = value_span(A.AMOUNT, text)
+    assert text[start:end] == value
+
+
 def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
     text = "当該子が三歳に達する日まで、育児休業をすることができる。"
     start, end = value_span(A.QUANTITY, text)
