@@ -6,7 +6,6 @@ not cover enough of what the question asks about.
 """
 from __future__ import annotations
 
-import asyncio
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -14,6 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
+from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import AnswerType, QuestionIntent, analyse, enumerates, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
@@ -65,7 +65,7 @@ class ExtractiveAnswerer:
 
     async def stream(self, question: Question, passages: Sequence[ScoredPassage]) -> AsyncIterator[Answer]:
         """One final answer, no drafts: quoting is quick, but analysing sentences is CPU work."""
-        yield await asyncio.to_thread(self.compose, question, passages)
+        yield await run_cpu(self.compose, question, passages)
 
     async def aclose(self) -> None:
         pass
