@@ -93,6 +93,17 @@ _ENUMERATION = re.compile(
 )
 
 
+# A question that compares (2013年版と今で違う？) may need two articles, one for each side; any
+# other is answered by one quote.
+_COMPARES = re.compile(r"違う|違い|異なる|比べ|比較|差は|どちら|それぞれ|両方|\bdiffer|\bcompar|\bversus\b|\bvs\.?\s|"
+                       r"\bboth\b", re.I)
+
+
+def compares(text: str) -> bool:
+    """Whether the question compares two things (two laws, two versions, two cases)."""
+    return bool(_COMPARES.search(_question_line(normalize(text))))
+
+
 def enumerates(text: str) -> bool:
     """Whether `text` lists items (the answer to a 種類 question)."""
     return _ENUMERATION.search(normalize(text)) is not None

@@ -4,6 +4,7 @@ import pytest
 
 from retrieval.abridge import OMITTED, abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer
+from retrieval.answer_types import compares
 from retrieval.extractive import ExtractiveAnswerer, sentences_by_paragraph
 from retrieval.models import Passage, Question, ScoredPassage
 
@@ -96,6 +97,37 @@ def test_a_second_article_is_quoted_only_when_its_sentence_shares_the_question(a
     answer = compose(answerer, "育休は子が何歳になるまで取れますか", article(), unrelated)
     assert [c.passage.doc for c in answer.citations] == ["ikukyu.txt"]
     assert "[2]" not in answer.text
+
+
+NATIONAL = Passage(doc="kokka.txt", seq=2, title="国家公務員育児休業法", article="第三条",
+                   text="第三条　職員は、任命権者の承認を受けて、当該子が三歳に達する日まで、育児休業をすることができる。")
+
+
+def two_close(answerer, question):
+    scored = [ScoredPassage(article(), 10.0, confidence=0.9), ScoredPassage(NATIONAL, 9.9, confidence=0.9)]
+    return answerer.compose(Question(question, "ja"), scored)
+
+
+def test_a_single_question_gets_one_quote_even_when_a_second_article_shares_its_words(answerer):
+    answer = two_close(answerer, "育休は子が何歳になるまで取れますか")
+    assert [c.passage.doc for c in answer.citations] == ["ikukyu.txt"]
+
+
+def test_a_comparison_gets_a_quote_for_each_side(answerer):
+    answer = two_close(answerer, "育休は子が何歳になるまで取れますか。国家公務員と違う？")
+    assert [c.passage.doc for c in answer.citations] == ["ikukyu.txt", "kokka.txt"]
+    assert "[2]" in answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("2013年の労基法と今の労基法で違う？", True),
+    ("内部通報と外部通報では保護の条件はどう異なる？", True),
+    ("How does the Standard plan compare with Plus?", True),
+    ("育休は何歳まで？延長はできる？", False),
+    ("年休は何日まで繰り越せる？", False),
+])
+def test_compares(question, expected):
+    assert compares(question) is expected
 
 
 def test_an_item_is_cited_by_its_number_and_quoted_without_its_label(answerer):
