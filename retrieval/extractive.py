@@ -350,9 +350,11 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         if _CAPTION_ONLY.fullmatch(sentence):
             pending = sentence
             continue
-        if pending:
+        if pending and place == (1, None):
             captions[len(sentences)] = pending
-            pending = ""
+        # A passage that starts at a later item (第二十二条　十二　…) repeats its article's caption:
+        # the caption names the article, not that item.
+        pending = ""
         sentences.append(sentence)
         places.append(place)
     if not sentences:

@@ -170,3 +170,11 @@ def test_a_passage_starting_inside_an_article_cites_the_paragraph_quoted(answere
     answer = compose(answerer, "使わなかった年休はいつまで繰り越せる？", chunk)
     assert answer.citations[0].name == "モデル就業規則 第２３条第７項"
     assert "２年以内に限り繰り越して" in answer.text and "\n" not in answer.citations[0].quote
+
+
+def test_a_passage_starting_at_a_later_item_does_not_give_the_caption_to_that_item(answerer):
+    chunk = ("（特別休暇）\n第二十二条　十二　職員が親族を介護する場合　一の年において五日の範囲内の期間\n"
+             "十三　職員が夏季における諸行事のため勤務しない場合　七月から九月までの期間内における連続する三日の範囲内の期間")
+    answer = compose(answerer, "夏季休暇は何日取れる？", article(chunk, number="第二十二条", title="休暇規則"))
+    assert "夏季" in answer.citations[0].quote and "**三日**" in answer.text
+    assert answer.citations[0].paragraph == "第十三号"
