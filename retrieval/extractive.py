@@ -38,6 +38,13 @@ _PARAGRAPH_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?([0-9０-９
 # caption or a heading.
 _UNIT_OPENING = re.compile(r"[ \t　]*(?:[0-9０-９]+[\s　]|[一二三四五六七八九十]+[\s　]|第[^\s　]{1,10}条|"
                            r"[（(【■□◆◇●○・※①-⑳]|[0-9０-９]+[.．)）]|#|\Z)")
+_LAST_WORD = re.compile(r"[A-Za-z0-9]+$")
+_ABBREVIATIONS = frozenset({"eg", "ie", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "st", "inc", "co", "jr"})
+# A heading line: ASCII words, no sentence punctuation, short; its words capitalised (_LOWER_WORD).
+_HEADING_LINE = re.compile(r"[A-Z][A-Za-z0-9&/,:'’\- ]{2,79}")
+# Title case keeps these in lower case (Coordination of Benefits); any other lower-case word is prose.
+_TITLE_SMALL_WORDS = r"(?:a|an|the|and|or|of|for|to|in|on|at|by|with|from|vs)"
+_LOWER_WORD = re.compile(rf"\b(?!{_TITLE_SMALL_WORDS}\b)[a-z][a-z']*\b")
 _WRAP = re.compile(r"(\S)\n(\S)")
 _PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
 KANJI_DIGITS = "〇一二三四五六七八九十百千"
@@ -261,16 +268,34 @@ def split_sentences(text: str) -> list[str]:
             depth += 1
         elif ch in "）)」』":
             depth = max(0, depth - 1)
-        elif ch in "。．" and depth == 0:
+        elif depth == 0 and (ch in "。．" or (ch in ".?!" and _ends_english_sentence(text, index))):
             sentences.append("".join(current))
             current = []
     sentences.append("".join(current))
     return [s.strip() for s in sentences if s.strip()]
 
 
+def _ends_english_sentence(text: str, index: int) -> bool:
+    """Whether the . ? or ! at `index` ends an English sentence: followed by a space or line end,
+    and not after a number (1. as a list label, 1.5) or a short abbreviation (e.g., Dr., No.)."""
+    after = text[index + 1:index + 2]
+    if after and not after.isspace():
+        return False
+    word = _LAST_WORD.search(text, 0, index)
+    if word is None:
+        return False
+    token = word.group(0)
+    return not (token.isdigit() or token.lower() in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()))
+
+
 def _is_wrap(current: list[str], text: str, next_start: int) -> bool:
     line_end = "".join(current).rstrip()
-    if not line_end or line_end[-1] in "。．）)」:：":
+    if not line_end or line_end[-1] in "。．）)」:：.?!":
+        return False
+    # A handbook's heading line (Balance Billing Protection, HOW PROVIDERS AFFECT YOUR COSTS) is a
+    # unit of its own: glued to the sentence after it, it would open every quote from that section.
+    last_line = line_end.rsplit("\n", 1)[-1]
+    if _HEADING_LINE.fullmatch(last_line) and not _LOWER_WORD.search(last_line):
         return False
     return not _UNIT_OPENING.match(text, next_start)
 

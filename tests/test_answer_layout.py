@@ -5,7 +5,7 @@ import pytest
 from retrieval.abridge import OMITTED, abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer
 from retrieval.answer_types import compares
-from retrieval.extractive import ExtractiveAnswerer, sentences_by_paragraph
+from retrieval.extractive import ExtractiveAnswerer, sentences_by_paragraph, split_sentences
 from retrieval.models import Passage, Question, ScoredPassage
 
 ARTICLE = (
@@ -178,3 +178,29 @@ def test_a_passage_starting_at_a_later_item_does_not_give_the_caption_to_that_it
     answer = compose(answerer, "夏季休暇は何日取れる？", article(chunk, number="第二十二条", title="休暇規則"))
     assert "夏季" in answer.citations[0].quote and "**三日**" in answer.text
     assert answer.citations[0].paragraph == "第十三号"
+
+
+HANDBOOK = ("HOW PROVIDERS AFFECT YOUR COSTS - Balance Billing Protection\n"
+            "At Contoso, we understand that medical costs can be confusing, which is\n"
+            "why we partnered with Northwind Health to offer our employees the Northwind\n"
+            "Standard plan. This plan provides balance billing protection, meaning that you are\n"
+            "protected from unexpected costs, e.g. surprise bills. It pays 1.5 times.\n"
+            "1. The plan pays first.")
+
+
+def test_english_text_splits_at_full_stops_and_headings_but_not_abbreviations_or_numbers():
+    assert split_sentences(HANDBOOK) == [
+        "HOW PROVIDERS AFFECT YOUR COSTS - Balance Billing Protection",
+        "At Contoso, we understand that medical costs can be confusing, which is\nwhy we partnered with "
+        "Northwind Health to offer our employees the Northwind\nStandard plan.",
+        "This plan provides balance billing protection, meaning that you are\n"
+        "protected from unexpected costs, e.g. surprise bills.",
+        "It pays 1.5 times.",
+        "1. The plan pays first.",
+    ]
+
+
+def test_an_english_quote_is_the_sentence_that_answers_not_the_section_heading(answerer):
+    page = Passage(doc="plan.pdf", seq=0, title="Standard Plan", text=HANDBOOK, page=7)
+    answer = compose(answerer, "What does balance billing protection mean?", page, language="en")
+    assert answer.citations[0].quote.startswith("This plan provides balance billing protection")
