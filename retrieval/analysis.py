@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 
 # Bump whenever a text's terms change (stemmer, stop words, tokenisation): stale indexes re-analyse.
-ANALYZER_VERSION = "en-snowball-2"
+ANALYZER_VERSION = "en-snowball-3"
 
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
@@ -41,7 +41,7 @@ ENGLISH_STOPWORDS = frozenset(
     either neither other others another such only own same so too very just also even ever have has
     had having get gets got getting s t d ll m re ve up down out off over under again further once
     more most much many few less least while until during before after above below between through
-    against because since via per etc according accordance regarding concerning considering
+    against because since via per versus vs etc according accordance regarding concerning considering
     explain explains explained describe describes described tell please wonder anyone someone know""".split()
 )
 

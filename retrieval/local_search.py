@@ -207,9 +207,11 @@ class LocalSearcher:
     def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
         w = self.weights
         # English words and explained colloquialisms the corpus lacks are represented by their
-        # Japanese / statutory expansions, so they neither count for coverage nor as unknown.
+        # Japanese / statutory expansions, so they neither count for coverage nor as unknown — when
+        # the corpus has those expansions (産後 says nothing for an English handbook).
+        represented = any(matrix.idf(t) for t in plan.expansions)
         user_terms = [t for t in plan.terms if not (
-            matrix.idf(t) == 0 and plan.expansions and (_ASCII.match(t) or t in plan.explained))]
+            matrix.idf(t) == 0 and represented and (_ASCII.match(t) or t in plan.explained))]
         coverage = _weighted_share(matrix, user_terms)
         expansion = _weighted_share(matrix, list(plan.expansions))
         translations = _translations(matrix, plan)
@@ -484,12 +486,23 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
     """English words the corpus never uses, replaced by the indexed word they most likely
     misspell (gendr -> gender, helth -> health). Japanese input goes through an IME, so its
     spelling is not the problem there."""
-    closest = {t: matrix.closest_english_term(t) for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)}
-    fixed = {wrong: right for wrong, right in closest.items() if right}
+    unknown = [t for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)]
+    fixed: dict[str, tuple[str, ...]] = {}
+    for term in unknown:
+        # A compound the corpus writes otherwise (non-participating as non participating, or
+        # nonparticipating) is its parts when the corpus knows every part.
+        parts = tuple(p for p in term.split("-") if p)
+        if len(parts) > 1 and all(matrix.idf(p) for p in parts):
+            fixed[term] = parts
+        elif (right := matrix.closest_english_term(term)) is not None:
+            fixed[term] = (right,)
     if not fixed:
         return plan
-    return dataclasses.replace(plan, terms=tuple(dict.fromkeys(fixed.get(t, t) for t in plan.terms)),
-                               nouns=tuple(fixed.get(t, t) for t in plan.nouns))
+
+    def replaced(terms: Sequence[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r for t in terms for r in fixed.get(t, (t,))))
+
+    return dataclasses.replace(plan, terms=replaced(plan.terms), nouns=replaced(plan.nouns))
 
 
 PAGE_REPEAT_DEPTH = 3  # how far down the ranking other pages are looked for

@@ -201,3 +201,26 @@ def test_a_page_with_several_matching_sections_is_preferred(tmp_path, analyzer):
     # context only lifts: no section loses score for sharing its page
     alone = {r.passage.seq: r.score for r in ranked(index, analyzer, question, page_context=0.0)}
     assert all(r.score >= alone[r.passage.seq] for r in ranked(index, analyzer, question))
+
+
+# -- unknown words ------------------------------------------------------------------------------
+def test_a_word_whose_translations_the_corpus_also_lacks_counts_as_unknown(tmp_path, analyzer):
+    # "postnatal" has a Japanese glossary translation (産後), which an English handbook never holds:
+    # the translation cannot stand in for the word, so the topic is missing.
+    index = index_corpus(tmp_path, {"perks.md": "# Perks\nThe plan pays for yoga classes and gym visits.\n"},
+                         analyzer)
+    covered = ranked(index, analyzer, "Does the plan pay for yoga?")[0].confidence
+    missing = ranked(index, analyzer, "Does the plan pay for postnatal yoga?")[0].confidence
+    assert missing < covered - 0.2
+
+
+def test_a_hyphenated_compound_the_corpus_writes_apart_is_its_parts(tmp_path, analyzer):
+    index = index_corpus(tmp_path, {
+        "costs.md": "# Costs\nNon participating providers may bill you for the balance.\n",
+        "other.md": "# Other\nProviders in the network send claims directly.\n"}, analyzer)
+    top = ranked(index, analyzer, "What do non-participating providers bill?")[0]
+    assert top.passage.doc == "costs.md" and top.confidence > 0.9
+
+
+def test_versus_is_a_function_word(analyzer):
+    assert analyzer.terms("in-network versus out-of-network") == analyzer.terms("in-network out-of-network")
