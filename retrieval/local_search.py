@@ -27,7 +27,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner, content_terms
+from retrieval.query import QueryPlan, QueryPlanner, vocabulary_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
@@ -110,11 +110,11 @@ class LocalSearcher:
         self.planner.plan("annual leave", titles)
         self.english_dictionary()
 
-    def english_dictionary(self) -> EnglishDictionary | None:
+    def english_dictionary(self, snapshot: IndexSnapshot | None = None) -> EnglishDictionary | None:
         """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
         from beside the index, or built there by a child process (seconds, once per index change)
-        on first need."""
-        snapshot = self.snapshot()
+        on first need. `snapshot`: the one the caller searches (else the current one)."""
+        snapshot = snapshot or self.snapshot()
         current = self._english
         if current is not None and current[0] == snapshot.generation:
             return current[1]
@@ -138,14 +138,15 @@ class LocalSearcher:
 
     def rank(self, question: Question, k: int) -> list[ScoredPassage]:
         """The synchronous core of `search`, for batch callers (evaluation, benchmarks)."""
-        audience = self.snapshot().audience(question.groups)
+        snapshot = self.snapshot()  # one generation check (a SQLite read) per question
+        audience = snapshot.audience(question.groups)
         matrix = audience.matrix
         if matrix.size == 0:
             return []
-        dictionary = self.english_dictionary() if detect_language(question.text) == "en" else None
+        dictionary = self.english_dictionary(snapshot) if detect_language(question.text) == "en" else None
         analyzer = self.planner.analyzer
         plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
-                                 known_word=lambda word: all(matrix.idf(t) for t in content_terms(analyzer, word)))
+                                 known_word=lambda word: all(matrix.idf(t) for t in vocabulary_terms(analyzer, word)))
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -225,7 +226,7 @@ class LocalSearcher:
                                       weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
-            score[matrix.title_rows(law)] += w.law_match
+            score[matrix.title_row_array(law)] += w.law_match
         for row, bonus in article_rows.items():
             score[row] += bonus
         heading_hit = np.zeros(matrix.size, dtype=bool)
@@ -284,24 +285,27 @@ class LocalSearcher:
         # Within the right document: the first stage finds the law well; what it gets wrong is
         # which of its articles answers. Only the leading document's candidates are re-ordered.
         if len(top):
-            lead = matrix.passages[int(top[np.argmax(score[top])])].doc
-            top = np.array([row for row in top if matrix.passages[row].doc == lead], dtype=top.dtype)
-        # Which question terms each candidate holds, from the postings (no text scanning).
+            doc_ids = _doc_ids(matrix)
+            top = top[doc_ids[top] == doc_ids[top[np.argmax(score[top])]]]
+        # Which question terms each candidate holds, from the postings (no text scanning): one
+        # row of flags per candidate.
         holds = np.array([_contains_sorted(matrix.rows_with(t), top) for t, _ in terms]
-                         ).reshape(len(terms), len(top))
+                         ).reshape(len(terms), len(top)).T.tolist()
         # Per-row text caches belong to this matrix (rows differ per index generation and audience).
         texts = matrix.derived.setdefault("passage_texts", PassageText())
         score = score.copy()
-        for column, row in enumerate(top):
-            present = [terms[i] for i in np.flatnonzero(holds[:, column])]
-            score[row] += rerank_bonus(int(row), matrix.passages[row], present, total, plan.answer_type,
+        for row, held in zip(top.tolist(), holds):
+            present = [term for term, flag in zip(terms, held) if flag]
+            score[row] += rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
                                        self.rerank_weights, texts)
         return score
 
     def _english_proximity(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray) -> np.ndarray:
         """STEP 3c: English phrase proximity on the top candidates of every document."""
         weight = self.weights.english_proximity
-        pairs = question_pairs(plan.text, (t for t in plan.terms if _ASCII.match(t))) if weight else []
+        english = [t for t in plan.terms if _ASCII.match(t)]
+        # Two English search terms at least make a pair: a Japanese question is not scanned.
+        pairs = question_pairs(plan.text, english) if weight and len(english) >= 2 else []
         if not pairs:
             return score
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
@@ -322,6 +326,8 @@ class LocalSearcher:
         question as a whole, one stray matching section on an unrelated page is not. Only rows
         that matched and may be seen (finite scores) lend context."""
         weight = self.weights.page_context
+        if not weight or not _has_pages(matrix):  # statutes: every passage is an article
+            return score
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
         top = top[np.isfinite(score[top])]
         if not weight or len(top) < 2:
@@ -623,6 +629,22 @@ def _contains_sorted(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.zeros(len(rows), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
     return sorted_rows[at] == rows
+
+
+def _doc_ids(matrix: TermMatrix) -> np.ndarray:
+    """Per row, a number standing for its document (rows of one document share it)."""
+    if "doc_ids" not in matrix.derived:
+        numbers: dict[str, int] = {}
+        matrix.derived["doc_ids"] = np.array([numbers.setdefault(p.doc, len(numbers)) for p in matrix.passages],
+                                             dtype=np.int32)
+    return matrix.derived["doc_ids"]
+
+
+def _has_pages(matrix: TermMatrix) -> bool:
+    """Whether some passage is a section of a paged text (what page context and _pages_first fold)."""
+    if "has_pages" not in matrix.derived:
+        matrix.derived["has_pages"] = any(p.article is None and p.page is not None for p in matrix.passages)
+    return matrix.derived["has_pages"]
 
 
 def _mask(size: int, rows) -> np.ndarray:
