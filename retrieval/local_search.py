@@ -176,10 +176,13 @@ class LocalSearcher:
         # More than k: sections of a page already listed give way to other pages (see _pages_first).
         wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
         best = np.argpartition(-score, wanted - 1)[:wanted]
-        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]]
-        order = _pages_first(order, matrix.passages)[:k]
-        return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
-                for i in order]
+        ranked = best[np.argsort(-score[best], kind="stable")]
+        order = ranked[matched[ranked]].tolist()
+        if _has_pages(matrix):
+            order = _pages_first(order, matrix.passages)
+        order = order[:k]
+        return [ScoredPassage(matrix.passages[i], s, confidence=c)
+                for i, s, c in zip(order, score[order].tolist(), confidence[order].tolist())]
 
     def _without_name_words(self, plan: QueryPlan, audience: Audience, matrix: TermMatrix) -> QueryPlan:
         """The words with which an English question names a document ("... according to the
@@ -296,8 +299,10 @@ class LocalSearcher:
         score = score.copy()
         for row, held in zip(top.tolist(), holds):
             present = [term for term, flag in zip(terms, held) if flag]
-            score[row] += rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
-                                       self.rerank_weights, texts)
+            bonus = rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
+                                 self.rerank_weights, texts)
+            if bonus:  # most candidates get none: adding 0.0 changes no (finite) score
+                score[row] += bonus
         return score
 
     def _english_proximity(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray) -> np.ndarray:
@@ -312,12 +317,13 @@ class LocalSearcher:
         top = top[np.isfinite(score[top])]
         # Rarer words make a more telling pair, as they make a more telling word.
         weights = {pair: matrix.idf(pair[0]) + matrix.idf(pair[1]) for pair in pairs}
+        total = sum(weights[pair] for pair in pairs)
         cache = matrix.derived.setdefault("english_pairs", PassagePairs())
         score = score.copy()
-        for row in top:
-            held = cache.of(int(row), matrix.passages[row])
+        for row in top.tolist():
+            held = cache.of(row, matrix.passages[row])
             if held:
-                score[row] += weight * proximity_share(pairs, weights, held)
+                score[row] += weight * proximity_share(pairs, weights, held, total=total)
         return score
 
     def _page_context(self, matrix: TermMatrix, score: np.ndarray) -> np.ndarray:
