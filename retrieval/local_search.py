@@ -254,7 +254,7 @@ class LocalSearcher:
             return score, confidence
         # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
-        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
+        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows, coverage=coverage)
 
     def _concept_scores(self, matrix: TermMatrix, plan: QueryPlan, scored: Mapping[str, float]) -> np.ndarray:
         """BM25 of an English question's translations: per translated word (concept), the best of
@@ -358,10 +358,12 @@ class LocalSearcher:
         return lifted
 
     def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
-                    expansion: np.ndarray, article_rows: dict[int, float]) -> np.ndarray:
+                    expansion: np.ndarray, article_rows: dict[int, float], *,
+                    coverage: np.ndarray | None = None) -> np.ndarray:
         """0..1 per passage: how much of what the question is about the passage covers. The
         answerer abstains below its threshold."""
         w = self.weights
+        asked = user_terms
         # Values the corpus never spells that way (1km, 090-…) are not topics, and verbs and
         # adjectives (忙しい, 向かう) say less about the topic than nouns.
         user_terms = [t for t in user_terms if matrix.idf(t) or not _DIGIT.search(t)]
@@ -371,7 +373,10 @@ class LocalSearcher:
         situation = set(situation_terms(self.planner.analyzer, plan.text))
         user_terms = [t for t in user_terms if t not in situation or matrix.idf(t)]
         minor = {t for t in user_terms if t not in plan.nouns or t in situation}
-        topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
+        if coverage is not None and not minor and user_terms == asked:
+            topical = coverage  # `coverage` (of `asked`, no minor terms) is this very share
+        else:
+            topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
         # Colloquialisms set aside because the vocabulary translated them (パワハラ) are answered
         # only if their statutory expansions are: they keep their share of the question.
         # Each weighs like the rarest of its expansions, as the asker's own words weigh by IDF.
