@@ -107,6 +107,12 @@ class Analyzer:
         return out
 
     @staticmethod
+    def ascii_word_terms(word: str) -> list[str]:
+        """`terms` of a word made of ASCII letters, digits, ' and - only (what `terms` would make
+        of it, without looking for Japanese in it)."""
+        return Analyzer._english_terms(word)
+
+    @staticmethod
     def _english_terms(segment: str) -> list[str]:
         words = (w.lower().strip("'-") for w in _ASCII_RUN.findall(segment))
         return [_stem(w) for w in words if w and w not in ENGLISH_STOPWORDS]

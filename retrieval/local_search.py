@@ -341,20 +341,21 @@ class LocalSearcher:
         best = float(score[top].max())
         if best <= 0:
             return score
-        pages: dict[tuple[str, int], list[int]] = {}
-        for row in top.tolist():
-            passage = matrix.passages[row]
-            if passage.article is None and passage.page is not None:
-                pages.setdefault((passage.doc, passage.page), []).append(row)
+        page_of = _page_keys(matrix)
+        pages: dict[tuple[str, int], list[tuple[int, float]]] = {}
+        for row, value in zip(top.tolist(), score[top].tolist()):
+            page = page_of[row]
+            if page is not None:
+                pages.setdefault(page, []).append((row, value))
         lifted = score.copy()
-        for rows in pages.values():
-            if len(rows) < 2:
+        for sections in pages.values():
+            if len(sections) < 2:
                 continue
-            ranked_rows = sorted(rows, key=lambda r: -score[r])
-            first, second = ranked_rows[0], ranked_rows[1]
-            for row in rows:
-                other = second if row == first else first  # the best section of the page but itself
-                lifted[row] += weight * float(score[other]) / best
+            ranked = sorted(sections, key=lambda section: -section[1])
+            (first, first_value), (_second, second_value) = ranked[0], ranked[1]
+            for row, _value in sections:
+                other = second_value if row == first else first_value  # the page's best section but itself
+                lifted[row] += weight * other / best
         return lifted
 
     def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
@@ -411,6 +412,12 @@ class LocalSearcher:
     def _visible(self, matrix: TermMatrix, groups: Sequence[str]) -> np.ndarray:
         """Passages the asker may see: public ones, and restricted ones shared with a group of theirs.
         The audience's matrix holds no others; checked again here, from the same rows."""
+        if not matrix.restricted_rows:  # the common case: one shared, read-only mask
+            if "all_visible" not in matrix.derived:
+                everything = np.ones(matrix.size, dtype=bool)
+                everything.flags.writeable = False
+                matrix.derived["all_visible"] = everything
+            return matrix.derived["all_visible"]
         visible = np.ones(matrix.size, dtype=bool)
         allowed = set(groups or ())
         for row in matrix.restricted_rows:
@@ -531,6 +538,14 @@ def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]
     return first + repeats
 
 
+def _page_keys(matrix: TermMatrix) -> list[tuple[str, int] | None]:
+    """Per row, (doc, page) for a section of a paged text, None for an article or unpaged text."""
+    if "page_keys" not in matrix.derived:
+        matrix.derived["page_keys"] = [None if p.article is not None or p.page is None else (p.doc, p.page)
+                                       for p in matrix.passages]
+    return matrix.derived["page_keys"]
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
 
@@ -540,7 +555,7 @@ def _name_runs(text: str, name_terms: set[str] | frozenset[str], analyzer: Analy
     found: set[str] = set()
     run: list[str] = []
     for word in _LATIN_WORD.findall(normalize(text).replace("_", " ").replace(".", " ")):
-        terms = analyzer.terms(word)
+        terms = analyzer.ascii_word_terms(word)
         if not terms:
             continue  # a stop word neither starts nor breaks a run
         if all(t in name_terms for t in terms):
