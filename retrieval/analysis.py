@@ -98,7 +98,8 @@ class Analyzer:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
         for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", normalize(text))):
-            if not segment:
+            # Sudachi makes no term of ASCII white space (the space before an English run): not asked.
+            if not segment or (segment.isspace() and segment.isascii()):
                 continue
             if _ASCII_RUN.match(segment):
                 out.extend((term, True) for term in self._english_terms(segment))
