@@ -98,13 +98,20 @@ class Analyzer:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
         for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", normalize(text))):
-            if not segment:
+            # Sudachi makes no term of ASCII white space (the space before an English run): not asked.
+            if not segment or (segment.isspace() and segment.isascii()):
                 continue
             if _ASCII_RUN.match(segment):
                 out.extend((term, True) for term in self._english_terms(segment))
             else:
                 out.extend(self._japanese_terms(segment))
         return out
+
+    @staticmethod
+    def ascii_word_terms(word: str) -> list[str]:
+        """`terms` of a word made of ASCII letters, digits, ' and - only (what `terms` would make
+        of it, without looking for Japanese in it)."""
+        return Analyzer._english_terms(word)
 
     @staticmethod
     def _english_terms(segment: str) -> list[str]:

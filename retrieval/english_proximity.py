@@ -44,9 +44,12 @@ def passage_pairs(passage: Passage) -> frozenset[Pair]:
     return frozenset(pairs)
 
 
-def proximity_share(pairs: Sequence[Pair], weights: Mapping[Pair, float], held: frozenset[Pair]) -> float:
-    """The weighted share of the question's pairs that the passage holds (0..1)."""
-    total = sum(weights[pair] for pair in pairs)
+def proximity_share(pairs: Sequence[Pair], weights: Mapping[Pair, float], held: frozenset[Pair],
+                    total: float | None = None) -> float:
+    """The weighted share of the question's pairs that the passage holds (0..1). `total`: the
+    pairs' summed weight, when the caller scores many passages for the same pairs."""
+    if total is None:
+        total = sum(weights[pair] for pair in pairs)
     if not total:
         return 0.0
     return sum(weights[pair] for pair in pairs if pair in held) / total

@@ -27,7 +27,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner, content_terms
+from retrieval.query import QueryPlan, QueryPlanner, vocabulary_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
@@ -110,11 +110,11 @@ class LocalSearcher:
         self.planner.plan("annual leave", titles)
         self.english_dictionary()
 
-    def english_dictionary(self) -> EnglishDictionary | None:
+    def english_dictionary(self, snapshot: IndexSnapshot | None = None) -> EnglishDictionary | None:
         """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
         from beside the index, or built there by a child process (seconds, once per index change)
-        on first need."""
-        snapshot = self.snapshot()
+        on first need. `snapshot`: the one the caller searches (else the current one)."""
+        snapshot = snapshot or self.snapshot()
         current = self._english
         if current is not None and current[0] == snapshot.generation:
             return current[1]
@@ -138,14 +138,15 @@ class LocalSearcher:
 
     def rank(self, question: Question, k: int) -> list[ScoredPassage]:
         """The synchronous core of `search`, for batch callers (evaluation, benchmarks)."""
-        audience = self.snapshot().audience(question.groups)
+        snapshot = self.snapshot()  # one generation check (a SQLite read) per question
+        audience = snapshot.audience(question.groups)
         matrix = audience.matrix
         if matrix.size == 0:
             return []
-        dictionary = self.english_dictionary() if detect_language(question.text) == "en" else None
+        dictionary = self.english_dictionary(snapshot) if detect_language(question.text) == "en" else None
         analyzer = self.planner.analyzer
         plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
-                                 known_word=lambda word: all(matrix.idf(t) for t in content_terms(analyzer, word)))
+                                 known_word=lambda word: all(matrix.idf(t) for t in vocabulary_terms(analyzer, word)))
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -175,10 +176,13 @@ class LocalSearcher:
         # More than k: sections of a page already listed give way to other pages (see _pages_first).
         wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
         best = np.argpartition(-score, wanted - 1)[:wanted]
-        order = [int(i) for i in best[np.argsort(-score[best], kind="stable")] if matched[i]]
-        order = _pages_first(order, matrix.passages)[:k]
-        return [ScoredPassage(matrix.passages[i], float(score[i]), confidence=float(confidence[i]))
-                for i in order]
+        ranked = best[np.argsort(-score[best], kind="stable")]
+        order = ranked[matched[ranked]].tolist()
+        if _has_pages(matrix):
+            order = _pages_first(order, matrix.passages)
+        order = order[:k]
+        return [ScoredPassage(matrix.passages[i], s, confidence=c)
+                for i, s, c in zip(order, score[order].tolist(), confidence[order].tolist())]
 
     def _without_name_words(self, plan: QueryPlan, audience: Audience, matrix: TermMatrix) -> QueryPlan:
         """The words with which an English question names a document ("... according to the
@@ -227,7 +231,7 @@ class LocalSearcher:
                                       weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         for law in plan.laws:
-            score[matrix.title_rows(law)] += w.law_match
+            score[matrix.title_row_array(law)] += w.law_match
         for row, bonus in article_rows.items():
             score[row] += bonus
         heading_hit = np.zeros(matrix.size, dtype=bool)
@@ -252,7 +256,7 @@ class LocalSearcher:
             return score, confidence
         # For answerability, a concept's alternative wordings count once (年次有給休暇 or 年次休暇).
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
-        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows)
+        return score, self._confidence(matrix, plan, user_terms, concepts, article_rows, coverage=coverage)
 
     def _concept_scores(self, matrix: TermMatrix, plan: QueryPlan, scored: Mapping[str, float]) -> np.ndarray:
         """BM25 of an English question's translations: per translated word (concept), the best of
@@ -286,36 +290,42 @@ class LocalSearcher:
         # Within the right document: the first stage finds the law well; what it gets wrong is
         # which of its articles answers. Only the leading document's candidates are re-ordered.
         if len(top):
-            lead = matrix.passages[int(top[np.argmax(score[top])])].doc
-            top = np.array([row for row in top if matrix.passages[row].doc == lead], dtype=top.dtype)
-        # Which question terms each candidate holds, from the postings (no text scanning).
+            doc_ids = _doc_ids(matrix)
+            top = top[doc_ids[top] == doc_ids[top[np.argmax(score[top])]]]
+        # Which question terms each candidate holds, from the postings (no text scanning): one
+        # row of flags per candidate.
         holds = np.array([_contains_sorted(matrix.rows_with(t), top) for t, _ in terms]
-                         ).reshape(len(terms), len(top))
+                         ).reshape(len(terms), len(top)).T.tolist()
         # Per-row text caches belong to this matrix (rows differ per index generation and audience).
         texts = matrix.derived.setdefault("passage_texts", PassageText())
         score = score.copy()
-        for column, row in enumerate(top):
-            present = [terms[i] for i in np.flatnonzero(holds[:, column])]
-            score[row] += rerank_bonus(int(row), matrix.passages[row], present, total, plan.answer_type,
-                                       self.rerank_weights, texts)
+        for row, held in zip(top.tolist(), holds):
+            present = [term for term, flag in zip(terms, held) if flag]
+            bonus = rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
+                                 self.rerank_weights, texts)
+            if bonus:  # most candidates get none: adding 0.0 changes no (finite) score
+                score[row] += bonus
         return score
 
     def _english_proximity(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray) -> np.ndarray:
         """STEP 3c: English phrase proximity on the top candidates of every document."""
         weight = self.weights.english_proximity
-        pairs = question_pairs(plan.text, (t for t in plan.terms if _ASCII.match(t))) if weight else []
+        english = [t for t in plan.terms if _ASCII.match(t)]
+        # Two English search terms at least make a pair: a Japanese question is not scanned.
+        pairs = question_pairs(plan.text, english) if weight and len(english) >= 2 else []
         if not pairs:
             return score
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
         top = top[np.isfinite(score[top])]
         # Rarer words make a more telling pair, as they make a more telling word.
         weights = {pair: matrix.idf(pair[0]) + matrix.idf(pair[1]) for pair in pairs}
+        total = sum(weights[pair] for pair in pairs)
         cache = matrix.derived.setdefault("english_pairs", PassagePairs())
         score = score.copy()
-        for row in top:
-            held = cache.of(int(row), matrix.passages[row])
+        for row in top.tolist():
+            held = cache.of(row, matrix.passages[row])
             if held:
-                score[row] += weight * proximity_share(pairs, weights, held)
+                score[row] += weight * proximity_share(pairs, weights, held, total=total)
         return score
 
     def _page_context(self, matrix: TermMatrix, score: np.ndarray) -> np.ndarray:
@@ -324,6 +334,8 @@ class LocalSearcher:
         question as a whole, one stray matching section on an unrelated page is not. Only rows
         that matched and may be seen (finite scores) lend context."""
         weight = self.weights.page_context
+        if not weight or not _has_pages(matrix):  # statutes: every passage is an article
+            return score
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
         top = top[np.isfinite(score[top])]
         if not weight or len(top) < 2:
@@ -331,27 +343,30 @@ class LocalSearcher:
         best = float(score[top].max())
         if best <= 0:
             return score
-        pages: dict[tuple[str, int], list[int]] = {}
-        for row in top.tolist():
-            passage = matrix.passages[row]
-            if passage.article is None and passage.page is not None:
-                pages.setdefault((passage.doc, passage.page), []).append(row)
+        page_of = _page_keys(matrix)
+        pages: dict[tuple[str, int], list[tuple[int, float]]] = {}
+        for row, value in zip(top.tolist(), score[top].tolist()):
+            page = page_of[row]
+            if page is not None:
+                pages.setdefault(page, []).append((row, value))
         lifted = score.copy()
-        for rows in pages.values():
-            if len(rows) < 2:
+        for sections in pages.values():
+            if len(sections) < 2:
                 continue
-            ranked_rows = sorted(rows, key=lambda r: -score[r])
-            first, second = ranked_rows[0], ranked_rows[1]
-            for row in rows:
-                other = second if row == first else first  # the best section of the page but itself
-                lifted[row] += weight * float(score[other]) / best
+            ranked = sorted(sections, key=lambda section: -section[1])
+            (first, first_value), (_second, second_value) = ranked[0], ranked[1]
+            for row, _value in sections:
+                other = second_value if row == first else first_value  # the page's best section but itself
+                lifted[row] += weight * other / best
         return lifted
 
     def _confidence(self, matrix: TermMatrix, plan: QueryPlan, user_terms: list[str],
-                    expansion: np.ndarray, article_rows: dict[int, float]) -> np.ndarray:
+                    expansion: np.ndarray, article_rows: dict[int, float], *,
+                    coverage: np.ndarray | None = None) -> np.ndarray:
         """0..1 per passage: how much of what the question is about the passage covers. The
         answerer abstains below its threshold."""
         w = self.weights
+        asked = user_terms
         # Values the corpus never spells that way (1km, 090-…) are not topics, and verbs and
         # adjectives (忙しい, 向かう) say less about the topic than nouns.
         user_terms = [t for t in user_terms if matrix.idf(t) or not _DIGIT.search(t)]
@@ -361,7 +376,10 @@ class LocalSearcher:
         situation = set(situation_terms(self.planner.analyzer, plan.text))
         user_terms = [t for t in user_terms if t not in situation or matrix.idf(t)]
         minor = {t for t in user_terms if t not in plan.nouns or t in situation}
-        topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
+        if coverage is not None and not minor and user_terms == asked:
+            topical = coverage  # `coverage` (of `asked`, no minor terms) is this very share
+        else:
+            topical = _weighted_share(matrix, user_terms, minor=minor, minor_weight=w.non_noun_weight)
         # Colloquialisms set aside because the vocabulary translated them (パワハラ) are answered
         # only if their statutory expansions are: they keep their share of the question.
         # Each weighs like the rarest of its expansions, as the asker's own words weigh by IDF.
@@ -396,6 +414,12 @@ class LocalSearcher:
     def _visible(self, matrix: TermMatrix, groups: Sequence[str]) -> np.ndarray:
         """Passages the asker may see: public ones, and restricted ones shared with a group of theirs.
         The audience's matrix holds no others; checked again here, from the same rows."""
+        if not matrix.restricted_rows:  # the common case: one shared, read-only mask
+            if "all_visible" not in matrix.derived:
+                everything = np.ones(matrix.size, dtype=bool)
+                everything.flags.writeable = False
+                matrix.derived["all_visible"] = everything
+            return matrix.derived["all_visible"]
         visible = np.ones(matrix.size, dtype=bool)
         allowed = set(groups or ())
         for row in matrix.restricted_rows:
@@ -527,6 +551,14 @@ def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]
     return first + repeats
 
 
+def _page_keys(matrix: TermMatrix) -> list[tuple[str, int] | None]:
+    """Per row, (doc, page) for a section of a paged text, None for an article or unpaged text."""
+    if "page_keys" not in matrix.derived:
+        matrix.derived["page_keys"] = [None if p.article is not None or p.page is None else (p.doc, p.page)
+                                       for p in matrix.passages]
+    return matrix.derived["page_keys"]
+
+
 _LATIN_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 
 
@@ -536,7 +568,7 @@ def _name_runs(text: str, name_terms: set[str] | frozenset[str], analyzer: Analy
     found: set[str] = set()
     run: list[str] = []
     for word in _LATIN_WORD.findall(normalize(text).replace("_", " ").replace(".", " ")):
-        terms = analyzer.terms(word)
+        terms = analyzer.ascii_word_terms(word)
         if not terms:
             continue  # a stop word neither starts nor breaks a run
         if all(t in name_terms for t in terms):
@@ -636,6 +668,22 @@ def _contains_sorted(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.zeros(len(rows), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
     return sorted_rows[at] == rows
+
+
+def _doc_ids(matrix: TermMatrix) -> np.ndarray:
+    """Per row, a number standing for its document (rows of one document share it)."""
+    if "doc_ids" not in matrix.derived:
+        numbers: dict[str, int] = {}
+        matrix.derived["doc_ids"] = np.array([numbers.setdefault(p.doc, len(numbers)) for p in matrix.passages],
+                                             dtype=np.int32)
+    return matrix.derived["doc_ids"]
+
+
+def _has_pages(matrix: TermMatrix) -> bool:
+    """Whether some passage is a section of a paged text (what page context and _pages_first fold)."""
+    if "has_pages" not in matrix.derived:
+        matrix.derived["has_pages"] = any(p.article is None and p.page is not None for p in matrix.passages)
+    return matrix.derived["has_pages"]
 
 
 def _mask(size: int, rows) -> np.ndarray:

@@ -56,18 +56,43 @@ def content_nouns(analyzer: Analyzer, text: str) -> set[str]:
     return set(_content_nouns(analyzer, text))
 
 
+def vocabulary_terms(analyzer: Analyzer, word: str) -> tuple[str, ...]:
+    """`content_terms` of a word of our vocabulary (a synonym, a glossary or JMdict translation):
+    kept apart from the question texts' cache, so a stream of new questions never evicts the
+    words every question reuses."""
+    return _vocabulary_terms(analyzer, word)
+
+
 # The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
-# question text, not once per caller.
+# question text, not once per caller, and once for its terms and nouns alike.
+@lru_cache(maxsize=512)
+def _tagged_content(analyzer: Analyzer, text: str) -> tuple[tuple[str, bool], ...]:
+    stop = load_word_list("query_stopwords.txt")
+    return tuple((t, noun) for t, noun in analyzer.tagged_terms(text) if t not in stop)
+
+
 @lru_cache(maxsize=512)
 def _content_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
-    stop = load_word_list("query_stopwords.txt")
-    return tuple(t for t in analyzer.terms(text) if t not in stop)
+    return tuple(t for t, _ in _tagged_content(analyzer, text))
 
 
 @lru_cache(maxsize=512)
 def _content_nouns(analyzer: Analyzer, text: str) -> frozenset[str]:
+    return frozenset(t for t, noun in _tagged_content(analyzer, text) if noun)
+
+
+@lru_cache(maxsize=65_536)
+def _vocabulary_terms(analyzer: Analyzer, word: str) -> tuple[str, ...]:
     stop = load_word_list("query_stopwords.txt")
-    return frozenset(t for t, noun in analyzer.tagged_terms(text) if noun and t not in stop)
+    return tuple(t for t in analyzer.terms(word) if t not in stop)
+
+
+def forget_question_texts() -> None:
+    """Empty the caches keyed by question text, so the next question is analysed as if new
+    (benchmarks time a repeated question at the cost of a new one). Vocabulary words stay."""
+    _tagged_content.cache_clear()
+    _content_terms.cache_clear()
+    _content_nouns.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -138,12 +163,12 @@ class QueryPlanner:
         untranslatable: list[str] = []
         if dictionary is not None and language == "en":
             expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups, untranslatable)
-        expansions = [t for w in expansion_words for t in content_terms(self.analyzer, w)]
+        expansions = [t for w in expansion_words for t in vocabulary_terms(self.analyzer, w)]
         mapping = load_mapping("synonyms.yaml")
         groups = [mapping[key] for key in synonym_keys] + english_groups + loose_groups
-        concepts = tuple(tuple(tuple(content_terms(self.analyzer, w)) for w in group) for group in groups)
+        concepts = tuple(tuple(vocabulary_terms(self.analyzer, w) for w in group) for group in groups)
         loose = concepts[len(groups) - len(loose_groups):]
-        explained = {t for key in synonym_keys for t in content_terms(self.analyzer, key)}
+        explained = {t for key in synonym_keys for t in vocabulary_terms(self.analyzer, key)}
         return QueryPlan(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
@@ -168,14 +193,14 @@ class QueryPlanner:
         lowered = flat.lower().replace("_", " ")  # file names: Northwind_Health_Plus_...
         names = tuple(known_titles.items()) if isinstance(known_titles, Mapping) else \
             tuple((t, t) for t in known_titles)
-        candidates = {**_title_keys(names), **load_mapping("law_aliases.yaml")}
-        for key in sorted(candidates, key=len, reverse=True):
+        names_index = _law_names(names)
+        for key in names_index.keys_in(lowered):
             if key in lowered:
-                title = candidates[key]
+                title = names_index.titles_by_key[key]
                 if title not in found:
                     found.append(title)
                 lowered = lowered.replace(key, " ")
-        titles = sorted({title for _, title in names})
+        titles = names_index.titles
         for informal in _INFORMAL_NAME.finditer(lowered):
             for title in _titles_for_informal_name(informal.group(1), informal.group(2), titles):
                 if title not in found:
@@ -197,10 +222,11 @@ class QueryPlanner:
         keys: list[str] = []
         words: list[str] = []
         lowered = flat.lower()  # keys are stored lowercased: USB, PC, ChatGPT
-        for key, values in load_mapping("synonyms.yaml").items():
+        mapping = load_mapping("synonyms.yaml")
+        for key in _synonym_keys().keys_in(lowered):
             if key in lowered:
                 keys.append(key)
-                words.extend(values)
+                words.extend(mapping[key])
         return keys, words
 
     @staticmethod
@@ -212,7 +238,7 @@ class QueryPlanner:
         lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', flat.lower())} "
         words: list[str] = []
         glossary = load_mapping("glossary_en.yaml")
-        for key, pattern in _glossary_patterns():
+        for key, pattern in _patterns_for(lowered, _glossary_patterns(), _first_words(False)):
             if key.split()[0] in lowered and pattern.search(lowered):
                 words.extend(glossary[key])
                 if groups is not None:
@@ -268,6 +294,68 @@ def _title_keys(names: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return {normalize(name).lower(): title for name, title in names if len(name) >= 3}
 
 
+class _KeysByFirstChar:
+    """Substring keys in a fixed order, found by their first character: a question holds a few
+    dozen distinct characters, so most of hundreds of keys are passed over without a search."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = list(keys)
+        self._by_char: dict[str, list[int]] = {}
+        for position, key in enumerate(self.keys):
+            self._by_char.setdefault(key[:1], []).append(position)
+
+    def keys_in(self, text: str) -> list[str]:
+        """In their order, the keys that may occur in `text` or in what is left of it after keys
+        found earlier were replaced by spaces (so a space counts as present; "" always is)."""
+        positions = [i for char in {*text, " ", ""} for i in self._by_char.get(char, ())]
+        return [self.keys[i] for i in sorted(positions)]
+
+
+class _LawNames(_KeysByFirstChar):
+    def __init__(self, names: tuple[tuple[str, str], ...]) -> None:
+        self.titles_by_key = {**_title_keys(names), **load_mapping("law_aliases.yaml")}
+        super().__init__(sorted(self.titles_by_key, key=len, reverse=True))  # longest match first
+        self.titles = sorted({title for _, title in names})
+
+
+@lru_cache(maxsize=8)
+def _law_names(names: tuple[tuple[str, str], ...]) -> _LawNames:
+    return _LawNames(names)
+
+
+@lru_cache(maxsize=1)
+def _synonym_keys() -> _KeysByFirstChar:
+    return _KeysByFirstChar(load_mapping("synonyms.yaml"))
+
+
+@lru_cache(maxsize=2)
+def _first_words(with_untranslated: bool) -> dict[str, tuple[int, ...]]:
+    """First word of each English pattern key -> the keys' positions (glossary, then untranslated)."""
+    keys = [key for key, _ in _glossary_patterns()]
+    if with_untranslated:
+        keys += [key for key, _ in _untranslated_patterns()]
+    index: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        index.setdefault(key.split()[0], []).append(position)
+    return {word: tuple(positions) for word, positions in index.items()}
+
+
+def _patterns_for(lowered: str, patterns: list[tuple[str, re.Pattern]],
+                  first_words: Mapping[str, tuple[int, ...]]) -> list[tuple[str, re.Pattern]]:
+    """The patterns (" key(?:e?s)? " over space-separated words) that can match `lowered`, or what
+    is left of it after earlier matches became " | ", in their order: a key matches only where
+    its first word is a whole word (a one-word key also with a plural s/es), and replacing matches
+    only removes words and adjacencies, so that word is a word of `lowered` as it is now."""
+    positions: set[int] = set()
+    for word in set(lowered.split()):
+        positions.update(first_words.get(word, ()))
+        if word.endswith("s"):
+            positions.update(first_words.get(word[:-1], ()))
+            if word.endswith("es"):
+                positions.update(first_words.get(word[:-2], ()))
+    return [patterns[i] for i in sorted(positions)]
+
+
 @lru_cache(maxsize=1)
 def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
     """Glossary keys, longest first, each with its word-boundary pattern (plural s/es tolerated)."""
@@ -280,7 +368,8 @@ def _glossary_remainder(text: str) -> str:
     (english_untranslated.txt), cut out ("|" where each was): the runs between are what is left
     for the dictionary."""
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
-    for key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
+    for key, pattern in _patterns_for(lowered, [*_glossary_patterns(), *_untranslated_patterns()],
+                                      _first_words(True)):
         if key.split()[0] in lowered:
             lowered = pattern.sub(" | ", lowered)
     return lowered

@@ -94,12 +94,14 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
     the passage contains (from the postings); `total`: the weight of all the question's terms."""
     if not total:
         return 0.0
-    best = sum(weight for _, weight in present)
-    if len(present) > 1:  # with one term or none, the passage is its own best sentence
-        text, starts = texts.sentences(row, passage)
-        if len(starts) > 1:
-            best = _best_sentence_share(text, starts, present)
-    bonus = weights.sentence * best / total
+    bonus = 0.0
+    if weights.sentence:  # the fitted weight is 0: then no sentence is scanned
+        best = sum(weight for _, weight in present)
+        if len(present) > 1:  # with one term or none, the passage is its own best sentence
+            text, starts = texts.sentences(row, passage)
+            if len(starts) > 1:
+                best = _best_sentence_share(text, starts, present)
+        bonus = weights.sentence * best / total
     if weights.caption and passage.caption:
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
     if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type):

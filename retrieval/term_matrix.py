@@ -48,7 +48,12 @@ class TermMatrix:
         self._postings = {field: terms.fields[field].postings() for field in FIELDS}
         del terms
         _return_freed_heap()
+        # Per query term (filled as questions use them): rows as native index integers, which numpy
+        # indexes with several times faster than the postings' compact int32.
         self._rows_cache: dict[str, np.ndarray] = {}
+        self._idf_cache: dict[str, float] = {}
+        self._field_rows_cache: dict[str, tuple[tuple[str, np.ndarray, np.ndarray], ...]] = {}
+        self._title_arrays: dict[str, np.ndarray] = {}
         # Memos other modules derive from these rows (e.g. the re-ranker's sentence splits, version
         # penalties): they live and die with the matrix, so a re-index or another audience never sees
         # stale rows, and can never be paired with another generation's rows.
@@ -86,24 +91,40 @@ class TermMatrix:
         return self._english_terms
 
     def rows_with(self, term: str) -> np.ndarray:
-        """Rows containing `term` in any field (cached: the same words recur across questions)."""
+        """Rows containing `term` in any field, ascending (cached: the same words recur across
+        questions)."""
         rows = self._rows_cache.get(term)
         if rows is None:
             parts = [self._postings[f][term].rows for f in FIELDS if term in self._postings[f]]
-            rows = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+            rows = np.unique(np.concatenate(parts)).astype(np.intp) if parts else np.zeros(0, dtype=np.intp)
             self._rows_cache[term] = rows
         return rows
 
+    def _field_postings(self, term: str) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+        """(field, rows, tf weights) of each field holding `term`, rows as index integers (cached)."""
+        found = self._field_rows_cache.get(term)
+        if found is None:
+            found = self._field_rows_cache[term] = tuple(
+                (field, postings.rows.astype(np.intp), postings.weights)
+                for field in FIELDS if (postings := self._postings[field].get(term)) is not None)
+        return found
+
     def rows_in_field(self, term: str, field: str) -> np.ndarray:
-        postings = self._postings[field].get(term)
-        return postings.rows if postings is not None else np.zeros(0, dtype=np.int32)
+        for name, rows, _weights in self._field_postings(term):
+            if name == field:
+                return rows
+        return np.zeros(0, dtype=np.intp)
 
     def document_frequency(self, term: str) -> int:
         return len(self.rows_with(term))
 
     def idf(self, term: str) -> float:
-        df = self.document_frequency(term)
-        return math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
+        # Cached: a question asks for its terms' IDF dozens of times (features, confidence, rerank).
+        idf = self._idf_cache.get(term)
+        if idf is None:
+            df = self.document_frequency(term)
+            idf = self._idf_cache[term] = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
+        return idf
 
     def scores(self, weighted_terms: Mapping[str, float]) -> np.ndarray:
         """BM25F score of every passage for terms weighted by how much we trust them."""
@@ -112,14 +133,19 @@ class TermMatrix:
             idf = self.idf(term) * weight
             if not idf:
                 continue
-            for field in FIELDS:
-                postings = self._postings[field].get(term)
-                if postings is not None:
-                    total[postings.rows] += postings.weights * (idf * FIELD_WEIGHTS[field])
+            for field, rows, weights in self._field_postings(term):
+                total[rows] += weights * (idf * FIELD_WEIGHTS[field])
         return total
 
     def title_rows(self, title: str) -> list[int]:
         return self._by_title.get(title, [])
+
+    def title_row_array(self, title: str) -> np.ndarray:
+        """`title_rows` as an index array (cached)."""
+        rows = self._title_arrays.get(title)
+        if rows is None:
+            rows = self._title_arrays[title] = np.array(self._by_title.get(title, []), dtype=np.intp)
+        return rows
 
     def article_rows(self, article_key: str) -> list[int]:
         return self._by_article.get(article_key, [])
