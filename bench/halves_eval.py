@@ -1,6 +1,7 @@
 """In-process evaluation of one dataset, both fixed halves, for quick ablations while tuning.
 
     .venv/bin/python bench/halves_eval.py ja-regulations [--drop-synonym KEY ...] [--drop-glossary KEY ...]
+        [--weight NAME=VALUE ...]   # a RankWeights or RerankWeights field, e.g. purpose_article=0
 
 Same scoring as `app.py eval` (eval.metrics.score_question) over the eval index `app.py eval`
 built for that corpus, but it loads the analyser and index once and can leave out vocabulary
@@ -9,6 +10,7 @@ entries, so the held-half effect of each entry can be measured one at a time.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import sys
 from pathlib import Path
@@ -38,12 +40,24 @@ def drop_entries(name: str, keys: list[str]) -> None:
         mapping.pop(key.lower(), None)
 
 
-def evaluate(dataset: str, datasets: Path = DATASETS) -> dict[str, dict]:
+def with_weights(searcher, overrides: dict[str, float]) -> None:
+    """Set RankWeights / RerankWeights fields of the embedded searcher (an ablation)."""
+    for name, value in overrides.items():
+        if hasattr(searcher.weights, name):
+            searcher.weights = dataclasses.replace(searcher.weights, **{name: value})
+        elif hasattr(searcher.rerank_weights, name):
+            searcher.rerank_weights = dataclasses.replace(searcher.rerank_weights, **{name: value})
+        else:
+            raise SystemExit(f"no weight named {name}")
+
+
+def evaluate(dataset: str, datasets: Path = DATASETS, weights: dict[str, float] | None = None) -> dict[str, dict]:
     corpus = datasets / dataset / "corpus"
     questions = load_questions(datasets / dataset / "questions.dev.jsonl")
     equivalents = load_equivalents(default_equivalents_path(corpus))
     services = build_services(load_settings(), index_path=default_eval_index(corpus))
     services.warm_up()
+    with_weights(services.pipeline.searcher, weights or {})
     runner = asyncio.Runner()
     rows = []
     try:
@@ -66,11 +80,13 @@ def main() -> int:
     parser.add_argument("dataset")
     parser.add_argument("--drop-synonym", action="append", default=[])
     parser.add_argument("--drop-glossary", action="append", default=[])
+    parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--misses", action="store_true", help="list the questions missed in the top 5")
     args = parser.parse_args()
     drop_entries("synonyms.yaml", args.drop_synonym)
     drop_entries("glossary_en.yaml", args.drop_glossary)
-    result = evaluate(args.dataset)
+    weights = {name: float(value) for name, value in (item.split("=", 1) for item in args.weight)}
+    result = evaluate(args.dataset, weights=weights)
     for half in ("tune", "held", "all"):
         values = result[half]
         cells = " ".join(f"{m}={values[m]:.3f}" if values.get(m) is not None else f"{m}=-" for m in METRICS)
