@@ -50,7 +50,7 @@ from retrieval.local_index import LocalIndex
 
 log = logging.getLogger(__name__)
 
-TABLE_FORMAT = 9  # bump when the selection rules change: cached tables are rebuilt
+TABLE_FORMAT = 10  # bump when the selection rules change: cached tables are rebuilt
 MAX_ALTERNATIVES = 3
 MAX_GLOSS_TERMS = 3
 MAX_HEADWORD_CHARS = 8
@@ -289,6 +289,25 @@ def _build_table(conn: sqlite3.Connection, analyzer: Analyzer, vocabulary: Corpu
     return table
 
 
+_GLOSS_WORD = re.compile(r"[a-z]{3,}")
+
+
+def english_words(path: Path, analyzer: Analyzer) -> list[str]:
+    """Every English word of JMdict's glosses, as the Analyzer's terms (stems), sorted: the words
+    a question may use that are real English, so an unknown one is not taken for a misspelling of
+    a corpus word (flavor is not a typo of favor; helth is one of health)."""
+    conn, temporary = _connect(path)
+    try:
+        words: set[str] = set()
+        for (text,) in conn.execute("SELECT text FROM SenseGloss WHERE lang = 'eng'"):
+            words.update(_GLOSS_WORD.findall(text.lower()))
+    finally:
+        conn.close()
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+    return sorted({term for word in words for term in analyzer.terms(word)})
+
+
 def _common_entries(conn: sqlite3.Connection) -> set[int]:
     """Entries JMdict marks common (`_COMMON`) in any written form."""
     rows = conn.execute(
@@ -311,9 +330,14 @@ def translation_score(sense_index: int, gloss_position: int, common: bool, docum
 class EnglishDictionary:
     """Looks up English words and phrases (as Analyzer terms) in a built table, longest first."""
 
-    def __init__(self, table: dict[str, list[str]]) -> None:
+    def __init__(self, table: dict[str, list[str]], words: Iterable[str] = ()) -> None:
         self.table = table
         self.longest = max((len(key.split()) for key, words in table.items() if words), default=0)
+        self.words = frozenset(words)  # JMdict's English gloss words, as Analyzer terms
+
+    def is_english_word(self, term: str) -> bool:
+        """Whether an Analyzer term is a real English word (JMdict glosses use it)."""
+        return term in self.words
 
     def __len__(self) -> int:
         return sum(1 for words in self.table.values() if words)
@@ -361,7 +385,7 @@ def _read_cached(target: Path, stamp: str) -> EnglishDictionary | None:
     try:
         cached = json.loads(target.read_text(encoding="utf-8"))
         if cached.get("stamp") == stamp:
-            return EnglishDictionary(cached["table"])
+            return EnglishDictionary(cached["table"], cached.get("words", ()))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
@@ -381,15 +405,16 @@ def load_or_build(index_path: Path, fingerprint: str, analyzer: Analyzer, vocabu
     if cached is not None:
         return cached
     table = build_table(source, analyzer, vocabulary)
+    words = english_words(source, analyzer)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         partial.write_text(json.dumps({"stamp": stamp, "source": "JMdict (EDRDG, CC BY-SA 4.0) via jamdict-data",
-                                       "table": table}, ensure_ascii=False), encoding="utf-8")
+                                       "table": table, "words": words}, ensure_ascii=False), encoding="utf-8")
         partial.replace(target)  # readers never see a half-written table
     except OSError as exc:  # a read-only data folder still gets the table, in memory
         log.warning("English dictionary table not cached at %s: %s", target, exc.__class__.__name__)
-    return EnglishDictionary(table)
+    return EnglishDictionary(table, words)
 
 
 def index_fingerprint(index: LocalIndex) -> str:

@@ -150,7 +150,7 @@ class LocalSearcher:
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
-        plan = _with_spelling_fixed(plan, matrix)
+        plan = _with_spelling_fixed(plan, matrix, dictionary)
         plan = self._without_name_words(plan, audience, matrix)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
@@ -506,10 +506,12 @@ class IndexSnapshot:
             return view
 
 
-def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
+def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix, dictionary: EnglishDictionary | None = None
+                         ) -> QueryPlan:
     """English words the corpus never uses, replaced by the indexed word they most likely
-    misspell (gendr -> gender, helth -> health). Japanese input goes through an IME, so its
-    spelling is not the problem there."""
+    misspell (gendr -> gender, helth -> health). A real English word (JMdict's glosses use it)
+    is not a misspelling: "flavor" is about something the corpus lacks, not a typo of "favor".
+    Japanese input goes through an IME, so its spelling is not the problem there."""
     unknown = [t for t in plan.terms if _ASCII.match(t) and not matrix.idf(t)]
     fixed: dict[str, tuple[str, ...]] = {}
     for term in unknown:
@@ -518,6 +520,8 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix) -> QueryPlan:
         parts = tuple(p for p in term.split("-") if p)
         if len(parts) > 1 and all(matrix.idf(p) for p in parts):
             fixed[term] = parts
+        elif dictionary is not None and dictionary.is_english_word(term):
+            continue
         elif (right := matrix.closest_english_term(term)) is not None:
             fixed[term] = (right,)
     if not fixed:

@@ -9,7 +9,8 @@ import pytest
 
 from retrieval.analysis import Analyzer
 from retrieval.english_dictionary import (
-    CorpusVocabulary, EnglishDictionary, build_table, cache_path, english_key, gloss_keys, load_or_build,
+    CorpusVocabulary, EnglishDictionary, build_table, cache_path, english_key, english_words, gloss_keys,
+    load_or_build,
 )
 
 NOUN = "noun (common) (futsuumeishi)"
@@ -151,3 +152,13 @@ def test_the_table_is_kept_beside_the_index_and_rebuilt_when_the_index_changes(a
     rebuilt = load_or_build(index, "corpus-v2", analyzer, vocabulary, source=source)
     assert "marker" not in rebuilt.table and rebuilt.table == first.table
 
+
+
+def test_english_words_are_every_gloss_word_as_the_analyzer_stems_it(analyzer, tmp_path):
+    source = tmp_path / "jamdict.db"
+    write_jmdict(source)
+    words = set(english_words(source, analyzer))
+    assert {english_key(analyzer, "canteen"), english_key(analyzer, "extensions"), "walkout"} <= words
+    assert "helth" not in words and "to" not in words  # no misspelling; no word under three letters
+    dictionary = EnglishDictionary({}, words)
+    assert dictionary.is_english_word("canteen") and not dictionary.is_english_word("canten")

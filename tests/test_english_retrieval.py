@@ -224,3 +224,14 @@ def test_a_hyphenated_compound_the_corpus_writes_apart_is_its_parts(tmp_path, an
 
 def test_versus_is_a_function_word(analyzer):
     assert analyzer.terms("in-network versus out-of-network") == analyzer.terms("in-network out-of-network")
+
+
+def test_a_real_english_word_is_not_taken_for_a_misspelling(tmp_path, analyzer):
+    from retrieval.english_dictionary import EnglishDictionary
+
+    index = index_corpus(tmp_path, {"appeals.md": "# Appeals\nWe look at each appeal in your favor.\n"}, analyzer)
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    searcher.english_dictionary = lambda *_: EnglishDictionary({}, ["flavor"])  # JMdict knows "flavor"
+    assert searcher.rank(Question("Which flavor is an appeal?", "en"), 3)[0].confidence < 0.5
+    searcher.english_dictionary = lambda *_: EnglishDictionary({}, [])  # not a word: a typo of "favor"
+    assert searcher.rank(Question("Which flavor is an appeal?", "en"), 3)[0].confidence > 0.9
