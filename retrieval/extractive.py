@@ -20,6 +20,7 @@ from retrieval.numerals import NUMBER_CLASS, int_to_kanji, kanji_to_int, value_i
 from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
+BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
 # an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
@@ -101,14 +102,15 @@ class ExtractiveAnswerer:
         text_lines = []
         citations = []
         key_line = None
-        located = [located_best_sentence(p.passage.text, set(terms), self.analyzer, intent=intent) for p in chosen]
+        located = [located_best_sentence(p.passage.text, set(terms), self.analyzer, intent=intent,
+                                         first_paragraph=_first_paragraph(p.passage)) for p in chosen]
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
                                 paragraph=_paragraph_label(scored.passage, place))
             citations.append(citation)
             shown, value = _bold_value(sentence, intent)
-            shown = truncated(self._abridged(shown, terms))
+            shown = truncated_around_bold(self._abridged(shown, terms))
             if value and key_line is None and question.language == "en":
                 # An English reader gets the value in English; a Japanese reader finds it in bold
                 # in the quote itself, so repeating it would only make the answer longer.
@@ -193,6 +195,14 @@ class ExtractiveAnswerer:
 def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:
     """Whether a retrieved document belongs to a section (its title names a 課/係/…)."""
     return any(unit in p.passage.title for p in passages)
+
+
+def _first_paragraph(passage: Passage) -> int:
+    """The 項 a passage's text starts in: the one it is labelled with (a piece of a split article,
+    第二項), else 1."""
+    match = re.match(r"第(.+?)項", passage.paragraph or "")
+    number = kanji_to_int(unicodedata.normalize("NFKC", match.group(1))) if match else None
+    return number or 1
 
 
 def _paragraph_label(passage: Passage, place: Place) -> str | None:
@@ -322,6 +332,21 @@ def truncated(text: str) -> str:
     return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1] + "…"
 
 
+def truncated_around_bold(text: str) -> str:
+    """`truncated`, but a **bold** value is never cut or cut off: when the value lies past the cut,
+    the quote starts shortly before it instead ("…" on both sides)."""
+    opening = text.find("**")
+    closing = text.find("**", opening + 2) + 2 if opening >= 0 else -1
+    if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < 2 or closing <= MAX_QUOTE_CHARS - 1:
+        return truncated(text)
+    width = MAX_QUOTE_CHARS - 2  # room between the two "…"
+    if closing - opening > width:  # a value longer than the quote itself: plain text, cut
+        return truncated(text.replace("**", ""))
+    start = min(opening, max(0, closing - width + BOLD_CONTEXT_AFTER))
+    end = start + width
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
 def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
                intent: QuestionIntent | None = None) -> str:
     """best_sentence, cut to MAX_QUOTE_CHARS."""
@@ -336,13 +361,14 @@ def best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_numbe
 Place = tuple[int, int | None]  # (項, 号 or None) of a sentence within its article
 
 
-def sentences_by_paragraph(text: str) -> list[tuple[str, Place]]:
+def sentences_by_paragraph(text: str, first_paragraph: int = 1) -> list[tuple[str, Place]]:
     """Each sentence of an article's text with its 項 and 号: a line opening with an Arabic numeral
     (２　…) starts that paragraph, one opening with a 漢数字 (十二　…) an item of the paragraph
-    above; the article's first line is paragraph 1. (Sentences come from split_sentences on the
+    above; the text's first line is paragraph `first_paragraph` (1, or the 項 a split article's
+    passage starts in: its pieces do not repeat "２　"). (Sentences come from split_sentences on the
     whole text: a line break inside （…） does not end a sentence.)"""
     openings: list[tuple[int, int, int | None]] = []  # (offset, paragraph, item)
-    paragraph = 1
+    paragraph = first_paragraph
     for match in _PLACE_OPENING.finditer(text):
         if match.group(1):
             paragraph = int(unicodedata.normalize("NFKC", match.group(1)))
@@ -355,13 +381,14 @@ def sentences_by_paragraph(text: str) -> list[tuple[str, Place]]:
         found = text.find(sentence, cursor)
         position = found if found >= 0 else cursor
         cursor = position + len(sentence) if found >= 0 else cursor
-        place: Place = next(((p, i) for start, p, i in reversed(openings) if start <= position), (1, None))
+        place: Place = next(((p, i) for start, p, i in reversed(openings) if start <= position),
+                            (first_paragraph, None))
         located.append((sentence, place))
     return located
 
 
 def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
-                          intent: QuestionIntent | None = None) -> tuple[str, Place]:
+                          intent: QuestionIntent | None = None, first_paragraph: int = 1) -> tuple[str, Place]:
     """The sentence of `text` sharing most terms with the question (first wins ties), and the 項 it
     is in. When the question asks for a value (何日, いつまで, いくら), a sentence stating that kind
     of value comes first: the answer leads with what was asked."""
@@ -371,7 +398,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     places: list[Place] = []
     captions: dict[int, str] = {}
     pending = ""
-    for sentence, place in sentences_by_paragraph(text):
+    for sentence, place in sentences_by_paragraph(text, first_paragraph):
         if _CAPTION_ONLY.fullmatch(sentence):
             pending = sentence
             continue
@@ -383,7 +410,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         sentences.append(sentence)
         places.append(place)
     if not sentences:
-        return text, (1, None)
+        return text, (first_paragraph, None)
     kind = intent.answer_type if intent is not None and intent.wants_value else None
     term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
     exceptions = [bool(_EXCEPTION.match(_strip_labels(sentence))) for sentence in sentences]

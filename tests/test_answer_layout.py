@@ -204,3 +204,22 @@ def test_an_english_quote_is_the_sentence_that_answers_not_the_section_heading(a
     page = Passage(doc="plan.pdf", seq=0, title="Standard Plan", text=HANDBOOK, page=7)
     answer = compose(answerer, "What does balance billing protection mean?", page, language="en")
     assert answer.citations[0].quote.startswith("This plan provides balance billing protection")
+
+
+@pytest.mark.parametrize("position", [10, 150, 215, 400])
+def test_a_bold_value_is_never_cut_whatever_its_place_in_a_long_quote(position):
+    from retrieval.extractive import MAX_QUOTE_CHARS, truncated_around_bold
+
+    text = "あ" * position + "**二十日**" + "い" * 300
+    shown = truncated_around_bold(text)
+    assert "**二十日**" in shown and shown.count("**") == 2
+    assert len(shown) <= MAX_QUOTE_CHARS
+
+
+def test_a_piece_of_a_split_paragraph_cites_the_paragraph_it_is_labelled_with(answerer):
+    piece = Passage(doc="kisoku.txt", seq=3, title="休暇規則", article="第十条", paragraph="第二項",
+                    text="第十条　前項の休暇は、二十日を限度とする。\n三　病気の場合は、十日とする。")
+    answer = compose(answerer, "病気の場合は何日？", piece)
+    assert answer.citations[0].paragraph == "第二項第三号"
+    answer = compose(answerer, "前項の休暇の限度は何日？", piece)
+    assert answer.citations[0].paragraph == "第二項"
