@@ -456,7 +456,10 @@ def load_or_build_apart(index: LocalIndex, analyzer: Analyzer, timeout_seconds: 
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise OSError(f"building the English table failed: {last}")
-    return _read_cached(cache_path(index.path), stamp)
+    table = _read_cached(cache_path(index.path), stamp)
+    if table is None:  # the child could not write beside the index (a read-only data folder)
+        raise OSError(f"the English table could not be kept at {cache_path(index.path)}")
+    return table
 
 
 def main(argv: list[str]) -> int:

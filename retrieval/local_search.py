@@ -77,6 +77,7 @@ class LocalSearcher:
         self._lock = threading.Lock()
         self._english: tuple[int, EnglishDictionary | None] | None = None  # (generation, table)
         self._english_lock = threading.Lock()
+        self._english_building = False  # a background build of the table for a newer generation runs
 
     def snapshot(self) -> IndexSnapshot:
         """The current generation of the index, reloaded when the index has been written since.
@@ -112,22 +113,43 @@ class LocalSearcher:
 
     def english_dictionary(self, snapshot: IndexSnapshot | None = None) -> EnglishDictionary | None:
         """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
-        from beside the index, or built there by a child process (seconds, once per index change)
-        on first need. `snapshot`: the one the caller searches (else the current one)."""
+        from beside the index, or built there by a child process (seconds, once per index change).
+        The first table is built before the first English question is answered (at warm-up in the
+        server). After a re-index, questions keep the previous table while a background thread
+        builds the new one: a build on the ranking thread would hold every question up for
+        seconds. (Headwords the new index lacks are dropped by the planner's `known_word`.)
+        `snapshot`: the one the caller searches (else the current one)."""
         snapshot = snapshot or self.snapshot()
         current = self._english
         if current is not None and current[0] == snapshot.generation:
             return current[1]
+        if current is None:
+            with self._english_lock:
+                if self._english is None:
+                    self._english = (snapshot.generation, self._load_english())
+                return self._english[1]
         with self._english_lock:
-            if self._english is None or self._english[0] != snapshot.generation:
-                try:
-                    table = load_or_build_apart(self.index, self.planner.analyzer)
-                except (OSError, ValueError, subprocess.SubprocessError) as exc:
-                    # A damaged dictionary package costs English recall, never an answer.
-                    log.warning("JMdict unavailable, English questions use the glossary only: %s", exc)
-                    table = None
-                self._english = (snapshot.generation, table)
-            return self._english[1]
+            if not self._english_building:
+                self._english_building = True
+                threading.Thread(target=self._refresh_english, args=(snapshot.generation,),
+                                 name="english-table", daemon=True).start()
+        return current[1]
+
+    def _refresh_english(self, generation: int) -> None:
+        try:
+            table = self._load_english()
+            with self._english_lock:
+                self._english = (generation, table)
+        finally:
+            self._english_building = False
+
+    def _load_english(self) -> EnglishDictionary | None:
+        try:
+            return load_or_build_apart(self.index, self.planner.analyzer)
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            # A damaged dictionary package costs English recall, never an answer.
+            log.warning("JMdict unavailable, English questions use the glossary only: %s", exc)
+            return None
 
     async def search(self, question: Question, k: int) -> list[ScoredPassage]:
         # Ranking is CPU work (numpy, Sudachi): a worker thread keeps the event loop free.

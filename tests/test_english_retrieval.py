@@ -235,3 +235,37 @@ def test_a_real_english_word_is_not_taken_for_a_misspelling(tmp_path, analyzer):
     assert searcher.rank(Question("Which flavor is an appeal?", "en"), 3)[0].confidence < 0.5
     searcher.english_dictionary = lambda *_: EnglishDictionary({}, [])  # not a word: a typo of "favor"
     assert searcher.rank(Question("Which flavor is an appeal?", "en"), 3)[0].confidence > 0.9
+
+
+def test_after_a_reindex_questions_keep_the_previous_table_while_the_new_one_is_built(
+        tmp_path, analyzer, monkeypatch):
+    import threading
+    import time
+
+    import retrieval.local_search as local_search
+    from retrieval.english_dictionary import EnglishDictionary
+
+    release = threading.Event()
+    builds: list[int] = []
+
+    def slow_build(index, _analyzer):  # stands in for the child process that reads JMdict
+        builds.append(index.generation())
+        if len(builds) > 1:
+            release.wait(10)
+        return EnglishDictionary({"leave": [f"build{len(builds)}"]})
+
+    monkeypatch.setattr(local_search, "load_or_build_apart", slow_build)
+    index = index_corpus(tmp_path, {"leave.md": "# Leave\nEmployees accrue paid leave.\n"}, analyzer)
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    first = searcher.english_dictionary()
+    (tmp_path / "corpus" / "more.md").write_text("# More\nA new rule on overtime.\n", encoding="utf-8")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), workers=1).run(tmp_path / "corpus")
+    started = time.monotonic()
+    assert searcher.english_dictionary() is first  # the question does not wait for the build
+    assert searcher.rank(Question("How is paid leave accrued?", "en"), 3)
+    assert time.monotonic() - started < 5
+    release.set()
+    deadline = time.monotonic() + 10
+    while searcher.english_dictionary() is first and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert searcher.english_dictionary().table["leave"] == ["build2"] and len(builds) == 2
