@@ -180,6 +180,10 @@ async def _streamed_text(body: AsyncIterator[bytes]) -> AsyncGenerator[str, None
                 text = "".join(_chunk_text(data))
                 if text:
                     yield text
+    except httpx2.ConnectTimeout:
+        # Mid-body there is no connecting: the aiohttp transport reports any lost connection
+        # (server disconnected, reset) as a connect timeout. The model did not time out.
+        raise ChatModelError("chat model stream broke off: connection lost") from None
     except httpx2.TimeoutException:
         raise ModelTimeout("chat model timed out") from None
     except httpx2.HTTPError as exc:

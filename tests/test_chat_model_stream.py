@@ -134,3 +134,19 @@ async def test_an_unreachable_model_is_not_reported_as_slow():
     with pytest.raises(ChatModelError) as raised:
         await pieces(Nowhere())
     assert not isinstance(raised.value, ModelTimeout) and "unreachable" in str(raised.value)
+
+
+async def test_a_connection_lost_mid_body_is_not_reported_as_a_timeout():
+    # The SDK's aiohttp transport reports every aiohttp connection error (a reset, the server
+    # disconnecting) as httpx's ConnectTimeout, also while the body is being read.
+    import httpx2
+
+    from retrieval.chat_model import _streamed_text
+
+    async def body():
+        yield event(chunk("年次休暇は"))
+        raise httpx2.ConnectTimeout("connection reset by peer")
+
+    with pytest.raises(ChatModelError) as raised:
+        [piece async for piece in _streamed_text(body())]
+    assert not isinstance(raised.value, ModelTimeout) and "broke off" in str(raised.value)
