@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from collections.abc import Sequence
 
-from retrieval.extractive import MAX_QUOTE_CHARS, split_sentences, unwrap
+from retrieval.extractive import CAPTION_ONLY, split_sentences, strip_labels, truncated, unwrap
 from retrieval.models import Citation, Passage
-from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, kanji_to_int
+from retrieval.numerals import KANJI_NUMBER_CHARS, kanji_to_int
 
 _DIGIT = "0-9０-９"
 # One marker group: [1] [1, 2] [1,2、3] [1-3] ［１］ (half- or full-width brackets, digits, commas).
@@ -24,8 +24,6 @@ _NUMBER_OR_RANGE = re.compile(rf"([{_DIGIT}]+)(?:\s*[-–〜~－]\s*([{_DIGIT}]+
 _DROPPED = "\x00"  # stands for a removed marker until its leading space is removed too
 MAX_RANGE = 10  # [1-999] is noise, not ten citations
 _ANSWER_SENTENCE_END = re.compile(r"(?<=[。．！？!?])|\n")
-_LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?")
-_CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _COUNTED_KANJI = re.compile(rf"[{KANJI_NUMBER_CHARS}]+(?=[日年月週時分円回歳人条項号箇か])")
 
 
@@ -82,13 +80,10 @@ def claims_citing(text: str, position: int) -> str:
 def best_sentence(passage_text: str, claim: str) -> str:
     """The sentence of the passage that shares most character pairs with the claim (first wins ties;
     a claim in English still matches numbers). Leading 第N条 / paragraph labels are dropped."""
-    sentences = [s for s in split_sentences(passage_text) if not _CAPTION_ONLY.fullmatch(s)] or [passage_text]
+    sentences = [s for s in split_sentences(passage_text) if not CAPTION_ONLY.fullmatch(s)] or [passage_text]
     wanted = _bigrams(claim)
     best = max(sentences, key=lambda s: len(wanted & _bigrams(s)))
-    best = unwrap(_LEADING_LABEL.sub("", best).strip() or best)
-    if len(best) > MAX_QUOTE_CHARS:
-        best = best[: MAX_QUOTE_CHARS - 1] + "…"
-    return best
+    return truncated(unwrap(strip_labels(best)))
 
 
 def build_citations(text: str, order: Sequence[int], sources: Sequence[Passage]) -> tuple[Citation, ...]:

@@ -16,7 +16,7 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
-from retrieval.numerals import NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
+from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
@@ -29,12 +29,9 @@ SECOND_QUOTE_SHARE = 0.5
 EXCEPTION_OWN_TERMS = 2
 LIST_BONUS = 1.5  # as much as an exception costs: a structural match outweighs one shared word
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
-_CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
+CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
                             r"(?:[一二三四五六七八九十]+[\s　]+)?")
-# A paragraph number opens its line, or follows the article's label there (第２３条　３　…: a passage
-# that starts inside an article).
-_PARAGRAPH_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?([0-9０-９]+)[\s　]", re.M)
 # What opens a new unit on a line: a paragraph (２　), an item (一　/ ① / ・ / (1)), an article, a
 # caption or a heading.
 _UNIT_OPENING = re.compile(r"[ \t　]*(?:[0-9０-９]+[\s　]|[一二三四五六七八九十]+[\s　]|第[^\s　]{1,10}条|"
@@ -48,7 +45,6 @@ _TITLE_SMALL_WORDS = r"(?:a|an|the|and|or|of|for|to|in|on|at|by|with|from|vs)"
 _LOWER_WORD = re.compile(rf"\b(?!{_TITLE_SMALL_WORDS}\b)[a-z][a-z']*\b")
 _WRAP = re.compile(r"(\S)\n(\S)")
 _PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
-KANJI_DIGITS = "〇一二三四五六七八九十百千"
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
 
@@ -114,7 +110,7 @@ class ExtractiveAnswerer:
             if value and key_line is None and question.language == "en":
                 # An English reader gets the value in English; a Japanese reader finds it in bold
                 # in the quote itself, so repeating it would only make the answer longer.
-                key_line = text["answer_key"].format(value=_key_value(value, sentence, question.language),
+                key_line = text["answer_key"].format(value=_key_value(value, sentence),
                                                      n=position, name=citation.name)
             text_lines.append(text["answer_item"].format(quote=shown, n=position, name=citation.name))
         if key_line:
@@ -214,13 +210,13 @@ def _paragraph_label(passage: Passage, place: Place) -> str | None:
     paragraph, item = place
 
     def numeral(number: int) -> str:
-        if re.search(f"[{KANJI_DIGITS}]", passage.article or ""):
+        if re.search(f"[{KANJI_NUMBER_CHARS}]", passage.article or ""):
             return int_to_kanji(number)
         if re.search("[０-９]", passage.article or ""):
             return str(number).translate(_FULL_WIDTH)
         return str(number)
 
-    several = passage.paragraph is not None or _PARAGRAPH_OPENING.search(passage.text) is not None
+    several = passage.paragraph is not None or any(m.group(1) for m in _PLACE_OPENING.finditer(passage.text))
     label = f"第{numeral(paragraph)}項" if several else ""
     if item is not None:
         label += f"第{numeral(item)}号"
@@ -249,12 +245,10 @@ def _bold_value(quote: str, intent: QuestionIntent) -> tuple[str, str | None]:
     return f"{quote[:start]}**{value}**{quote[end:]}", value
 
 
-def _key_value(value: str, sentence: str, language: str) -> str:
-    """The key fact as the reader's language states it: English for numbers, periods and dates
-    (二十日 -> 20 days), the statute's own words otherwise."""
-    if language == "en":
-        return value_in_english(value, sentence) or value
-    return value
+def _key_value(value: str, sentence: str) -> str:
+    """The key fact in English for numbers, periods and dates (二十日 -> 20 days), else the
+    statute's own words."""
+    return value_in_english(value, sentence) or value
 
 
 def split_sentences(text: str) -> list[str]:
@@ -323,7 +317,7 @@ def _states_number_in(unit: str, sentence: str) -> bool:
     return re.search(rf"{NUMBER_CLASS}+\s*(?:箇|か|ヶ|カ)?{re.escape(unit)}", sentence) is not None
 
 
-def _strip_labels(sentence: str) -> str:
+def strip_labels(sentence: str) -> str:
     """Drop the leading 第N条 / ２ labels: the citation already names the article."""
     return _LEADING_LABEL.sub("", sentence).strip() or sentence
 
@@ -345,12 +339,6 @@ def truncated_around_bold(text: str) -> str:
     start = min(opening, max(0, closing - width + BOLD_CONTEXT_AFTER))
     end = start + width
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-
-
-def best_quote(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
-               intent: QuestionIntent | None = None) -> str:
-    """best_sentence, cut to MAX_QUOTE_CHARS."""
-    return truncated(best_sentence(text, terms, analyzer, wants_number=wants_number, intent=intent))
 
 
 def best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
@@ -399,7 +387,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     captions: dict[int, str] = {}
     pending = ""
     for sentence, place in sentences_by_paragraph(text, first_paragraph):
-        if _CAPTION_ONLY.fullmatch(sentence):
+        if CAPTION_ONLY.fullmatch(sentence):
             pending = sentence
             continue
         if pending and place == (1, None):
@@ -413,7 +401,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         return text, (first_paragraph, None)
     kind = intent.answer_type if intent is not None and intent.wants_value else None
     term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
-    exceptions = [bool(_EXCEPTION.match(_strip_labels(sentence))) for sentence in sentences]
+    exceptions = [bool(_EXCEPTION.match(strip_labels(sentence))) for sentence in sentences]
     in_rules = set().union(*(found for found, exception in zip(term_sets, exceptions, strict=True) if not exception))
 
     def score(index: int) -> float:
@@ -434,4 +422,4 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 
     best = max(range(len(sentences)), key=score)
-    return unwrap(_strip_labels(sentences[best])), places[best]
+    return unwrap(strip_labels(sentences[best])), places[best]

@@ -360,7 +360,7 @@ class LocalSearcher:
             return score
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
         top = top[np.isfinite(score[top])]
-        if not weight or len(top) < 2:
+        if len(top) < 2:
             return score
         best = float(score[top].max())
         if best <= 0:

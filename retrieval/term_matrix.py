@@ -36,6 +36,9 @@ class _Postings:
     weights: np.ndarray  # BM25 tf saturation per posting (float32), before IDF
 
 
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+_NO_ROWS.flags.writeable = False  # shared by every absent word
+
 class TermMatrix:
     def __init__(self, passages: Sequence[Passage],
                  analysed: AnalysedTerms | Iterable[tuple[str, str, str]]) -> None:
@@ -96,24 +99,26 @@ class TermMatrix:
         rows = self._rows_cache.get(term)
         if rows is None:
             parts = [self._postings[f][term].rows for f in FIELDS if term in self._postings[f]]
-            rows = np.unique(np.concatenate(parts)).astype(np.intp) if parts else np.zeros(0, dtype=np.intp)
-            self._rows_cache[term] = rows
+            if not parts:  # not cached: the caches stay bounded by the vocabulary, whatever is asked
+                return _NO_ROWS
+            rows = self._rows_cache[term] = np.unique(np.concatenate(parts)).astype(np.intp)
         return rows
 
     def _field_postings(self, term: str) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
         """(field, rows, tf weights) of each field holding `term`, rows as index integers (cached)."""
         found = self._field_rows_cache.get(term)
         if found is None:
-            found = self._field_rows_cache[term] = tuple(
-                (field, postings.rows.astype(np.intp), postings.weights)
-                for field in FIELDS if (postings := self._postings[field].get(term)) is not None)
+            found = tuple((field, postings.rows.astype(np.intp), postings.weights)
+                          for field in FIELDS if (postings := self._postings[field].get(term)) is not None)
+            if found:  # a word of the index (absent words are not kept: see rows_with)
+                self._field_rows_cache[term] = found
         return found
 
     def rows_in_field(self, term: str, field: str) -> np.ndarray:
         for name, rows, _weights in self._field_postings(term):
             if name == field:
                 return rows
-        return np.zeros(0, dtype=np.intp)
+        return _NO_ROWS
 
     def document_frequency(self, term: str) -> int:
         return len(self.rows_with(term))
@@ -123,7 +128,9 @@ class TermMatrix:
         idf = self._idf_cache.get(term)
         if idf is None:
             df = self.document_frequency(term)
-            idf = self._idf_cache[term] = math.log(1 + (self.size - df + 0.5) / (df + 0.5)) if df else 0.0
+            if not df:
+                return 0.0
+            idf = self._idf_cache[term] = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
         return idf
 
     def scores(self, weighted_terms: Mapping[str, float]) -> np.ndarray:

@@ -82,7 +82,7 @@ def test_a_translated_colloquialism_must_be_covered_to_be_confident(tmp_path):
 def test_quote_prefers_the_rule_over_its_exception_unless_the_exception_is_asked_about():
     from retrieval.analysis import Analyzer
     from retrieval.answer_types import analyse
-    from retrieval.extractive import best_quote
+    from retrieval.extractive import best_sentence
 
     text = ("第四条　職員は、当該子が三歳に達する日まで、育児休業をすることができる。\n"
             "２　前項の規定にかかわらず、会計年度任用職員の育児休業の期間は、当該子が一歳に達する日までとする。")
@@ -90,7 +90,7 @@ def test_quote_prefers_the_rule_over_its_exception_unless_the_exception_is_asked
 
     def quote(question: str) -> str:
         from retrieval.query import content_terms
-        return best_quote(text, set(content_terms(analyzer, question)), analyzer, intent=analyse(question))
+        return best_sentence(text, set(content_terms(analyzer, question)), analyzer, intent=analyse(question))
 
     assert "三歳" in quote("育児休業の期間は？")
     assert "一歳" in quote("会計年度任用職員の育児休業の期間は？")
