@@ -114,10 +114,14 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, Path | None]:
         import lzma
 
         fd, name = tempfile.mkstemp(suffix=".db")
-        with os.fdopen(fd, "wb") as out, lzma.open(path) as packed:
-            while chunk := packed.read(1 << 20):
-                out.write(chunk)
-        return sqlite3.connect(f"file:{name}?mode=ro", uri=True), Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out, lzma.open(path) as packed:
+                while chunk := packed.read(1 << 20):
+                    out.write(chunk)
+            return sqlite3.connect(f"file:{name}?mode=ro", uri=True), Path(name)
+        except BaseException:  # a damaged package leaves no unpacked copy behind
+            Path(name).unlink(missing_ok=True)
+            raise
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True), None
 
 
