@@ -14,7 +14,7 @@ from enum import Enum
 from functools import lru_cache
 
 from retrieval.analysis import normalize
-from retrieval.numerals import NUMBER_CLASS
+from retrieval.numerals import NUMBER_CLASS, kanji_to_int
 
 
 class AnswerType(str, Enum):
@@ -64,14 +64,16 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
 # Values of each concrete kind, as statutes write them (after NFKC): 二十日, 三歳に達する日まで,
 # 一年以内, 六月を超えない範囲, 千円, 百分の二十五, 内線1234.
 _N = f"{NUMBER_CLASS}+"
+# 平成十一年 in a law's number (（平成十一年法律第百三号）) is a date, not a period or a count.
+_NOT_ERA = "(?<!明治)(?<!大正)(?<!昭和)(?<!平成)(?<!令和)"
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) is not a quantity.
     AnswerType.QUANTITY: re.compile(
-        rf"(?<![月年0-9〇一二三四五六七八九十百千])"
+        rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}"
         rf"{_N}\s*(?:日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
-        rf"{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
         rf"{_N}月{_N}日(?:から(?:翌年の)?{_N}月{_N}日まで)?|(?:午前|午後){_N}時(?:{_N}分)?|"
@@ -127,6 +129,9 @@ class QuestionIntent:
     answer_type: AnswerType
     local_unit: str | None  # 課 / 係 / 内線 ... when the question is about the asker's own section
     value_unit: str | None = None  # 日 for 何日 / how many days: the unit the asked-for number has
+    # Numbers the question itself states (年20日だよね？, 10日以上もらってる人): premises, so a
+    # sentence that only repeats one of them does not answer what is asked.
+    given: frozenset[tuple[int, str]] = frozenset()
 
     @property
     def wants_value(self) -> bool:
@@ -146,7 +151,8 @@ def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
     local = _LOCAL_UNIT.search(_question_line(normalize(text)))
     unit = next((g for g in local.groups() if g), None) if local else None
-    return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text))
+    return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
+                          given=given_values(text))
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
@@ -164,21 +170,55 @@ def asked_unit(text: str) -> str | None:
     return _UNIT_FORMS.get(unit.lower(), unit)
 
 
+# A number with its unit, as a question or a statute writes it: 20日, 二十日, 六月, 3歳, 20 days.
+_NUMBER_WITH_UNIT = re.compile(
+    rf"(?<![0-9〇一二三四五六七八九十百千])({_N})\s*(箇月|か月|ヶ月|カ月|月|日|年|週間|週|時間|分|回|歳|人|割|万円|円)|"
+    r"\b([0-9]+)\s*(days?|months?|years?|weeks?|hours?|times)\b", re.I)
+_UNIT_OF = {"箇月": "月", "か月": "月", "ヶ月": "月", "カ月": "月", "週間": "週", "day": "日", "days": "日",
+            "month": "月", "months": "月", "year": "年", "years": "年", "week": "週", "weeks": "週",
+            "hour": "時間", "hours": "時間", "times": "回"}
+
+
+def _number_with_unit(match: re.Match[str]) -> tuple[int, str] | None:
+    digits, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    number = kanji_to_int(digits)
+    return None if number is None else (number, _UNIT_OF.get(unit.lower(), unit))
+
+
+def given_values(text: str) -> frozenset[tuple[int, str]]:
+    """The numbers (with their unit) the question itself states: 年20日 -> {(20, 日)}."""
+    found = (_number_with_unit(m) for m in _NUMBER_WITH_UNIT.finditer(_question_line(normalize(text))))
+    return frozenset(value for value in found if value is not None)
+
+
+def _leading_value(phrase: str) -> tuple[int, str] | None:
+    """The number and unit a value phrase opens with (二十日を超えない範囲内 -> (20, 日))."""
+    match = _NUMBER_WITH_UNIT.match(phrase)
+    return _number_with_unit(match) if match else None
+
+
 def _question_line(text: str) -> str:
     """The question itself: its first non-empty line (what follows are pasted options or context,
     whose numbers and words are not what is asked)."""
     return next((line for line in text.splitlines() if line.strip()), text)
 
 
-def states_value(kind: AnswerType, text: str) -> bool:
-    """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds)."""
+def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] = frozenset()) -> bool:
+    """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds);
+    with `given`, a value the question itself states does not count."""
     pattern = _VALUE_PATTERNS.get(kind)
-    return True if pattern is None else bool(pattern.search(normalize(text)))
+    if pattern is None:
+        return True
+    if not given:
+        return bool(pattern.search(normalize(text)))
+    return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
 
 
-def value_span(kind: AnswerType, text: str, unit: str | None = None) -> tuple[int, int] | None:
+def value_span(kind: AnswerType, text: str, unit: str | None = None,
+               given: frozenset[tuple[int, str]] = frozenset()) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
-    unit (`unit`: 日 for 何日) comes first, then any number, then a bare marker (から起算)."""
+    unit (`unit`: 日 for 何日) comes first, then any number, then a bare marker (から起算); a
+    number the question itself states (`given`) only when the text states no other."""
     # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内);
     # a count (何日) as a number of that unit. The kind asked for is looked for first.
     kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),
@@ -192,7 +232,9 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None) -> tuple[in
                 in_unit = unit is not None and re.search(
                     rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ)?{re.escape(unit)}", found)
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
-                numeric.append((unit is not None and not in_unit, match.start(), -len(found), order, match.span()))
+                repeats_question = _leading_value(found) in given
+                numeric.append((repeats_question, unit is not None and not in_unit, match.start(), -len(found),
+                                order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())
     if numeric:

@@ -21,6 +21,7 @@ from retrieval.query import content_terms
 
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
+GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
 VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
 # an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
@@ -237,7 +238,7 @@ def _bold_value(quote: str, intent: QuestionIntent) -> tuple[str, str | None]:
     no value was asked for or the quote states none."""
     if not intent.wants_value:
         return quote, None
-    span = value_span(intent.answer_type, quote, intent.value_unit)
+    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given)
     if span is None:
         return quote, None
     start, end = span
@@ -415,7 +416,10 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         if intent is not None and intent.answer_type is AnswerType.LIST and enumerates(sentence):
             overlap += LIST_BONUS  # 種類は？ is answered by the sentence that lists them
         if kind is not None:
-            stated = 2.5 if states_value(kind, sentence) else 0.0
+            # a sentence that only repeats a number of the question's own (年20日だよね？) states
+            # less than one that gives a new value
+            stated = 2.5 if states_value(kind, sentence, intent.given) else (
+                GIVEN_VALUE_ONLY if states_value(kind, sentence) else 0.0)
             if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
             return overlap + stated

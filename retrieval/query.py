@@ -119,6 +119,8 @@ class QueryPlan:
     nouns: tuple[str, ...] = ()
     # What the question asks for (a period, a number of days, ...): see retrieval.answer_types.
     answer_type: AnswerType = AnswerType.OTHER
+    # Numbers with units the question itself states (年20日だよね？): premises, not the answer.
+    given_values: frozenset[tuple[int, str]] = frozenset()
     # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
     # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
     # concept covers the concept: alternatives must not split its weight.
@@ -180,6 +182,7 @@ class QueryPlanner:
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,
+            given_values=analyse(text).given,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),

@@ -81,7 +81,10 @@ class PassageText:
             cached = self._lists[row] = enumerates(passage.text)
         return cached
 
-    def states(self, row: int, passage: Passage, kind: AnswerType) -> bool:
+    def states(self, row: int, passage: Passage, kind: AnswerType,
+               given: frozenset[tuple[int, str]] = frozenset()) -> bool:
+        if given:  # depends on the question's own numbers: not worth caching
+            return states_value(kind, passage.text, given)
         cached = self._values.get((row, kind))
         if cached is None:
             cached = self._values[(row, kind)] = states_value(kind, passage.text)
@@ -89,7 +92,8 @@ class PassageText:
 
 
 def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]], total: float,
-                 answer_type: AnswerType, weights: RerankWeights, texts: PassageText) -> float:
+                 answer_type: AnswerType, weights: RerankWeights, texts: PassageText,
+                 given: frozenset[tuple[int, str]] = frozenset()) -> float:
     """Score to add to the first-stage score. `present`: (term, IDF weight) of the question's terms
     the passage contains (from the postings); `total`: the weight of all the question's terms."""
     if not total:
@@ -104,7 +108,7 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
         bonus = weights.sentence * best / total
     if weights.caption and passage.caption:
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
-    if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type):
+    if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type, given):
         bonus += weights.answer_value
     if weights.answer_value and answer_type is AnswerType.LIST and texts.lists(row, passage):
         bonus += weights.answer_value  # 種類は？ is answered by the passage that enumerates them

@@ -158,3 +158,36 @@ def test_value_span_prefers_the_asked_unit_and_whole_date_ranges():
 ])
 def test_enumerates(text, expected):
     assert enumerates(text) is expected
+
+
+@pytest.mark.parametrize("question, given", [
+    ("国家公務員の年休って年20日だよね？何日まで繰り越せる？", {(20, "日")}),
+    ("残業が月80時間を超えたら？", {(80, "時間")}),
+    ("3歳未満の子どもが2人いる場合は？", {(3, "歳"), (2, "人")}),
+    ("六箇月勤務したら何日もらえる？", {(6, "月")}),
+    ("If I worked 6 months, how many days do I get?", {(6, "月")}),
+    ("育休はいつまで取れる？", set()),
+])
+def test_given_values_are_the_numbers_the_question_states(question, given):
+    assert analyse(question).given == frozenset(given)
+
+
+def test_a_value_the_question_gave_is_not_the_answer():
+    given = analyse("年休は年20日だよね？何日まで繰り越せる？").given
+    restates = "年次休暇の日数は、一の年において二十日とする。"
+    answers = "二十日を超えない範囲内の残日数を限度として繰り越すことができる。残日数は五日とする。"
+    assert states_value(AnswerType.QUANTITY, restates)
+    assert not states_value(AnswerType.QUANTITY, restates, given)
+    assert states_value(AnswerType.QUANTITY, answers, given)
+    start, end = value_span(AnswerType.QUANTITY, answers, "日", given)
+    assert answers[start:end] == "五日"
+    # when the text states nothing else, the question's own number is still shown in bold
+    start, end = value_span(AnswerType.QUANTITY, restates, "日", given)
+    assert restates[start:end] == "二十日"
+
+
+def test_an_era_year_in_a_law_number_is_not_a_period():
+    citation = "独立行政法人通則法（平成十一年法律第百三号）第二条第二項に規定する職員"
+    assert not states_value(AnswerType.QUANTITY, citation)
+    assert not states_value(AnswerType.DEADLINE, citation)
+    assert states_value(AnswerType.QUANTITY, "その期間は十一年とする。")
