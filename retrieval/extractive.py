@@ -401,6 +401,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     if not sentences:
         return text, (first_paragraph, None)
     kind = intent.answer_type if intent is not None and intent.wants_value else None
+    given = intent.given if intent is not None else frozenset()
     term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
     exceptions = [bool(_EXCEPTION.match(strip_labels(sentence))) for sentence in sentences]
     in_rules = set().union(*(found for found, exception in zip(term_sets, exceptions, strict=True) if not exception))
@@ -418,7 +419,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         if kind is not None:
             # a sentence that only repeats a number of the question's own (年20日だよね？) states
             # less than one that gives a new value
-            stated = 2.5 if states_value(kind, sentence, intent.given) else (
+            stated = 2.5 if states_value(kind, sentence, given) else (
                 GIVEN_VALUE_ONLY if states_value(kind, sentence) else 0.0)
             if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
