@@ -29,6 +29,10 @@ EXCEPTION_PENALTY = 1.5
 SECOND_QUOTE_SHARE = 0.5
 EXCEPTION_OWN_TERMS = 2
 LIST_BONUS = 1.5  # as much as an exception costs: a structural match outweighs one shared word
+RULING_BONUS = 0.8  # under one shared word: it decides between sentences that share as much
+# A sentence that rules (…することができる / …してはならない / …しなければならない): what a yes/no
+# question (断れる？ してもいい？) is answered by, rather than the sentence that sets out the procedure.
+_RULES_ON = re.compile(r"(?:ことができ(?:る|ない)|てはならない|なければならない|妨げない|限りでない)。?$")
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
@@ -416,6 +420,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
             overlap -= EXCEPTION_PENALTY
         if intent is not None and intent.answer_type is AnswerType.LIST and enumerates(sentence):
             overlap += LIST_BONUS  # 種類は？ is answered by the sentence that lists them
+        if intent is not None and intent.answer_type is AnswerType.PERMISSION and _RULES_ON.search(sentence):
+            overlap += RULING_BONUS
         if kind is not None:
             # a sentence that only repeats a number of the question's own (年20日だよね？) states
             # less than one that gives a new value

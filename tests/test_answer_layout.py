@@ -223,3 +223,21 @@ def test_a_piece_of_a_split_paragraph_cites_the_paragraph_it_is_labelled_with(an
     assert answer.citations[0].paragraph == "第二項第三号"
     answer = compose(answerer, "前項の休暇の限度は何日？", piece)
     assert answer.citations[0].paragraph == "第二項"
+
+
+SIDE_JOB = (
+    "（営利企業の役員の兼業）\n"
+    "第九条　営利企業の役員を兼ねようとする職員は、任命権者に申請書を提出するものとする。\n"
+    "２　任命権者は、職務の遂行に支障がないときは、職員が営利企業の役員を兼ねることを許可しなければならない。"
+)
+
+
+@pytest.mark.parametrize("bonus, cited", [(0.0, "兼業規程 第九条第一項"), (None, "兼業規程 第九条第二項")])
+def test_a_yes_no_question_is_answered_by_the_sentence_that_rules(answerer, monkeypatch, bonus, cited):
+    """Both paragraphs share the question's words; 断れる？ is answered by the one that rules
+    (許可しなければならない), not by the procedure (申請書を提出するものとする)."""
+    if bonus is not None:  # without the bonus the first of the tied sentences is quoted
+        monkeypatch.setattr("retrieval.extractive.RULING_BONUS", bonus)
+    answer = compose(answerer, "営利企業の役員を兼ねたい職員の申し出って、任命権者は断れる？",
+                     article(text=SIDE_JOB, number="第九条", title="兼業規程"))
+    assert answer.citations[0].name == cited
