@@ -71,6 +71,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}"
         rf"{_N}\s*(?:日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}|"
+        # a frequency (毎年一回, 月二回): no date has a 回 in it
+        rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
         rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
@@ -124,6 +126,12 @@ _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの
                          r"\bour (city|town|ward|municipality)'s", re.I)
 
 
+# This year's (next month's …) occasion: 今年度の健康診断はいつ？ asks for a date a notice sets, not
+# a rule. Only the forms that modify the occasion count: 来年に繰り越せる？ asks about a rule.
+_OCCASION = re.compile(r"(今年度|今年|来年度|来年|本年度|今月|来月|次回)(?:の|は(?=いつ))|"
+                       r"\b(this|next) (?:fiscal )?(year|month)'s\b", re.I)
+
+
 @dataclass(frozen=True)
 class QuestionIntent:
     answer_type: AnswerType
@@ -132,6 +140,13 @@ class QuestionIntent:
     # Numbers the question itself states (年20日だよね？, 10日以上もらってる人): premises, so a
     # sentence that only repeats one of them does not answer what is asked.
     given: frozenset[tuple[int, str]] = frozenset()
+    occasion: str | None = None  # 今年度 in 今年度の健康診断はいつ？: a dated occasion, not a rule
+
+    @property
+    def asks_for_occasion(self) -> bool:
+        """Whether a concrete value (a date, a count, an amount) of one year's or month's occasion
+        is asked: regulations set rules, the office's notices set those dates and amounts."""
+        return self.occasion is not None and self.wants_value
 
     @property
     def wants_value(self) -> bool:
@@ -151,8 +166,9 @@ def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
     local = _LOCAL_UNIT.search(_question_line(normalize(text)))
     unit = next((g for g in local.groups() if g), None) if local else None
+    occasion = _OCCASION.search(_question_line(normalize(text)))
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
-                          given=given_values(text))
+                          given=given_values(text), occasion=occasion.group(0) if occasion else None)
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"

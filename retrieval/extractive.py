@@ -85,6 +85,10 @@ class ExtractiveAnswerer:
         if intent.local_unit and not _any_document_of(intent.local_unit, passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
+        if intent.asks_for_occasion:
+            # 今年度の健康診断はいつ？: a date or amount for this year's occasion is set by a notice,
+            # not a rule; quoting a rule on the same topic would look like an answer.
+            return self._abstain(question, terms, passages, reason="abstain_occasion", intent=intent)
         chosen = self._choose(terms, passages)
         if not chosen:
             return self._abstain(question, terms, passages)
@@ -180,6 +184,8 @@ class ExtractiveAnswerer:
         searched = "、".join(dict.fromkeys(p.passage.title for p in passages[:5])) or "-"
         if reason == "abstain_local":
             parts = [text["abstain_local"].format(unit=unit, titles=searched)]
+        elif reason == "abstain_occasion" and intent is not None:
+            parts = [text["abstain_occasion"].format(kind=text[f"kind_{intent.answer_type.value}"], titles=searched)]
         elif reason == "abstain_value" and intent is not None:
             parts = [text["abstain_value"].format(kind=text[f"kind_{intent.answer_type.value}"], titles=searched)]
         else:

@@ -241,3 +241,17 @@ def test_a_yes_no_question_is_answered_by_the_sentence_that_rules(answerer, monk
     answer = compose(answerer, "営利企業の役員を兼ねたい職員の申し出って、任命権者は断れる？",
                      article(text=SIDE_JOB, number="第九条", title="兼業規程"))
     assert answer.citations[0].name == cited
+
+
+@pytest.mark.parametrize("question, language, says", [
+    ("今年度の職員健康診断はいつ？", "ja", "通知"),
+    ("When is this year's health check?", "en", "notices"),
+])
+def test_this_years_date_is_not_answered_with_a_rule(answerer, question, language, says):
+    rule = article(text="（健康診断）\n第十条　任命権者は、職員に対し、毎年一回、定期に健康診断を行わなければならない。",
+                   number="第十条", title="職員安全衛生規程")
+    answer = compose(answerer, question, rule, language=language)
+    assert answer.abstained and not answer.citations
+    assert says in answer.text and "職員安全衛生規程" in answer.text
+    # the same topic asked as a rule is answered from it
+    assert not compose(answerer, "健康診断は年に何回？", rule).abstained

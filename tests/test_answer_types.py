@@ -191,3 +191,21 @@ def test_an_era_year_in_a_law_number_is_not_a_period():
     assert not states_value(AnswerType.QUANTITY, citation)
     assert not states_value(AnswerType.DEADLINE, citation)
     assert states_value(AnswerType.QUANTITY, "その期間は十一年とする。")
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("今年度の職員健康診断はいつ？", True),
+    ("来月の防災訓練は何時から？", True),
+    ("クールビズの期間って、今年はいつから？", True),
+    ("When is this year's health check?", True),
+    ("年休は来年に何日まで繰り越せる？", False),  # carrying over to next year is a rule
+    ("今年度の研修について教えて", False),  # no concrete value asked
+    ("健康診断は年に何回？", False),
+])
+def test_a_value_of_this_years_occasion_is_set_by_a_notice_not_a_rule(question, asks):
+    assert analyse(question).asks_for_occasion is asks
+
+
+@pytest.mark.parametrize("text", ["毎年一回、定期に行う。", "月二回以上開催する。"])
+def test_a_frequency_is_a_quantity(text):
+    assert states_value(AnswerType.QUANTITY, text)
