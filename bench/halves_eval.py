@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/halves_eval.py ja-regulations [--drop-synonym KEY ...] [--drop-glossary KEY ...]
         [--weight NAME=VALUE ...]   # a RankWeights or RerankWeights field, e.g. purpose_article=0
+        [--questions eval/colloquial/questions.jsonl]   # another question set over the same corpus
 
 Same scoring as `app.py eval` (eval.metrics.score_question) over the eval index `app.py eval`
 built for that corpus, but it loads the analyser and index once and can leave out vocabulary
@@ -51,9 +52,10 @@ def with_weights(searcher, overrides: dict[str, float]) -> None:
             raise SystemExit(f"no weight named {name}")
 
 
-def evaluate(dataset: str, datasets: Path = DATASETS, weights: dict[str, float] | None = None) -> dict[str, dict]:
+def evaluate(dataset: str, datasets: Path = DATASETS, weights: dict[str, float] | None = None,
+             questions_file: Path | None = None) -> dict[str, dict]:
     corpus = datasets / dataset / "corpus"
-    questions = load_questions(datasets / dataset / "questions.dev.jsonl")
+    questions = load_questions(questions_file or datasets / dataset / "questions.dev.jsonl")
     equivalents = load_equivalents(default_equivalents_path(corpus))
     services = build_services(load_settings(), index_path=default_eval_index(corpus))
     services.warm_up()
@@ -82,11 +84,13 @@ def main() -> int:
     parser.add_argument("--drop-glossary", action="append", default=[])
     parser.add_argument("--weight", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--misses", action="store_true", help="list the questions missed in the top 5")
+    parser.add_argument("--questions", type=Path, help="another question file over the same corpus "
+                        "(e.g. eval/colloquial/questions.jsonl)")
     args = parser.parse_args()
     drop_entries("synonyms.yaml", args.drop_synonym)
     drop_entries("glossary_en.yaml", args.drop_glossary)
     weights = {name: float(value) for name, value in (item.split("=", 1) for item in args.weight)}
-    result = evaluate(args.dataset, weights=weights)
+    result = evaluate(args.dataset, weights=weights, questions_file=args.questions)
     for half in ("tune", "held", "all"):
         values = result[half]
         cells = " ".join(f"{m}={values[m]:.3f}" if values.get(m) is not None else f"{m}=-" for m in METRICS)

@@ -23,7 +23,7 @@ from retrieval.models import Passage
 
 CANDIDATES = 50
 _SENTENCE_END = re.compile(r"[。\n]")
-_DEFINES = re.compile(r"「([^」]{1,30})」(?:とは|という)")
+DEFINES_TERM = re.compile(r"「([^」]{1,30})」(?:とは|という)")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class PassageText:
         cached = self._defined.get(row)
         if cached is None:
             cached = self._defined[row] = tuple(
-                m.group(1).lower() for m in _DEFINES.finditer(normalize(passage.text)))
+                m.group(1).lower() for m in DEFINES_TERM.finditer(normalize(passage.text)))
         return cached
 
     def lists(self, row: int, passage: Passage) -> bool:

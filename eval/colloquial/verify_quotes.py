@@ -14,7 +14,7 @@ import html
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -34,13 +34,13 @@ def strip_markup(raw: str) -> str:
     return html.unescape(_TAG.sub("", raw))
 
 
-@lru_cache(maxsize=None)
+@cache
 def pdf_pages(path: Path) -> tuple[str, ...]:
     from pypdf import PdfReader
     return tuple(page.extract_text() or "" for page in PdfReader(str(path)).pages)
 
 
-@lru_cache(maxsize=None)
+@cache
 def document_text(path: Path) -> str:
     if path.suffix.lower() == ".pdf":
         return "\n".join(pdf_pages(path))
@@ -70,7 +70,8 @@ def check_source(corpus: Path, source: dict) -> list[str]:
     if not quote:
         problems.append("no quote")
     elif collapse(quote) not in scope:
-        problems.append(f"quote not in {'page %s of ' % page if page else ''}document: 「{quote}」")
+        where = f"page {page} of " if page else ""
+        problems.append(f"quote not in {where}document: 「{quote}」")
     article = source.get("article")
     if article and collapse(article) not in whole:
         problems.append(f"article {article!r} does not occur in the document")

@@ -1,0 +1,78 @@
+"""Two first-stage priors over the whole corpus: the rule leads its own guidance unless the
+question names a document, and a definition question finds the article defining its term."""
+import pytest
+
+from indexer.build import Indexer
+from retrieval.analysis import Analyzer
+from retrieval.local_index import LocalIndex
+from retrieval.local_search import LocalSearcher, RankWeights
+from retrieval.models import Question
+from retrieval.tokens import TokenCounter
+
+RULE = """# 町職員服務規程
+（兼業の許可）
+第五条　職員は、任命権者の許可を受けなければ、兼業として報酬を得て他の事業に従事してはならない。
+"""
+# Guidance restates the rule in plain words, and uses the asker's own word (副業) many times.
+GUIDANCE = """# 服務ガイドライン
+## 副業について
+副業をしたいときは、その内容を所属長に相談してください。許可の要否は書面で通知します。
+"""
+DEFINITIONS = """# 町情報保護条例
+（定義）
+第二条　この条例において「要配慮情報」とは、本人の病歴その他本人に対する不当な差別が生じないようにその取扱いに特に配慮を要する情報をいう。
+２　この条例において「保有情報」とは、町の機関の職員が職務上作成し、又は取得した情報をいう。
+"""
+USES = """# 町情報保護規則
+（取得の制限）
+第三条　要配慮情報を取得するときは、要配慮情報の取得について本人の同意を得る。要配慮情報は、要配慮情報の管理簿に記録する。
+（提供）
+第四条　要配慮情報を提供するときは、要配慮情報の提供記録を作成する。要配慮情報の提供は、要配慮情報の管理者が行う。
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("priority")
+    (root / "c").mkdir()
+    for name, text in (("fukumu.md", RULE), ("guide.md", GUIDANCE), ("teigi.md", DEFINITIONS), ("uses.md", USES)):
+        (root / "c" / name).write_text(text, encoding="utf-8")
+    analyzer = Analyzer()
+    idx = LocalIndex(root / "i.sqlite")
+    Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(root / "c")
+    return idx, analyzer
+
+
+def ranked(index, question, weights=RankWeights()):
+    idx, analyzer = index
+    found = LocalSearcher(index=idx, analyzer=analyzer, weights=weights).rank(Question(question, "ja"), 4)
+    return {(p.passage.title, p.passage.article): p.score for p in found}
+
+
+def first(index, question, weights=RankWeights()):
+    return next(iter(ranked(index, question, weights)))
+
+
+def test_guidance_gives_way_to_the_rule_it_explains(index):
+    question = "副業したいんだけど、許可っている？"
+    without = ranked(index, question, RankWeights(guidance=0.0))
+    with_prior = ranked(index, question)
+    guide, rule = ("服務ガイドライン", None), ("町職員服務規程", "第五条")
+    assert RankWeights().guidance < 0
+    assert with_prior[rule] == pytest.approx(without[rule])
+    assert with_prior[guide] == pytest.approx(without[guide] + RankWeights().guidance)
+    # strong enough to reorder the two when the guidance leads by less than the prior
+    gap = without[guide] - without[rule]
+    assert first(index, question, RankWeights(guidance=-(gap + 0.05))) == rule
+
+
+def test_guidance_the_question_names_keeps_its_score(index):
+    question = "服務ガイドラインでは副業の許可はどうなってる？"
+    guide = ("服務ガイドライン", None)
+    assert ranked(index, question)[guide] == pytest.approx(ranked(index, question, RankWeights(guidance=0.0))[guide])
+
+
+def test_a_definition_question_finds_the_article_defining_its_term(index):
+    question = "要配慮情報って何のこと？"
+    assert first(index, question, RankWeights(defines_named_term=0.0))[0] == "町情報保護規則"  # without it
+    assert first(index, question) == ("町情報保護条例", "第二条")
