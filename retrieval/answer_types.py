@@ -21,6 +21,7 @@ class AnswerType(str, Enum):
     DEADLINE = "deadline"  # いつまで, 期限, 期間, when, until
     QUANTITY = "quantity"  # 何日, 何か月, 何時間, 何回, 何歳, how many
     AMOUNT = "amount"  # いくら, 金額, 何円, how much
+    PENALTY = "penalty"  # どんな罰, 罰則, penalty: 懲役, 罰金, 過料 (or 戒告…免職 for staff)
     CONTACT = "contact"  # 連絡先, 内線, 電話番号, 窓口
     PERSON = "person"  # 誰, どこ(が決める), 任命権者, who
     PROCEDURE = "procedure"  # どうすれば, 手続, 方法, how do I
@@ -36,9 +37,11 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
                          r"メールアドレス|\bcontact\b|phone|extension"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
+                        r"お金(?:が|は|って)?(?:かか|要る|いる|必要)|費用(?:が|は|って)?(?:かか|要る|いる|必要)|タダ|"
                         r"無料|有料|\bcharges? (?:a |any )?(?:fees?|money)\b|\bfree of charge\b|\bis it free\b|"
                         r"what (?:is|are) the (?:\w+ )?"
                         r"(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
+    (AnswerType.PENALTY, r"罰|ペナルティ|懲役|禁錮|処罰|penalt|punish|\bfined?\b|\bjail\b|\bprison"),
     (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
@@ -85,6 +88,9 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.AMOUNT: re.compile(rf"{_N}\s*(?:円|万円|割)|百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
                                   r"\$\s?[0-9][0-9,]*(?:\.[0-9]+)?|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|"
                                   r"\bfree of charge", re.I),
+    # What a penal article (or a disciplinary one, for staff) imposes.
+    AnswerType.PENALTY: re.compile(r"懲役|禁錮|罰金|科料|過料|拘留|戒告|減給|停職|免職|imprisonment|\bfines?\b|penalt",
+                                   re.I),
     AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
                                    re.I),
 }

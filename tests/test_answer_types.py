@@ -26,6 +26,12 @@ A = AnswerType
     ("How much is the daily allowance?", A.AMOUNT),
     ("Does the town charge a fee for its parking lots?", A.AMOUNT),
     ("駐車場は無料ですか", A.AMOUNT),
+    ("駐輪場って、お金かかる？", A.AMOUNT),
+    ("研修の費用っているの？", A.AMOUNT),
+    # penalty
+    ("個人番号を漏らしたらどんな罰になる？", A.PENALTY),
+    ("無断で持ち出したときの罰則は？", A.PENALTY),
+    ("What is the penalty for leaking personal data?", A.PENALTY),
     # a list of kinds
     ("懲戒処分の種類は？", A.LIST),
     ("特別休暇には何がありますか", A.LIST),
@@ -206,6 +212,20 @@ def test_a_value_of_this_years_occasion_is_set_by_a_notice_not_a_rule(question, 
     assert analyse(question).asks_for_occasion is asks
 
 
+def test_a_penal_article_states_a_penalty():
+    assert states_value(A.PENALTY, "四年以下の懲役若しくは二百万円以下の罰金に処し、又はこれを併科する。")
+    assert states_value(A.PENALTY, "これに対し懲戒処分として戒告、減給、停職又は免職の処分をすることができる。")
+    assert not states_value(A.PENALTY, "個人番号利用事務等実施者は、個人番号の漏えいの防止のために必要な措置を講じなければならない。")
+
+
 @pytest.mark.parametrize("text", ["毎年一回、定期に行う。", "月二回以上開催する。"])
 def test_a_frequency_is_a_quantity(text):
     assert states_value(AnswerType.QUANTITY, text)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_concrete_kind_can_be_named_in_an_abstention(language):
+    from prompts import messages
+    from retrieval.answer_types import CONCRETE_VALUE_TYPES
+    text = messages(language)
+    assert all(text.get(f"kind_{kind.value}") for kind in CONCRETE_VALUE_TYPES)
