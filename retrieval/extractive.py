@@ -22,7 +22,11 @@ from retrieval.query import content_terms
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
-VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
+VALUE_CHECK_DEPTH = 3
+# The first passage may not cover the question while a near-tied runner-up does (colloquial check
+# tune half: answered .870 -> .913, nothing else moved): this many, within this share of the score.
+LEAD_DEPTH = 2
+LEAD_SCORE_RATIO = 0.9  # a concrete value must be stated in one of this many top passages
 # an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
@@ -161,10 +165,16 @@ class ExtractiveAnswerer:
         return passage.confidence if passage.confidence is not None else self.coverage(terms, passage)
 
     def _choose(self, terms: Sequence[str], passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
-        if not passages or self._confidence(terms, passages[0]) < self.min_coverage:
+        # The best-ranked passage that covers the question leads: a near-tied runner-up that does
+        # is a better answer than saying nothing because the first one does not.
+        lead = next((p for p in passages[:LEAD_DEPTH] if p.score >= passages[0].score * LEAD_SCORE_RATIO
+                     and self._confidence(terms, p) >= self.min_coverage), None)
+        if lead is None:
             return []
-        chosen = [passages[0]]
-        for candidate in passages[1:]:
+        chosen = [lead]
+        for candidate in passages:
+            if candidate is lead:
+                continue
             if len(chosen) >= self.max_citations:
                 break
             same_article = any(

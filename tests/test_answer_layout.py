@@ -255,3 +255,15 @@ def test_this_years_date_is_not_answered_with_a_rule(answerer, question, languag
     assert says in answer.text and "職員安全衛生規程" in answer.text
     # the same topic asked as a rule is answered from it
     assert not compose(answerer, "健康診断は年に何回？", rule).abstained
+
+
+@pytest.mark.parametrize("second_score, answered", [(9.5, True), (8.0, False)])
+def test_a_near_tied_runner_up_that_covers_the_question_leads(answerer, second_score, answered):
+    off_topic = article(text="（文書の保存）\n第一条　文書は、保存期間の満了する日まで保存する。", number="第一条",
+                        title="文書規程")
+    rule = article()
+    scored = [ScoredPassage(off_topic, 10.0, confidence=0.1), ScoredPassage(rule, second_score, confidence=0.9)]
+    answer = answerer.compose(Question("育休は子が何歳になるまで取れますか", "ja"), scored)
+    assert answer.abstained is not answered
+    if answered:
+        assert answer.citations[0].name.startswith("育児休業法 第二条")
