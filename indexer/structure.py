@@ -17,6 +17,7 @@ from retrieval.numerals import NUMBER_CLASS, article_key, int_to_kanji, kanji_to
 
 _N = NUMBER_CLASS
 ARTICLE_START = re.compile(rf"^(第{_N}+条(?:の{_N}+)*)(?=\s|（|\(|$)\s*")
+ARTICLE_NUMBERS = re.compile(rf"第{_N}+条(?:の{_N}+)*")
 HEADING = re.compile(rf"^第{_N}+([編章節款目])(?:の{_N}+)*(?:\s|$)")
 SUPPLEMENTARY = re.compile(r"^附\s*則(?!第)")
 PARAGRAPH = re.compile(r"^([1-9１-９][0-9０-９]?)(?:\s+|$)")
@@ -77,6 +78,7 @@ class _Parser:
         self.supplementary = False
         self.pending_caption: str | None = None
         self.current: _Unit | None = None
+        self.commentary_on: tuple[int, ...] | None = None  # the article the current 解説 block is on
 
     # -- state changes -------------------------------------------------------------------
     def _heading_path(self) -> tuple[str, ...]:
@@ -89,15 +91,24 @@ class _Parser:
         self.headings = [(lvl, t) for lvl, t in self.headings if lvl < level] + [(level, text)]
         self.current = None
         self.pending_caption = None
+        self.commentary_on = None
 
     def start_supplementary(self, text: str) -> None:
         self.supplementary = True
         self.headings = [(1, text.strip())]
         self.current = None
         self.pending_caption = None
+        self.commentary_on = None
+
+    def _quoted_in_commentary(self, label: str) -> bool:
+        """Whether an article start inside the commentary on article N numbers N or below: the
+        document's next own article comes after N, so this one is a statute the commentary quotes."""
+        return (self.commentary_on is not None and self.current is not None and self.current.article is None
+                and (_article_order(label) or ()) <= self.commentary_on)
 
     def start_article(self, label: str) -> None:
         article = ("附則" if self.supplementary else "") + label
+        self.commentary_on = None
         self.current = _Unit(article, self.pending_caption, self._heading_path(), self.supplementary)
         self.pending_caption = None
         self.units.append(self.current)
@@ -151,12 +162,15 @@ class _Parser:
             # 【第１条 目的】 opens a commentary (解説) block: it ends the article before it.
             self.current = _Unit(None, None, self._heading_path() + (text,), self.supplementary)
             self.units.append(self.current)
+            self.commentary_on = _article_order(text)
             return
         caption = CAPTION.match(text)
         if caption and len(text) <= 40:
             self.pending_caption = caption.group(1)
             return
         article = ARTICLE_START.match(text)
+        if article and self._quoted_in_commentary(article.group(1)):
+            article = None  # 労基法の第３８条 quoted in the 解説 of 第７０条: a line of the commentary
         if article:
             # Keep the label as written (第三十八条 stays 漢数字, 第19条 stays Arabic).
             self.start_article(re.sub(r"\s", "", article.group(1)))
@@ -175,6 +189,15 @@ class _Parser:
             unit.add_line(text, block.page, label=f"第{int_to_kanji(number)}項")
             return
         unit.add_line(text, block.page)
+
+
+def _article_order(text: str) -> tuple[int, ...] | None:
+    """第７０条 -> (70,), 第二十七条の二 -> (27, 2): article numbers in document order."""
+    match = ARTICLE_NUMBERS.search(text)
+    if not match:
+        return None
+    numbers = [kanji_to_int(n) for n in re.findall(rf"{_N}+", match.group(0))]
+    return tuple(n for n in numbers if n is not None) or None
 
 
 def parse_units(document: LoadedDocument, title: str) -> list[_Unit]:

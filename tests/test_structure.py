@@ -82,3 +82,20 @@ def test_captions_of_supplementary_paragraphs_are_kept():
     supplementary = [p for p in passages if p.supplementary]
     text = "\n".join(p.text for p in supplementary)
     assert "（施行期日）１　この規程は" in text and "（経過措置）２　従前の例による。" in text
+
+
+def test_a_statute_quoted_in_a_commentary_is_not_an_article_of_the_document():
+    """Model work rules: the article, then 【第７０条 …】 commentary that quotes 労基法第３８条."""
+    passages = _chunk(["（副業・兼業）", "第７０条　労働者は、勤務時間外において、他の会社等の業務に従事することができる。",
+                       "【第７０条 副業・兼業】", "１　本条は、副業・兼業に関する規定です。",
+                       "第３８条　労働時間は、事業場を異にする場合においても通算する。",
+                       "２　裁判例では、副業・兼業の制限が許される場合が示されています。",
+                       "（競業避止）", "第７１条　労働者は、競業をしてはならない。"])
+    assert [p.article for p in passages] == ["第７０条", None, "第７１条"]
+    assert "第３８条　労働時間は" in passages[1].text and "裁判例" in passages[1].text
+    assert passages[2].caption == "競業避止"
+
+
+def test_a_commentary_without_an_article_number_quotes_nothing():
+    passages = _chunk(["【解説】", "１　この規程の趣旨です。", "（目的）", "第一条　この規程は目的を定める。"])
+    assert [p.article for p in passages] == [None, "第一条"]
