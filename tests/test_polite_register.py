@@ -1,0 +1,21 @@
+"""How politely a question is put does not change what it is about."""
+import pytest
+
+from retrieval.analysis import Analyzer
+from retrieval.query import QueryPlanner
+
+
+@pytest.fixture(scope="module")
+def planner():
+    return QueryPlanner(Analyzer())
+
+
+@pytest.mark.parametrize("plain, polite", [
+    ("懲戒処分の種類は？", "懲戒処分の種類について教えていただけますでしょうか。"),
+    ("育児休業の期間は？", "お伺いしたいのですが、育児休業の期間はどうなっていますか。"),
+    ("兼業の許可は必要？", "兼業の許可は必要か、ご教示願います。"),
+    ("旅費の日当は？", "恐れ入りますが、旅費の日当についてお尋ねします。"),
+    ("年休は何日もらえる？", "お疲れ様です。年休は何日もらえるのでしょうか。よろしくお願いいたします。"),
+])
+def test_polite_filler_adds_no_search_terms(planner, plain, polite):
+    assert set(planner.plan(polite).terms) <= set(planner.plan(plain).terms) | {"なる"}
