@@ -51,6 +51,18 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# Greetings and courtesies a Teams message opens or closes with (お疲れ様です。…よろしくお願いします):
+# they say nothing about the question, and their words (疲れる, 願う) would count against coverage.
+COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|お世話になっております|お世話になります|"
+                       r"恐れ入りますが|恐縮ですが|すみません|すいません|失礼します|失礼いたします|"
+                       r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます")
+
+
+def without_courtesies(text: str) -> str:
+    """`text` with its greetings and courtesies blanked out."""
+    return COURTESY.sub(" ", text)
+
+
 def detect_language(text: str) -> str:
     """'en' for Latin-script text with no kana or kanji; 'ja' otherwise, including text with no
     letters at all (emoji, ？？？), since Japanese is the staff's default."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from retrieval.analysis import Analyzer, detect_language, normalize
+from retrieval.analysis import Analyzer, detect_language, normalize, without_courtesies
 from retrieval.answer_types import AnswerType, analyse
 from retrieval.numerals import NUMBER_CLASS, article_key, kanji_to_int
 
@@ -139,13 +139,6 @@ class QueryPlan:
         return tuple(dict.fromkeys(self.terms + self.expansions))
 
 
-# Greetings and courtesies a Teams message opens or closes with (お疲れ様です。…よろしくお願いします):
-# they say nothing about the question, and their words (疲れる, 願う) would count against coverage.
-_COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|お世話になっております|お世話になります|"
-                       r"恐れ入りますが|恐縮ですが|すみません|すいません|失礼します|失礼いたします|"
-                       r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます")
-
-
 class QueryPlanner:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
@@ -157,7 +150,7 @@ class QueryPlanner:
         holds other names a document goes by (e.g. its file name). `dictionary`: JMdict
         translations for English text, after the glossary; `known_word` keeps only translations
         the asker's view of the index holds."""
-        flat = _COURTESY.sub(" ", normalize(text))
+        flat = without_courtesies(normalize(text))
         laws = self._laws(flat, known_titles)
         # Law names and article numbers are matched structurally, not as words: 金融/商品/法/条
         # would otherwise pull in every passage that cites that law.

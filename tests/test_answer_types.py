@@ -229,3 +229,14 @@ def test_every_concrete_kind_can_be_named_in_an_abstention(language):
     from retrieval.answer_types import CONCRETE_VALUE_TYPES
     text = messages(language)
     assert all(text.get(f"kind_{kind.value}") for kind in CONCRETE_VALUE_TYPES)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("お疲れ様です。\n人事課の山田です。\n育休はいつまで取れますか？", A.DEADLINE),
+    ("お疲れ様です。\n\n日当はいくらですか？\nよろしくお願いいたします。", A.AMOUNT),
+    ("育休について質問です。\n非常勤の場合は何日取れますか？", A.QUANTITY),
+    # without a question mark the first line is the question; pasted options below it are not
+    ("育児休業はいつまで取れますか\n1. 一歳まで\n2. 何日でも", A.DEADLINE),
+])
+def test_the_question_is_found_among_greetings_and_introductions(message, expected):
+    assert classify(message) is expected
