@@ -58,9 +58,14 @@ COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさ
                        r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます")
 
 
+# 人事課の山田です。/ 総務部総務課の佐藤と申します。: who is asking, not what (a sentence of its own).
+SELF_INTRODUCTION = re.compile(r"(?:^|(?<=[。\n]))[^。\n?？]{1,20}(?:課|係|部|室|局|センター|所)の[^。\n?？はがをにで]{1,12}"
+                               r"(?:です|と申します|でございます)(?:[。.]|$)", re.M)
+
+
 def without_courtesies(text: str) -> str:
-    """`text` with its greetings and courtesies blanked out."""
-    return COURTESY.sub(" ", text)
+    """`text` with its greetings, courtesies and the asker's self-introduction blanked out."""
+    return COURTESY.sub(" ", SELF_INTRODUCTION.sub(" ", text))
 
 
 def detect_language(text: str) -> str:

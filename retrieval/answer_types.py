@@ -219,16 +219,12 @@ def _leading_value(phrase: str) -> tuple[int, str] | None:
     return _number_with_unit(match) if match else None
 
 
-# 人事課の山田です / 総務部総務課の佐藤と申します: who is asking, not what.
-_SELF_INTRODUCTION = re.compile(r".{1,20}(?:課|係|部|室|局|センター|所)の.{1,12}(?:です|と申します|でございます)")
-
-
 def _question_line(text: str) -> str:
     """The question itself: the first line that asks (ends in ? or ？), else the first line with
     words, greetings and a self-introduction (お疲れ様です。/ 人事課の山田です。) set aside. What
     follows it are pasted options or context, whose numbers and words are not what is asked."""
     lines = [without_courtesies(line).strip(" 。.、,") for line in text.splitlines()]
-    lines = [line for line in lines if line and not _SELF_INTRODUCTION.fullmatch(line)]
+    lines = [line for line in lines if line]
     return next((line for line in lines if "?" in line or "？" in line), lines[0] if lines else text)
 
 

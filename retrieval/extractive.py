@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
-from retrieval.analysis import Analyzer, detect_language
+from retrieval.analysis import Analyzer, detect_language, normalize, without_courtesies
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
         pass
 
     def compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
-        terms = content_terms(self.analyzer, question.text)
+        terms = content_terms(self.analyzer, without_courtesies(normalize(question.text)))
         intent = analyse(question.text)
         if intent.local_unit and not _any_document_of(intent.local_unit, passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.

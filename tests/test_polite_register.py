@@ -19,3 +19,11 @@ def planner():
 ])
 def test_polite_filler_adds_no_search_terms(planner, plain, polite):
     assert set(planner.plan(polite).terms) <= set(planner.plan(plain).terms) | {"なる"}
+
+
+def test_a_self_introduction_adds_no_search_terms(planner):
+    message = "お疲れ様です。\n総務部総務課の佐藤と申します。\n育児休業の期間は？\nよろしくお願いいたします。"
+    assert set(planner.plan(message).terms) == set(planner.plan("育児休業の期間は？").terms)
+    # a question that only mentions a section keeps it
+    assert "人事" in planner.plan("人事課の内線番号は？").terms
+    assert "内線" in planner.plan("人事課の内線番号は何番です。").terms
