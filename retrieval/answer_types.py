@@ -89,8 +89,10 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
                                   r"\$\s?[0-9][0-9,]*(?:\.[0-9]+)?|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|"
                                   r"\bfree of charge", re.I),
     # What a penal article (or a disciplinary one, for staff) imposes.
-    AnswerType.PENALTY: re.compile(r"懲役|禁錮|罰金|科料|過料|拘留|戒告|減給|停職|免職|imprisonment|\bfines?\b|penalt",
-                                   re.I),
+    # 拘禁刑 replaced 懲役 and 禁錮 in 2025: the current texts use it. A term or an amount leads
+    # the phrase (四年以下の拘禁刑, 二百万円以下の罰金), so the bold value says how heavy.
+    AnswerType.PENALTY: re.compile(rf"(?:{_N}(?:年|月)以下の)?(?:懲役|禁錮|拘禁刑)|(?:{_N}万?円以下の)?(?:罰金|科料)|"
+                                   r"過料|拘留|戒告|減給|停職|免職|imprisonment|\bfines?\b|penalt", re.I),
     AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
                                    re.I),
 }

@@ -216,6 +216,9 @@ def test_a_penal_article_states_a_penalty():
     assert states_value(A.PENALTY, "四年以下の懲役若しくは二百万円以下の罰金に処し、又はこれを併科する。")
     assert states_value(A.PENALTY, "これに対し懲戒処分として戒告、減給、停職又は免職の処分をすることができる。")
     assert not states_value(A.PENALTY, "個人番号利用事務等実施者は、個人番号の漏えいの防止のために必要な措置を講じなければならない。")
+    current = "正当な理由がないのに提供したときは、四年以下の拘禁刑若しくは二百万円以下の罰金に処する。"
+    start, end = value_span(A.PENALTY, current)
+    assert current[start:end] == "四年以下の拘禁刑"
 
 
 @pytest.mark.parametrize("text", ["毎年一回、定期に行う。", "月二回以上開催する。"])
