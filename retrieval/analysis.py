@@ -59,8 +59,8 @@ COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさ
 
 
 # 人事課の山田です。/ 総務部総務課の佐藤と申します。: who is asking, not what (a sentence of its own).
-SELF_INTRODUCTION = re.compile(r"(?:^|(?<=[。\n]))[^。\n?？]{1,20}(?:課|係|部|室|局|センター|所)の[^。\n?？はがをにで]{1,12}"
-                               r"(?:です|と申します|でございます)(?:[。.]|$)", re.M)
+SELF_INTRODUCTION = re.compile(r"(?:^|(?<=[。\n]))[^。\n?？]{1,20}(?:課|係|部|室|局|センター|所)の"
+                               r"[^。\n?？はがをにで]{1,12}(?:です|と申します|でございます)(?:[。.]|$)", re.M)
 
 
 def without_courtesies(text: str) -> str:
