@@ -31,16 +31,20 @@ USES = """# 町情報保護規則
 """
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("priority")
+def build_index(root, documents):
     (root / "c").mkdir()
-    for name, text in (("fukumu.md", RULE), ("guide.md", GUIDANCE), ("teigi.md", DEFINITIONS), ("uses.md", USES)):
+    for name, text in documents.items():
         (root / "c" / name).write_text(text, encoding="utf-8")
     analyzer = Analyzer()
     idx = LocalIndex(root / "i.sqlite")
     Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(root / "c")
     return idx, analyzer
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("priority"),
+                       {"fukumu.md": RULE, "guide.md": GUIDANCE, "teigi.md": DEFINITIONS, "uses.md": USES})
 
 
 def ranked(index, question, weights=None):
@@ -88,14 +92,8 @@ ABBREVIATES = """# 町情報管理規程
 
 @pytest.fixture(scope="module")
 def terms_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("terms")
-    (root / "c").mkdir()
-    for name, text in (("teigi.md", DEFINITIONS), ("uses.md", USES), ("kanri.md", ABBREVIATES)):
-        (root / "c" / name).write_text(text, encoding="utf-8")
-    analyzer = Analyzer()
-    idx = LocalIndex(root / "i.sqlite")
-    Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(root / "c")
-    return idx, analyzer
+    return build_index(tmp_path_factory.mktemp("terms"),
+                       {"teigi.md": DEFINITIONS, "uses.md": USES, "kanri.md": ABBREVIATES})
 
 
 WEIGHT = RankWeights().defines_named_term
