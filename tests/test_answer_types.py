@@ -219,6 +219,7 @@ def test_an_era_year_in_a_law_number_is_not_a_period():
     ("今月の残業の上限は何時間？", False),
     ("When does this year's annual leave expire?", False),
     ("今年度の年休は何日？", False),  # a count of this year's is mostly an entitlement
+    ("今年の4月に採用された職員の試用期間はいつまで？", False),  # 今年の4月 dates the asker's case
     ("今年の人事院勧告で、初任給はいくら上がった？", True),  # an amount of this year's
 ])
 def test_a_value_of_this_years_occasion_is_set_by_a_notice_not_a_rule(question, asks):
