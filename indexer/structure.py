@@ -79,6 +79,7 @@ class _Parser:
         self.pending_caption: str | None = None
         self.current: _Unit | None = None
         self.commentary_on: tuple[int, ...] | None = None  # the article the current 解説 block is on
+        self.last_article: tuple[int, ...] | None = None  # the number of the document's own last article
 
     # -- state changes -------------------------------------------------------------------
     def _heading_path(self) -> tuple[str, ...]:
@@ -99,16 +100,21 @@ class _Parser:
         self.current = None
         self.pending_caption = None
         self.commentary_on = None
+        self.last_article = None  # 附則 numbers its articles afresh
 
     def _quoted_in_commentary(self, label: str) -> bool:
-        """Whether an article start inside the commentary on article N numbers N or below: the
-        document's next own article comes after N, so this one is a statute the commentary quotes."""
+        """Whether an article start inside a commentary on an article does not advance the
+        document's own numbering: its next own article comes after the last one it started, so one
+        numbered at or below it is a statute (or a variant wording) the commentary quotes. Not the
+        commentary's own number: PDF text can put 【第１２条 …】 before 第１２条 itself."""
+        order = _article_order(label)
         return (self.commentary_on is not None and self.current is not None and self.current.article is None
-                and (_article_order(label) or ()) <= self.commentary_on)
+                and order is not None and self.last_article is not None and order <= self.last_article)
 
     def start_article(self, label: str) -> None:
         article = ("附則" if self.supplementary else "") + label
         self.commentary_on = None
+        self.last_article = _article_order(label)
         self.current = _Unit(article, self.pending_caption, self._heading_path(), self.supplementary)
         self.pending_caption = None
         self.units.append(self.current)

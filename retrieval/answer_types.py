@@ -31,6 +31,8 @@ class AnswerType(str, Enum):
     OTHER = "other"
 
 
+# 何日, 何か月, 何時間: the number asked for, in its unit.
+_ASKS_COUNT = r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)"
 # First matching rule wins: the more specific value kinds come before the yes/no and open forms
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
@@ -41,8 +43,11 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                         r"無料|有料|\bcharges? (?:a |any )?(?:fees?|money)\b|\bfree of charge\b|\bis it free\b|"
                         r"what (?:is|are) the (?:\w+ )?"
                         r"(?:costs?|fees?|prices?|amounts?|copay(?:ment)?s?|deductibles?)\b"),
-    (AnswerType.PENALTY, r"罰|ペナルティ|懲役|禁錮|処罰|penalt|punish|\bfined?\b|\bjail\b|\bprison"),
-    (AnswerType.QUANTITY, r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)|"
+    # 罰則 is often only the topic: 罰則付きの残業上限は月何時間？ asks for a number, 罰則はいつから？ a
+    # date. "Is it fine to …?" asks for a permission, "a fine" or "fined" for a penalty.
+    (AnswerType.PENALTY, rf"^(?!.*(?:{_ASKS_COUNT}|いつ(?!も)))(?=.*(?:罰|ペナルティ|懲役|禁錮|処罰|penalt|punish|"
+                         r"\bfined\b|\b(?:a|any|the) fines?\b|\bjail\b|\bprison))"),
+    (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
@@ -135,9 +140,17 @@ _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの
 
 
 # This year's (next month's …) occasion: 今年度の健康診断はいつ？ asks for a date a notice sets, not
-# a rule. Only the forms that modify the occasion count: 来年に繰り越せる？ asks about a rule.
-_OCCASION = re.compile(r"(今年度|今年|来年度|来年|本年度|今月|来月|次回)(?:の|は(?=いつ))|"
+# a rule. Only the forms that modify the occasion count: 来年に繰り越せる？ asks about a rule, and
+# 今年の4月に採用された職員の試用期間は？ dates the asker's case.
+_OCCASION = re.compile(rf"(今年度|今年|来年度|来年|本年度|今月|来月|次回)(?:の(?!{NUMBER_CLASS}+\s*月)|は(?=いつ))|"
                        r"\b(this|next) (?:fiscal )?(year|month)'s\b", re.I)
+# ...unless what is asked is the asker's entitlement, a limit or a validity, which rules set:
+# 今年の年休は何日もらえる？, 今月の残業の上限は？, 今年度の年休はいつまで使える？
+_ASKS_A_RULE = re.compile(r"もらえ|貰え|取れ|とれる|使え|取得でき|付与|繰り?越|上限|限度|最大|最長|有効|失効|消滅|時効|"
+                          r"\b(?:can|may) (?:i|we)\b|\bentitled\b|\bmaximum\b|\blimit\b|\bexpire|\bvalid\b", re.I)
+# A count of one year's occasion is mostly an entitlement (今年の年休は何日？): only its date
+# or its amount is set by a notice.
+_OCCASION_TYPES = frozenset({AnswerType.DEADLINE, AnswerType.AMOUNT})
 
 
 @dataclass(frozen=True)
@@ -152,9 +165,9 @@ class QuestionIntent:
 
     @property
     def asks_for_occasion(self) -> bool:
-        """Whether a concrete value (a date, a count, an amount) of one year's or month's occasion
-        is asked: regulations set rules, the office's notices set those dates and amounts."""
-        return self.occasion is not None and self.wants_value
+        """Whether the date or the amount of one year's or month's occasion is asked: regulations
+        set rules, the office's notices set those dates and amounts."""
+        return self.occasion is not None and self.answer_type in _OCCASION_TYPES
 
     @property
     def wants_value(self) -> bool:
@@ -174,7 +187,8 @@ def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
     local = _LOCAL_UNIT.search(_question_line(normalize(text)))
     unit = next((g for g in local.groups() if g), None) if local else None
-    occasion = _OCCASION.search(_question_line(normalize(text)))
+    line = _question_line(normalize(text))
+    occasion = _OCCASION.search(line) if not _ASKS_A_RULE.search(line) else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None)
 

@@ -22,11 +22,11 @@ from retrieval.query import content_terms
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
-VALUE_CHECK_DEPTH = 3
+VALUE_CHECK_DEPTH = 3  # a concrete value must be stated in one of this many top passages
 # The first passage may not cover the question while a near-tied runner-up does (colloquial check
 # tune half: answered .870 -> .913, nothing else moved): this many, within this share of the score.
 LEAD_DEPTH = 2
-LEAD_SCORE_RATIO = 0.9  # a concrete value must be stated in one of this many top passages
+LEAD_SCORE_RATIO = 0.9
 # an abstention names passages whose confidence reached this share of the bar
 NEAR_MISS_SHARE = 0.6
 EXCEPTION_PENALTY = 1.5
@@ -167,7 +167,9 @@ class ExtractiveAnswerer:
     def _choose(self, terms: Sequence[str], passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
         # The best-ranked passage that covers the question leads: a near-tied runner-up that does
         # is a better answer than saying nothing because the first one does not.
-        lead = next((p for p in passages[:LEAD_DEPTH] if p.score >= passages[0].score * LEAD_SCORE_RATIO
+        # (The first is always a candidate: a score is not always positive, and s >= 0.9 * s fails for s < 0.)
+        lead = next((p for p in passages[:LEAD_DEPTH]
+                     if (p is passages[0] or p.score >= passages[0].score * LEAD_SCORE_RATIO)
                      and self._confidence(terms, p) >= self.min_coverage), None)
         if lead is None:
             return []
@@ -194,8 +196,8 @@ class ExtractiveAnswerer:
         searched = "、".join(dict.fromkeys(p.passage.title for p in passages[:5])) or "-"
         if reason == "abstain_local":
             parts = [text["abstain_local"].format(unit=unit, titles=searched)]
-        elif reason == "abstain_occasion" and intent is not None:
-            parts = [text["abstain_occasion"].format(kind=text[f"kind_{intent.answer_type.value}"], titles=searched)]
+        elif reason == "abstain_occasion":
+            parts = [text["abstain_occasion"].format(titles=searched)]
         elif reason == "abstain_value" and intent is not None:
             parts = [text["abstain_value"].format(kind=text[f"kind_{intent.answer_type.value}"], titles=searched)]
         else:

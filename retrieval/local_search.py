@@ -39,6 +39,7 @@ _ASKS_PURPOSE = re.compile(r"目的|趣旨|なぜ|何のため|\bpurpose|\bwhy\b
 _GUIDANCE = re.compile(r"ガイドライン|モデル|解説|手引|マニュアル|Q&A|指針")
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")
+_WORD_CHAR = re.compile(r"[0-9a-z\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]")  # kanji, katakana, 々, ー
 
 
 @dataclass(frozen=True)
@@ -719,8 +720,8 @@ def _guidance_rows(matrix: TermMatrix) -> np.ndarray:
 
 
 def _rows_defining(matrix: TermMatrix, question: str) -> list[int]:
-    """Rows that define (「X」とは / 「X」という) a term the question names, its longest such
-    terms only (要配慮個人情報, not also 個人情報)."""
+    """Rows that define (「X」とは / 「X」という) a term the question names as a word of its own:
+    not the tail of a longer compound, not inside a longer defined term it names."""
     defined = matrix.derived.get("defined_terms")
     if defined is None:
         defined = {}
@@ -729,9 +730,21 @@ def _rows_defining(matrix: TermMatrix, question: str) -> list[int]:
                 defined.setdefault(match.group(1).lower(), []).append(row)
         matrix.derived["defined_terms"] = defined
     flat = normalize(question).lower()
-    named = [term for term in defined if len(term) > 1 and term in flat]
-    longest = [term for term in named if not any(term != other and term in other for other in named)]
-    return sorted({row for term in longest for row in defined[term]})
+    spans = [(start, start + len(term), term) for term in defined if len(term) > 1
+             for start in _occurrences(term, flat)]
+    # Compounds are head-final: 規則 at the end of 就業規則 (or 個人情報 in 要配慮個人情報) is another
+    # term; and 個人情報 inside 個人情報保護法 is not named there, though 「個人情報」 after it is.
+    named = {term for start, end, term in spans
+             if not (start and _WORD_CHAR.match(flat[start - 1]))
+             and not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)}
+    return sorted({row for term in named for row in defined[term]})
+
+
+def _occurrences(term: str, text: str) -> Iterable[int]:
+    start = text.find(term)
+    while start >= 0:
+        yield start
+        start = text.find(term, start + 1)
 
 
 def _doc_ids(matrix: TermMatrix) -> np.ndarray:

@@ -253,8 +253,9 @@ def test_this_years_date_is_not_answered_with_a_rule(answerer, question, languag
     answer = compose(answerer, question, rule, language=language)
     assert answer.abstained and not answer.citations
     assert says in answer.text and "職員安全衛生規程" in answer.text
-    # the same topic asked as a rule is answered from it
+    # the same topic asked as a rule is answered from it, this year's included
     assert not compose(answerer, "健康診断は年に何回？", rule).abstained
+    assert not compose(answerer, "今年の健康診断は何回受けられる？", rule).abstained
 
 
 @pytest.mark.parametrize("second_score, answered", [(9.5, True), (8.0, False)])
@@ -267,3 +268,12 @@ def test_a_near_tied_runner_up_that_covers_the_question_leads(answerer, second_s
     assert answer.abstained is not answered
     if answered:
         assert answer.citations[0].name.startswith("育児休業法 第二条")
+
+
+def test_a_first_passage_with_a_negative_score_can_still_lead(answerer):
+    """Scores are not always positive (a ranker's priors can push one below zero): the first
+    passage that covers the question is quoted all the same."""
+    answer = answerer.compose(Question("育休は子が何歳になるまで取れますか", "ja"),
+                              [ScoredPassage(article(), -0.5, confidence=0.9)])
+    assert not answer.abstained
+    assert answer.citations[0].name.startswith("育児休業法 第二条")

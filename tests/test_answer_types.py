@@ -32,6 +32,12 @@ A = AnswerType
     ("個人番号を漏らしたらどんな罰になる？", A.PENALTY),
     ("無断で持ち出したときの罰則は？", A.PENALTY),
     ("What is the penalty for leaking personal data?", A.PENALTY),
+    ("Will I be fined if I park there?", A.PENALTY),
+    ("Is there a fine for late submission?", A.PENALTY),
+    ("Is it fine to take annual leave on a Friday?", A.OTHER),  # fine = all right, not a penalty
+    # 罰則 as the topic of a question that asks for a number or a date
+    ("罰則付きの残業の上限は月何時間？", A.QUANTITY),
+    ("罰則はいつから適用される？", A.DEADLINE),
     # a list of kinds
     ("懲戒処分の種類は？", A.LIST),
     ("特別休暇には何がありますか", A.LIST),
@@ -207,6 +213,14 @@ def test_an_era_year_in_a_law_number_is_not_a_period():
     ("年休は来年に何日まで繰り越せる？", False),  # carrying over to next year is a rule
     ("今年度の研修について教えて", False),  # no concrete value asked
     ("健康診断は年に何回？", False),
+    # the asker's entitlement, a limit or a validity in this year is a rule
+    ("今年の年休は何日もらえる？", False),
+    ("今年度の年休はいつまで使える？", False),
+    ("今月の残業の上限は何時間？", False),
+    ("When does this year's annual leave expire?", False),
+    ("今年度の年休は何日？", False),  # a count of this year's is mostly an entitlement
+    ("今年の4月に採用された職員の試用期間はいつまで？", False),  # 今年の4月 dates the asker's case
+    ("今年の人事院勧告で、初任給はいくら上がった？", True),  # an amount of this year's
 ])
 def test_a_value_of_this_years_occasion_is_set_by_a_notice_not_a_rule(question, asks):
     assert analyse(question).asks_for_occasion is asks

@@ -31,16 +31,20 @@ USES = """# 町情報保護規則
 """
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("priority")
+def build_index(root, documents):
     (root / "c").mkdir()
-    for name, text in (("fukumu.md", RULE), ("guide.md", GUIDANCE), ("teigi.md", DEFINITIONS), ("uses.md", USES)):
+    for name, text in documents.items():
         (root / "c" / name).write_text(text, encoding="utf-8")
     analyzer = Analyzer()
     idx = LocalIndex(root / "i.sqlite")
     Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(root / "c")
     return idx, analyzer
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("priority"),
+                       {"fukumu.md": RULE, "guide.md": GUIDANCE, "teigi.md": DEFINITIONS, "uses.md": USES})
 
 
 def ranked(index, question, weights=None):
@@ -76,3 +80,39 @@ def test_a_definition_question_finds_the_article_defining_its_term(index):
     question = "要配慮情報って何のこと？"
     assert first(index, question, RankWeights(defines_named_term=0.0))[0] == "町情報保護規則"  # without it
     assert first(index, question) == ("町情報保護条例", "第二条")
+
+
+ABBREVIATES = """# 町情報管理規程
+（趣旨）
+第一条　この規程は、町要配慮情報取扱規則（以下「要配慮情報取扱規則」という。）の施行に関し必要な事項を定める。
+（委任）
+第二条　この規程は、町職員服務規則（以下「規則」という。）の定めるところによる。
+"""
+
+
+@pytest.fixture(scope="module")
+def terms_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("terms"),
+                       {"teigi.md": DEFINITIONS, "uses.md": USES, "kanri.md": ABBREVIATES})
+
+
+WEIGHT = RankWeights().defines_named_term
+
+
+def defining_prior(index, question, row):
+    """What the defines-named-term prior adds to one passage's score for a question."""
+    return ranked(index, question)[row] - ranked(index, question, RankWeights(defines_named_term=0.0))[row]
+
+
+def test_the_term_a_question_quotes_counts_though_a_longer_named_term_contains_it(terms_index):
+    """要配慮情報取扱規則 (defined as an abbreviation) names the law; 「要配慮情報」 after it is the term asked about."""
+    question = "病歴は、要配慮情報取扱規則の「要配慮情報」に当たる？"
+    assert defining_prior(terms_index, question, ("町情報保護条例", "第二条")) == pytest.approx(WEIGHT)
+
+
+def test_the_tail_of_a_compound_is_not_the_term_asked_about(terms_index):
+    """就業規則とは？ does not ask what 「規則」 (an abbreviation defined elsewhere) stands for."""
+    question = "就業規則とは？"
+    assert defining_prior(terms_index, question, ("町情報管理規程", "第二条")) == pytest.approx(0.0)
+    # the same abbreviation asked about on its own is
+    assert defining_prior(terms_index, "この規程でいう規則とは？", ("町情報管理規程", "第二条")) == pytest.approx(WEIGHT)

@@ -99,3 +99,19 @@ def test_a_statute_quoted_in_a_commentary_is_not_an_article_of_the_document():
 def test_a_commentary_without_an_article_number_quotes_nothing():
     passages = _chunk(["【解説】", "１　この規程の趣旨です。", "（目的）", "第一条　この規程は目的を定める。"])
     assert [p.article for p in passages] == [None, "第一条"]
+
+
+def test_a_commentary_heading_before_its_own_article_keeps_the_article():
+    """PDF text can put the 解説 heading of the next article before the article itself (model work
+    rules, p.16: 【第１２条 …】 then 第１２条): that article is the document's own, not a quotation."""
+    passages = _chunk(["（遵守事項）", "第１１条　労働者は、以下の事項を守らなければならない。",
+                       "【第１１条 遵守事項】", "１　本条は遵守事項の解説です。",
+                       "【第１２条 職場のパワーハラスメントの禁止】", "１　本条はパワーハラスメントの解説です。",
+                       "第１２条　職場のパワーハラスメントにより、他の労働者の就業環境を害してはならない。",
+                       "第１３条　性的言動により、他の労働者の就業環境を害してはならない。",
+                       "【第１３条 セクシュアルハラスメントの禁止】",
+                       "第１２条　（規定例）パワーハラスメントの相談は人事部で受け付ける。"])
+    assert [p.article for p in passages if p.article] == ["第１１条", "第１２条", "第１３条"]
+    assert "パワーハラスメントにより" in next(p.text for p in passages if p.article == "第１２条")
+    # a 第１２条 after the document reached 第１３条 is still the commentary's quotation
+    assert "規定例" in passages[-1].text and passages[-1].article is None
