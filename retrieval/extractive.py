@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator, Sequence
 
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
-from retrieval.analysis import Analyzer, detect_language, normalize, without_courtesies
+from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
-from retrieval.query import content_terms
+from retrieval.query import content_terms, without_references
 
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
@@ -84,7 +84,8 @@ class ExtractiveAnswerer:
         pass
 
     def compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
-        terms = content_terms(self.analyzer, without_courtesies(normalize(question.text)))
+        # The words of a law the question names pick the document, not the sentence.
+        terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
         intent = analyse(question.text)
         if intent.local_unit and not _any_document_of(intent.local_unit, passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.

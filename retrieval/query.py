@@ -139,6 +139,14 @@ class QueryPlan:
         return tuple(dict.fromkeys(self.terms + self.expansions))
 
 
+def without_references(text: str, titles: Iterable[str]) -> str:
+    """The question without the laws it names (by title or abbreviation, among `titles`), its
+    article numbers and version hints: what is left asks about the content, so the answerer
+    chooses a sentence by that and not by which sentence repeats the law's name."""
+    flat = without_courtesies(normalize(text))
+    return QueryPlanner._without_references(flat, QueryPlanner._laws(flat, tuple(titles)))
+
+
 class QueryPlanner:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer

@@ -277,3 +277,13 @@ def test_a_first_passage_with_a_negative_score_can_still_lead(answerer):
                               [ScoredPassage(article(), -0.5, confidence=0.9)])
     assert not answer.abstained
     assert answer.citations[0].name.startswith("育児休業法 第二条")
+
+
+def test_the_name_of_the_law_asked_about_does_not_choose_the_sentence(answerer):
+    """町情報保護条例の「個人情報」に当たる？ is answered by the definition, not by the sentence
+    that happens to repeat the ordinance's name."""
+    text = ("（定義）\n第二条　この条例において「個人情報」とは、生存する個人に関する情報をいう。\n"
+            "２　町情報保護条例の規定は、町の機関の保護する個人の情報について適用する。")
+    answer = compose(answerer, "町情報保護条例の「個人情報」に当たるのは？",
+                     article(text=text, number="第二条", title="町情報保護条例"))
+    assert answer.citations[0].name == "町情報保護条例 第二条第一項"
