@@ -255,6 +255,16 @@ def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] 
     return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
 
 
+def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | None]:
+    """The values of `kind` that `text` states, each as its leading number and unit (None for a
+    value without one: 無料, 遅滞なく). `states_value(kind, text, given)` is whether any is not
+    in `given`; the ranker keeps these per passage, as the question's own numbers vary."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return frozenset({None})
+    return frozenset(_leading_value(m.group(0)) for m in pattern.finditer(normalize(text)))
+
+
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
                given: frozenset[tuple[int, str]] = frozenset()) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked

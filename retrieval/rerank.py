@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, states_value
+from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, stated_values
 from retrieval.models import Passage
 
 CANDIDATES = 50
@@ -48,7 +48,7 @@ class PassageText:
     def __init__(self) -> None:
         self._sentences: dict[int, tuple[str, list[int]]] = {}
         self._captions: dict[int, str] = {}
-        self._values: dict[tuple[int, AnswerType], bool] = {}
+        self._values: dict[tuple[int, AnswerType], frozenset[tuple[int, str] | None]] = {}
         self._defined: dict[int, tuple[str, ...]] = {}
         self._lists: dict[int, bool] = {}
 
@@ -83,12 +83,11 @@ class PassageText:
 
     def states(self, row: int, passage: Passage, kind: AnswerType,
                given: frozenset[tuple[int, str]] = frozenset()) -> bool:
-        if given:  # depends on the question's own numbers: not worth caching
-            return states_value(kind, passage.text, given)
-        cached = self._values.get((row, kind))
-        if cached is None:
-            cached = self._values[(row, kind)] = states_value(kind, passage.text)
-        return cached
+        values = self._values.get((row, kind))
+        if values is None:
+            values = self._values[(row, kind)] = stated_values(kind, passage.text)
+        # a value the question itself states (年20日だよね？) does not count
+        return any(value not in given for value in values)
 
 
 def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]], total: float,

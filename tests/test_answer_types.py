@@ -257,3 +257,11 @@ def test_every_concrete_kind_can_be_named_in_an_abstention(language):
 ])
 def test_the_question_is_found_among_greetings_and_introductions(message, expected):
     assert classify(message) is expected
+
+
+@pytest.mark.parametrize("text", ["年次休暇は二十日とする。", "二十日を超えない範囲内で五日とする。", "遅滞なく通知する。", "定める。"])
+@pytest.mark.parametrize("given", [frozenset(), frozenset({(20, "日")})])
+def test_stated_values_agree_with_states_value(text, given):
+    from retrieval.answer_types import stated_values
+    for kind in (A.QUANTITY, A.DEADLINE, A.AMOUNT):
+        assert any(v not in given for v in stated_values(kind, text)) == states_value(kind, text, given)
