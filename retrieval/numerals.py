@@ -114,6 +114,10 @@ _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to
 
 
 _PRICE_WORDS_EN = {"無料": "free of charge", "無償": "free of charge", "有料": "a fee is charged"}
+# Penalties as the statutes name them (四年以下の拘禁刑, 二百万円以下の罰金) and disciplinary measures.
+_PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料)")
+_PENALTY_WORDS_EN = {"過料": "a non-criminal fine (過料)", "拘留": "short detention", "戒告": "a reprimand",
+                     "減給": "a pay cut", "停職": "suspension from duty", "免職": "dismissal"}
 
 
 def _plural(number: int, unit: str) -> str:
@@ -122,6 +126,20 @@ def _plural(number: int, unit: str) -> str:
     if unit == "person":
         return f"{number} {'person' if number == 1 else 'people'}"
     return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def _penalty_in_english(match: re.Match) -> str:
+    """四年以下の拘禁刑 -> "imprisonment of up to 4 years", 二百万円以下の罰金 -> "a fine of up to
+    2,000,000 yen", 罰金 -> "a fine"."""
+    if match.group(3):
+        years = kanji_to_int(match.group(1)) if match.group(1) else None
+        unit = "year" if match.group(2) == "年" else "month"
+        return f"imprisonment of up to {_plural(years, unit)}" if years else "imprisonment"
+    amount = kanji_to_int(match.group(4)) if match.group(4) else None
+    if amount is None:
+        return "a fine"
+    amount *= 10_000 if match.group(5) else 1
+    return f"a fine of up to {amount:,} yen"
 
 
 def _date_in_english(match: re.Match) -> str | None:
@@ -137,6 +155,10 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     text = unicodedata.normalize("NFKC", phrase)
     if text in _PRICE_WORDS_EN:
         return _PRICE_WORDS_EN[text]
+    if match := _PENALTY.search(text):
+        return _penalty_in_english(match)
+    if text in _PENALTY_WORDS_EN:
+        return _PENALTY_WORDS_EN[text]
     if match := _AGE_UNTIL.search(text):
         age = kanji_to_int(match.group(1))
         who = "the child" if "子" in (context or text) else "the person"

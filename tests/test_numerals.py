@@ -82,3 +82,15 @@ def test_question_article_refs_use_the_shared_article_parser():
 
     plan = QueryPlanner(Analyzer()).plan("地公法第二十七条の二第2項と第38条について")
     assert [(ref.article_key, ref.paragraph) for ref in plan.articles] == [("27-2", 2), ("38", None)]
+
+
+@pytest.mark.parametrize("phrase, english", [
+    ("四年以下の拘禁刑", "imprisonment of up to 4 years"),
+    ("三年以下の懲役", "imprisonment of up to 3 years"),
+    ("二百万円以下の罰金", "a fine of up to 2,000,000 yen"),
+    ("五十万円以下の罰金", "a fine of up to 500,000 yen"),
+    ("罰金", "a fine"),
+    ("戒告", "a reprimand"),
+])
+def test_a_penalty_in_english(phrase, english):
+    assert value_in_english(phrase) == english
