@@ -10,6 +10,8 @@ import re
 import unicodedata
 from typing import Literal
 
+from retrieval.analysis import without_courtesies
+
 Kind = Literal["greeting", "thanks", "help", "acknowledged", "not_a_question"]
 
 _GREETINGS = {
@@ -37,6 +39,7 @@ _ACKNOWLEDGEMENTS = {
 _EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
 _HAS_LETTER_OR_KANA = re.compile(r"[A-Za-z\u3040-\u30ff\u3400-\u9fff]")
 _ONE_LATIN_WORD = re.compile(r"[a-z]+")
+_JAPANESE_PUNCTUATION = re.compile(r"[\s、。,.!！?？~〜ー]+")
 
 
 def normalise(text: str) -> str:
@@ -58,6 +61,14 @@ def classify(text: str) -> Kind | None:
     if len(tokens) > 1 and all(any(w in ws for ws in (_GREETINGS, _THANKS, _ACKNOWLEDGEMENTS)) for w in tokens):
         return "thanks" if any(w in _THANKS for w in tokens) else (
             "greeting" if any(w in _GREETINGS for w in tokens) else "acknowledged")  # "ok thanks"
+    # 「お疲れ様です。人事課の山田です。」「ありがとうございます、助かりました！」: courtesies and a
+    # self-introduction with nothing asked after them.
+    rest = without_courtesies(norm)
+    if rest != norm:
+        leftover = [w for w in _JAPANESE_PUNCTUATION.split(rest) if w]
+        if all(any(w in ws for ws in (_GREETINGS, _THANKS, _ACKNOWLEDGEMENTS)) for w in leftover):
+            thanked = any(w in norm for w in ("ありがと", "助か", "感謝")) or any(w in _THANKS for w in leftover)
+            return "thanks" if thanked else "greeting"
     # One bare English word ("file", "test") is not a question a search could answer well; one
     # Japanese word is (年休, 育休 are the compact queries staff actually type).
     if _ONE_LATIN_WORD.fullmatch(norm) and "?" not in text:

@@ -115,6 +115,8 @@ async def test_bad_or_special_input_gets_a_polite_reply(services, text, expected
     ("help", "ja-JP", "例規（条例・規則・規程・要綱）"),
     ("1", "ja-JP", "例規（条例・規則・規程・要綱）"),
     ("？？", None, "例規（条例・規則・規程・要綱）"),
+    ("お疲れ様です。人事課の山田です。", None, "例規Q&Aボットです"),  # a greeting and who is writing
+    ("ありがとうございます、助かりました！", None, "どういたしまして"),
 ])
 async def test_small_talk_gets_a_friendly_reply_with_examples_and_no_search(text, locale, expected):
     pipeline = ScriptedPipeline(Answer(text="unused", citations=(), passages=(), abstained=True, language="ja"))
@@ -305,3 +307,9 @@ def _memory():
     from state.memory_store import MemoryStateStore
 
     return MemoryStateStore()
+
+
+async def test_a_greeting_before_a_question_does_not_hide_the_question():
+    pipeline = ScriptedPipeline(Answer(text="答え", citations=(), passages=(), abstained=True, language="ja"))
+    await replies_to(RegulationBot(pipeline=pipeline), message("お疲れ様です。人事課の山田です。育休はいつまで取れますか？"))
+    assert [q.text for q in pipeline.questions] == ["お疲れ様です。人事課の山田です。育休はいつまで取れますか？"]
