@@ -150,3 +150,8 @@ def test_one_wording_of_a_concept_covers_it_fully_for_confidence():
     concepts = ((("年次", "有給", "休暇"), ("年次", "休暇")),)
     share = _concept_share(matrix, concepts)
     assert np.allclose(share, [1.0, 1.0, 0.0])  # either wording is the whole concept; none is nothing
+
+
+def test_a_missing_entry_is_not_a_leak():
+    assert "漏洩" in PLANNER.plan("個人情報が漏れたらどうする？").expansions
+    assert "漏洩" not in PLANNER.plan("申請書の記入漏れがあったらどうなる？").expansions
