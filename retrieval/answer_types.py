@@ -244,6 +244,38 @@ def _question_line(text: str) -> str:
     return next((line for line in lines if "?" in line or "？" in line), lines[0] if lines else text)
 
 
+# A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 満十八年 as often
+# as 十八歳; a share (何割) as 百分の六十, 三分の一 or 二割.
+_IN_UNIT: dict[str, str] = {
+    "歳": rf"{_N}\s*歳|(?:年齢|満){_N}\s*年",
+    "割": rf"{_N}\s*割|百分の{_N}|{_N}分の{_N}|{_N}\s*(?:パーセント|%)",
+    "日": rf"{_N}\s*(?:労働)?日",
+    "月": rf"{_N}\s*(?:箇|か|ヶ|カ)?月(?!{_N}日)",
+    "年": rf"{_NOT_ERA}{_N}\s*年(?!{_N}月)",
+    "人": rf"{_N}\s*(?:人|名)",
+    "円": rf"{_N}\s*(?:万)?円",
+}
+
+
+# The same units in English text (a handbook says "15 days").
+_IN_UNIT_EN = {"日": "days?", "月": "months?", "年": "years?", "週": "weeks?", "時間": "hours?", "回": "times",
+               "歳": "years? (?:old|of age)", "人": "(?:people|persons?|employees)", "割": "(?:percent|%)",
+               "円": "yen"}
+
+
+@lru_cache(maxsize=32)
+def _unit_pattern(unit: str) -> re.Pattern:
+    # The number must not continue a date or another number (the 一日 of 四月一日).
+    forms = _IN_UNIT.get(unit) or rf"{_N}\s*{re.escape(unit)}"
+    english = rf"|\b[0-9][0-9,.]*\s*{_IN_UNIT_EN[unit]}" if unit in _IN_UNIT_EN else ""
+    return re.compile(rf"(?<![月年0-9〇一二三四五六七八九十百千])(?:{forms}){english}", re.I)
+
+
+def states_in_unit(unit: str, text: str) -> bool:
+    """Whether `text` states a number in `unit` (日 for 何日, 歳 for 何歳: 年齢六十年 counts)."""
+    return _unit_pattern(unit).search(normalize(text)) is not None
+
+
 def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] = frozenset()) -> bool:
     """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds);
     with `given`, a value the question itself states does not count."""

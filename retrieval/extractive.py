@@ -14,7 +14,7 @@ from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
-from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_value, value_span
+from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_in_unit, states_value, value_span
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
@@ -337,10 +337,6 @@ def unwrap(sentence: str) -> str:
     return _WRAP.sub(join, sentence).replace("\n", "")
 
 
-def _states_number_in(unit: str, sentence: str) -> bool:
-    return re.search(rf"{NUMBER_CLASS}+\s*(?:箇|か|ヶ|カ)?{re.escape(unit)}", sentence) is not None
-
-
 def strip_labels(sentence: str) -> str:
     """Drop the leading 第N条 / ２ labels: the citation already names the article."""
     return _LEADING_LABEL.sub("", sentence).strip() or sentence
@@ -446,7 +442,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
             # less than one that gives a new value
             stated = 2.5 if states_value(kind, sentence, given) else (
                 GIVEN_VALUE_ONLY if states_value(kind, sentence) else 0.0)
-            if stated and intent is not None and intent.value_unit and _states_number_in(intent.value_unit, sentence):
+            if stated and intent is not None and intent.value_unit and states_in_unit(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)

@@ -121,6 +121,8 @@ class QueryPlan:
     answer_type: AnswerType = AnswerType.OTHER
     # Numbers with units the question itself states (年20日だよね？): premises, not the answer.
     given_values: frozenset[tuple[int, str]] = frozenset()
+    # The unit of the number asked for (日 for 何日, 歳 for 何歳), or None.
+    value_unit: str | None = None
     # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
     # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
     # concept covers the concept: alternatives must not split its weight.
@@ -191,6 +193,7 @@ class QueryPlanner:
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,
             given_values=analyse(text).given,
+            value_unit=analyse(text).value_unit,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),

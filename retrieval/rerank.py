@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, stated_values
+from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, stated_values, states_in_unit
 from retrieval.models import Passage
 
 CANDIDATES = 50
@@ -51,6 +51,7 @@ class PassageText:
         self._values: dict[tuple[int, AnswerType], frozenset[tuple[int, str] | None]] = {}
         self._defined: dict[int, tuple[str, ...]] = {}
         self._lists: dict[int, bool] = {}
+        self._in_unit: dict[tuple[int, str], bool] = {}
 
     def sentences(self, row: int, passage: Passage) -> tuple[str, list[int]]:
         """The normalised text and the offsets where its sentences start."""
@@ -82,7 +83,14 @@ class PassageText:
         return cached
 
     def states(self, row: int, passage: Passage, kind: AnswerType,
-               given: frozenset[tuple[int, str]] = frozenset()) -> bool:
+               given: frozenset[tuple[int, str]] = frozenset(), unit: str | None = None) -> bool:
+        if unit is not None:
+            # 何歳 is answered by an age, not by the number of years an extension lasts
+            in_unit = self._in_unit.get((row, unit))
+            if in_unit is None:
+                in_unit = self._in_unit[(row, unit)] = states_in_unit(unit, passage.text)
+            if not in_unit:
+                return False
         values = self._values.get((row, kind))
         if values is None:
             values = self._values[(row, kind)] = stated_values(kind, passage.text)
@@ -92,7 +100,7 @@ class PassageText:
 
 def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]], total: float,
                  answer_type: AnswerType, weights: RerankWeights, texts: PassageText,
-                 given: frozenset[tuple[int, str]] = frozenset()) -> float:
+                 given: frozenset[tuple[int, str]] = frozenset(), unit: str | None = None) -> float:
     """Score to add to the first-stage score. `present`: (term, IDF weight) of the question's terms
     the passage contains (from the postings); `total`: the weight of all the question's terms."""
     if not total:
@@ -107,7 +115,7 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
         bonus = weights.sentence * best / total
     if weights.caption and passage.caption:
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
-    if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type, given):
+    if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type, given, unit):
         bonus += weights.answer_value
     if weights.answer_value and answer_type is AnswerType.LIST and texts.lists(row, passage):
         bonus += weights.answer_value  # 種類は？ is answered by the passage that enumerates them

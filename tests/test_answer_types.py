@@ -1,7 +1,7 @@
 """Answer-type rules: what a question asks for, from its own words (table-driven)."""
 import pytest
 
-from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_value, value_span
+from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_in_unit, states_value, value_span
 
 A = AnswerType
 
@@ -260,3 +260,25 @@ def test_stated_values_agree_with_states_value(text, given):
     from retrieval.answer_types import stated_values
     for kind in (A.QUANTITY, A.DEADLINE, A.AMOUNT):
         assert any(v not in given for v in stated_values(kind, text)) == states_value(kind, text, given)
+
+
+@pytest.mark.parametrize("unit, text, expected", [
+    ("歳", "定年は、年齢六十年とする。", True),  # statutes write an age in years of age
+    ("歳", "子が三歳に達する日まで", True),
+    ("歳", "三年を超えない範囲内", False),
+    ("割", "百分の百二十五を乗じて得た額", True),  # 何割 is answered by a share however written
+    ("割", "三分の一を超えない", True),
+    ("日", "四月一日から起算する", False),  # a date is not a number of days
+    ("日", "五労働日を限度として", True),
+    ("年", "（平成十一年法律第百三号）", False),  # an era year is a date
+    ("月", "六月三十日までに", False),
+    ("月", "六月を超えない範囲内", True),
+    ("時間", "一箇月について四十五時間", True),
+])
+def test_a_number_is_recognised_in_the_asked_unit(unit, text, expected):
+    assert states_in_unit(unit, text) is expected
+
+
+def test_an_english_text_states_the_asked_unit_in_english():
+    assert states_in_unit("日", "Employees receive 15 days of paid leave.")
+    assert not states_in_unit("日", "Employees receive 15 hours of training.")

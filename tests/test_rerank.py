@@ -73,3 +73,15 @@ def test_caption_that_names_exactly_the_topic_beats_a_longer_caption():
     exact = bonus(passage(text, caption="育児休業の期間"))
     longer = bonus(passage(text, caption="育児休業の期間の延長"))
     assert exact > longer > bonus(passage(text))
+
+
+def test_a_count_question_rewards_only_a_number_in_the_asked_unit():
+    """定年は何歳？ is answered by 年齢六十年, not by the three years an extension may last."""
+    age = passage("定年は、年齢六十年とする。")
+    years = passage("定年に達した職員の勤務は、三年を超えない範囲内で延長できる。")
+    asks_age = dict(answer_type=AnswerType.QUANTITY, terms=[("定年", 2.0)])
+    with_unit = [rerank_bonus(0, p, asks_age["terms"], TOTAL, AnswerType.QUANTITY, W, PassageText(), unit="歳")
+                 for p in (age, years)]
+    assert with_unit[0] - with_unit[1] == pytest.approx(W.answer_value)
+    # without an asked unit, any number of the kind counts
+    assert bonus(age, **asks_age) == bonus(years, **asks_age)
