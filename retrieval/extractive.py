@@ -14,7 +14,8 @@ from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
-from retrieval.answer_types import AnswerType, QuestionIntent, analyse, compares, enumerates, states_in_unit, states_value, value_span
+from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_in_unit,
+                                    states_value, value_span)
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
