@@ -329,10 +329,12 @@ class LocalSearcher:
         total = sum(weight for _, weight in terms)
         top = top[matched[top]]
         # Within the right document: the first stage finds the law well; what it gets wrong is
-        # which of its articles answers. Only the leading document's candidates are re-ordered.
+        # which of its articles answers. Only the candidates of the leading document, and of any
+        # document near-tied with it, are re-ordered.
         if len(top):
             doc_ids = _doc_ids(matrix)
-            top = top[doc_ids[top] == doc_ids[top[np.argmax(score[top])]]]
+            leaders = doc_ids[top[score[top] >= score[top].max() - self.rerank_weights.document_margin]]
+            top = top[np.isin(doc_ids[top], leaders)]
         # Which question terms each candidate holds, from the postings (no text scanning): one
         # row of flags per candidate.
         holds = np.array([_contains_sorted(matrix.rows_with(t), top) for t, _ in terms]

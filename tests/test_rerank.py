@@ -85,3 +85,32 @@ def test_a_count_question_rewards_only_a_number_in_the_asked_unit():
     assert with_unit[0] - with_unit[1] == pytest.approx(W.answer_value)
     # without an asked unit, any number of the kind counts
     assert bonus(age, **asks_age) == bonus(years, **asks_age)
+
+
+def test_a_near_tied_second_law_is_re_ordered_too(tmp_path):
+    """When two laws are near-tied on the first stage, the article of the second law that states
+    the asked-for period is not left behind the leader's article that states none."""
+    import dataclasses
+
+    from indexer.build import Indexer
+    from retrieval.analysis import Analyzer
+    from retrieval.local_index import LocalIndex
+    from retrieval.local_search import LocalSearcher
+    from retrieval.models import Question
+    from retrieval.tokens import TokenCounter
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "甲法.txt").write_text(
+        "甲法\n（審査）\n第一条　行政の処分に不服がある者は、審査請求をすることができる。\n", encoding="utf-8")
+    (corpus / "乙法.txt").write_text(
+        "乙法\n（期間）\n第二条　行政の処分の審査請求は、六十日以内にしなければならない。ただし、正当な理由があるときは、"
+        "この限りでない。その他の手続は、別に定める。\n", encoding="utf-8")
+    analyzer = Analyzer()
+    index = LocalIndex(tmp_path / "i.sqlite")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=400).run(corpus)
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    question = Question(text="行政の処分の審査請求はいつまでにする？", language="ja")
+    assert searcher.rank(question, 2)[0].passage.article == "第二条"
+    searcher.rerank_weights = dataclasses.replace(searcher.rerank_weights, document_margin=0.0)
+    assert searcher.rank(question, 2)[0].passage.article == "第一条"  # the leader's document only
