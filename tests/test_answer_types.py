@@ -62,6 +62,10 @@ A = AnswerType
     ("任命権者は育休の請求を断れるの？", A.PERMISSION),
     ("Are local public employees allowed to strike?", A.PERMISSION),
     ("Can I work a side job?", A.PERMISSION),
+    # ダメ？ アリ？ OK？ ask for a ruling; …したことは is not a definition
+    ("会議で決めたことは文書に残さないとダメ？", A.PERMISSION),
+    ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
+    ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
     # a Teams message: the question among greetings and a self-introduction
     ("お疲れ様です。\n人事課の山田です。\n育休はいつまで取れますか？", A.DEADLINE),
     ("お疲れ様です。\n\n日当はいくらですか？\nよろしくお願いいたします。", A.AMOUNT),

@@ -27,3 +27,14 @@ def test_a_self_introduction_adds_no_search_terms(planner):
     # a question that only mentions a section keeps it
     assert "人事" in planner.plan("人事課の内線番号は？").terms
     assert "内線" in planner.plan("人事課の内線番号は何番です。").terms
+
+
+@pytest.mark.parametrize("plain, casual", [
+    ("会議の結果を文書に残す必要はある？", "会議の結果ってわざわざ文書に残さないとダメ？"),
+    ("同僚に個人番号を聞いてよい？", "同僚に個人番号を聞くのってアリ？"),
+    ("私物の端末で業務のメールを見てよい？", "私物の端末で業務のメールを見るのってOK？まずい？"),
+])
+def test_casual_verdict_words_add_no_search_terms(planner, plain, casual):
+    """ダメ？ アリ？ OK？ ask for a ruling (the answer type records it); unknown to the corpus,
+    they would otherwise read as a topic it lacks and push an answerable question into abstention."""
+    assert set(planner.plan(casual).terms) <= set(planner.plan(plain).terms) | {"良い"}
