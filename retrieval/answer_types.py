@@ -47,6 +47,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     # date. "Is it fine to …?" asks for a permission, "a fine" or "fined" for a penalty.
     (AnswerType.PENALTY, rf"^(?!.*(?:{_ASKS_COUNT}|いつ(?!も)))(?=.*(?:罰|ペナルティ|懲役|禁錮|処罰|penalt|punish|"
                          r"\bfined\b|\b(?:a|any|the) fines?\b|\bjail\b|\bprison))"),
+    # いくつになるまで / 何歳まで ask until when (an age), not how many
+    (AnswerType.DEADLINE, r"(?:いくつ|幾つ|何歳)(?:に(?:なる|達する))?まで"),
     (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
@@ -195,9 +197,9 @@ def analyse(text: str) -> QuestionIntent:
                           given=given_values(text), occasion=occasion.group(0) if occasion else None)
 
 
-_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
+_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|(いくつ|幾つ)(?=に(?:なる|達する)|まで)|"
                          r"how many (days|months|years|weeks|hours|times|people)", re.I)
-_UNIT_FORMS = {"か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
+_UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳", "か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
                "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人"}
 
 

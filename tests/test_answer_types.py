@@ -10,6 +10,7 @@ A = AnswerType
     # deadline / period
     ("育児休業はいつまで取れますか", A.DEADLINE),
     ("審査請求の期限は？", A.DEADLINE),
+    ("育短って子どもがいくつになるまで使えるの？", A.DEADLINE),  # until an age, not a yes/no
     ("食堂は何時から開いていますか", A.DEADLINE),
     ("Until when can I take childcare leave?", A.DEADLINE),
     ("When is the deadline for the application?", A.DEADLINE),
@@ -156,6 +157,8 @@ def test_own_municipality_or_building(question, unit):
 @pytest.mark.parametrize("question, unit", [
     ("子の看護休暇は年に何日まで？", "日"), ("条件付採用は何か月？", "月"), ("How many days of leave?", "日"),
     ("育児休業の期間は？", None),
+    ("育短は子がいくつになるまで使える？", "歳"), ("子が何歳になるまで取れる？", "歳"),  # until an age
+    ("提出書類はいくつ必要？", None),
 ])
 def test_asked_unit(question, unit):
     assert analyse(question).value_unit == unit

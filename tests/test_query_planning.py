@@ -29,6 +29,8 @@ def test_glossary_keys_are_lowercase_english():
     ("育休はいつまで？", {"育児", "休業"}),
     ("年休って何日？", {"年次", "有給", "休暇"}),
     ("残業代は出る？", {"割り増し", "賃金"}),
+    ("育短は子がいくつまで？", {"育児", "時間", "勤務"}),  # personnel shorthand Sudachi splits (育 + 短)
+    ("時間外の手当は何割増し？", {"超過", "勤務"}),  # 時間外勤務 is the 超過勤務 of the pay laws
 ])
 def test_colloquial_words_add_statutory_terms(question, expected):
     assert expected <= set(PLANNER.plan(question).expansions)
