@@ -37,6 +37,7 @@ _ASKS_COUNT = r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
+                         r"(?:どこ|どちら)(?:に|へ)(?:連絡|問い?合わせ|電話)|"
                          r"メールアドレス|\bcontact\b|phone|extension"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
                         r"お金(?:が|は|って)?(?:かか|要る|いる|必要)|費用(?:が|は|って)?(?:かか|要る|いる|必要)|タダ|"

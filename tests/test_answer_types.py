@@ -47,6 +47,7 @@ A = AnswerType
     ("人事課の内線番号を教えて", A.CONTACT),
     ("相談窓口はどこ？", A.CONTACT),
     ("Who should I contact? What is the phone number?", A.CONTACT),
+    ("システムのパスワードを忘れたらどこに連絡すればいい？", A.CONTACT),  # where to call: a contact
     # person / body
     ("公務災害は誰が認定するの？", A.PERSON),
     ("Who approves overtime work?", A.PERSON),
