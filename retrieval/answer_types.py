@@ -167,6 +167,7 @@ class QuestionIntent:
     # sentence that only repeats one of them does not answer what is asked.
     given: frozenset[tuple[int, str]] = frozenset()
     occasion: str | None = None  # 今年度 in 今年度の健康診断はいつ？: a dated occasion, not a rule
+    bound: str | None = None  # "max" / "min" when a limit is asked for (最大何日, 最低何日)
 
     @property
     def asks_for_occasion(self) -> bool:
@@ -195,7 +196,8 @@ def analyse(text: str) -> QuestionIntent:
     line = _question_line(normalize(text))
     occasion = _OCCASION.search(line) if not _ASKS_A_RULE.search(line) else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
-                          given=given_values(text), occasion=occasion.group(0) if occasion else None)
+                          given=given_values(text), occasion=occasion.group(0) if occasion else None,
+                          bound=asked_bound(text))
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
@@ -276,6 +278,30 @@ def _unit_pattern(unit: str) -> re.Pattern:
     forms = _IN_UNIT.get(unit) or rf"{_N}\s*{re.escape(unit)}"
     english = rf"|\b[0-9][0-9,.]*\s*{_IN_UNIT_EN[unit]}" if unit in _IN_UNIT_EN else ""
     return re.compile(rf"(?<![月年0-9〇一二三四五六七八九十百千])(?:{forms}){english}", re.I)
+
+
+# A question for a limit asks for the largest (最大何日, いくらまで, up to) or the smallest (最低何日,
+# 少なくとも) allowed value; a statute states it as a number bounded: 九十日を超えることはできない,
+# 二十日を限度, 六十日以内 / 三十日以上でなければならない.
+_ASKS_BOUND = (("max", re.compile(r"最大|最長|最高|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
+                                  r"\bat most\b|\bmaximum\b|\bup to\b|\blimit\b", re.I)),
+               ("min", re.compile(r"最低|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
+_STATES_BOUND = {
+    "max": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?"
+                      r"(?:を超え(?:ない|ることはでき|てはならない)|を限度|以内|以下|まで)"),
+    "min": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
+}
+
+
+def asked_bound(text: str) -> str | None:
+    """"max" for 最大何日 / いくらまで, "min" for 最低何日, else None."""
+    line = _question_line(normalize(text))
+    return next((bound for bound, pattern in _ASKS_BOUND if pattern.search(line)), None)
+
+
+def states_bound(bound: str, text: str) -> bool:
+    """Whether `text` states a number bounded the way `bound` asks (九十日を超えることはできない)."""
+    return _STATES_BOUND[bound].search(normalize(text)) is not None
 
 
 def states_in_unit(unit: str, text: str) -> bool:

@@ -14,8 +14,8 @@ from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
-from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_in_unit,
-                                    states_value, value_span)
+from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_bound,
+                                    states_in_unit, states_value, value_span)
 from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
@@ -445,6 +445,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
                 GIVEN_VALUE_ONLY if states_value(kind, sentence) else 0.0)
             if stated and intent is not None and intent.value_unit and states_in_unit(intent.value_unit, sentence):
                 stated += 0.5  # 何日 is answered by a number of days, not of people
+            if stated and intent is not None and intent.bound and states_bound(intent.bound, sentence):
+                stated += 0.5  # 最大何日 is answered by 九十日を超えることはできない
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 

@@ -345,7 +345,8 @@ class LocalSearcher:
         for row, held in zip(top.tolist(), holds):
             present = [term for term, flag in zip(terms, held) if flag]
             bonus = rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
-                                 self.rerank_weights, texts, plan.given_values, plan.value_unit)
+                                 self.rerank_weights, texts, plan.given_values, plan.value_unit,
+                                 plan.value_bound)
             if bonus:  # most candidates get none: adding 0.0 changes no (finite) score
                 score[row] += bonus
         return score

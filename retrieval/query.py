@@ -123,6 +123,8 @@ class QueryPlan:
     given_values: frozenset[tuple[int, str]] = frozenset()
     # The unit of the number asked for (日 for 何日, 歳 for 何歳), or None.
     value_unit: str | None = None
+    # "max" / "min" when the question asks for a limit (最大何日, 最低何日), or None.
+    value_bound: str | None = None
     # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
     # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
     # concept covers the concept: alternatives must not split its weight.
@@ -194,6 +196,7 @@ class QueryPlanner:
             answer_type=analyse(text).answer_type,
             given_values=analyse(text).given,
             value_unit=analyse(text).value_unit,
+            value_bound=analyse(text).bound,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import CONCRETE_VALUE_TYPES, AnswerType, enumerates, stated_values, states_in_unit
+from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, enumerates, stated_values, states_bound,
+                                    states_in_unit)
 from retrieval.models import Passage
 
 CANDIDATES = 50
@@ -30,7 +31,7 @@ DEFINES_TERM = re.compile(r"「([^」]{1,30})」(?:とは|という)")
 class RerankWeights:
     @property
     def max_bonus(self) -> float:
-        return self.sentence + self.caption + self.answer_value + self.definition
+        return self.sentence + self.caption + self.answer_value + self.definition + self.bound
 
     sentence: float = 0.0  # IDF-weighted share of the question in the passage's best single sentence
     caption: float = 0.4  # the same share, in the article caption (見出し)
@@ -38,6 +39,10 @@ class RerankWeights:
     # A definition question (…とは, …に当たる？) and the passage defines (「X」とは…) a term the
     # question names.
     definition: float = 0.3
+    # A limit is asked for (最大何日, 最低何日) and the passage states a number so bounded (九十日を
+    # 超えることはできない, 三十日以上). Tune: blind2 MRR .595 -> .614, colloquial F1 .328 -> .339
+    # (with the answerer's like preference); 0.2 and more lose blind2 hit@5; held halves flat.
+    bound: float = 0.1
     # Candidates of the documents whose best first-stage score is within this of the leader's are
     # re-ordered: when two laws are near-tied, the first stage has not really chosen between them.
     # Tune halves (ja, colloquial check, blind2): 0.05 to 0.2 rank alike, colloquial tune hit@5
@@ -57,6 +62,7 @@ class PassageText:
         self._defined: dict[int, tuple[str, ...]] = {}
         self._lists: dict[int, bool] = {}
         self._in_unit: dict[tuple[int, str], bool] = {}
+        self._bounds: dict[tuple[int, str], bool] = {}
 
     def sentences(self, row: int, passage: Passage) -> tuple[str, list[int]]:
         """The normalised text and the offsets where its sentences start."""
@@ -87,6 +93,12 @@ class PassageText:
             cached = self._lists[row] = enumerates(passage.text)
         return cached
 
+    def bounds(self, row: int, passage: Passage, bound: str) -> bool:
+        cached = self._bounds.get((row, bound))
+        if cached is None:
+            cached = self._bounds[(row, bound)] = states_bound(bound, passage.text)
+        return cached
+
     def states(self, row: int, passage: Passage, kind: AnswerType,
                given: frozenset[tuple[int, str]] = frozenset(), unit: str | None = None) -> bool:
         if unit is not None:
@@ -105,7 +117,8 @@ class PassageText:
 
 def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]], total: float,
                  answer_type: AnswerType, weights: RerankWeights, texts: PassageText,
-                 given: frozenset[tuple[int, str]] = frozenset(), unit: str | None = None) -> float:
+                 given: frozenset[tuple[int, str]] = frozenset(), unit: str | None = None,
+                 bound: str | None = None) -> float:
     """Score to add to the first-stage score. `present`: (term, IDF weight) of the question's terms
     the passage contains (from the postings); `total`: the weight of all the question's terms."""
     if not total:
@@ -122,6 +135,8 @@ def rerank_bonus(row: int, passage: Passage, present: Sequence[tuple[str, float]
         bonus += weights.caption * _caption_match(texts.caption(row, passage), present, total)
     if weights.answer_value and _is_concrete(answer_type) and texts.states(row, passage, answer_type, given, unit):
         bonus += weights.answer_value
+    if weights.bound and bound is not None and texts.bounds(row, passage, bound):
+        bonus += weights.bound
     if weights.answer_value and answer_type is AnswerType.LIST and texts.lists(row, passage):
         bonus += weights.answer_value  # 種類は？ is answered by the passage that enumerates them
     if (weights.definition and answer_type is AnswerType.DEFINITION

@@ -1,7 +1,7 @@
 """Answer-type rules: what a question asks for, from its own words (table-driven)."""
 import pytest
 
-from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_in_unit, states_value, value_span
+from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_bound, states_in_unit, states_value, value_span
 
 A = AnswerType
 
@@ -290,3 +290,24 @@ def test_a_number_is_recognised_in_the_asked_unit(unit, text, expected):
 def test_an_english_text_states_the_asked_unit_in_english():
     assert states_in_unit("日", "Employees receive 15 days of paid leave.")
     assert not states_in_unit("日", "Employees receive 15 hours of training.")
+
+
+@pytest.mark.parametrize("question, bound", [
+    ("病休って連続で最大何日まで取れるの？", "max"), ("通勤手当は月いくらまで出る？", "max"),
+    ("What is the maximum number of days?", "max"), ("パブコメは最低何日募集する？", "min"),
+    ("病気休暇は何日ですか", None),
+])
+def test_a_question_for_a_limit(question, bound):
+    assert analyse(question).bound == bound
+
+
+@pytest.mark.parametrize("bound, text, expected", [
+    ("max", "連続して九十日を超えることはできない", True),
+    ("max", "二十日を限度として", True),
+    ("max", "六十日以内にしなければならない", True),
+    ("max", "五万五千円を超えるときは", False),  # exceeding is a condition, not a cap
+    ("min", "三十日以上でなければならない", True),
+    ("min", "九十日を超えることはできない", False),
+])
+def test_a_bounded_number_is_recognised(bound, text, expected):
+    assert states_bound(bound, text) is expected

@@ -114,3 +114,12 @@ def test_a_near_tied_second_law_is_re_ordered_too(tmp_path):
     assert searcher.rank(question, 2)[0].passage.article == "第二条"
     searcher.rerank_weights = dataclasses.replace(searcher.rerank_weights, document_margin=0.0)
     assert searcher.rank(question, 2)[0].passage.article == "第一条"  # the leader's document only
+
+
+def test_a_question_for_a_limit_rewards_the_bounded_number():
+    capped = passage("病気休暇は、連続して九十日を超えることはできない。")
+    counted = passage("病気休暇の日数は、九十日の期間から除外日を除いて数える。")
+    weights = RerankWeights(sentence=0.0, caption=0.0, answer_value=0.3, bound=0.1)
+    scores = [rerank_bonus(0, p, [("病気休暇", 2.0)], TOTAL, AnswerType.QUANTITY, weights, PassageText(),
+                           unit="日", bound="max") for p in (capped, counted)]
+    assert scores[0] - scores[1] == pytest.approx(0.1)
