@@ -33,6 +33,8 @@ def test_a_self_introduction_adds_no_search_terms(planner):
     ("会議の結果を文書に残す必要はある？", "会議の結果ってわざわざ文書に残さないとダメ？"),
     ("同僚に個人番号を聞いてよい？", "同僚に個人番号を聞くのってアリ？"),
     ("私物の端末で業務のメールを見てよい？", "私物の端末で業務のメールを見るのってOK？まずい？"),
+    ("部分休業の制度は？", "部分休業ってどういう制度？"),
+    ("業務に関係ない同僚に個人番号を聞いてよい？", "業務と関係ないのに同僚に個人番号を聞いてもいいじゃない？"),
 ])
 def test_casual_verdict_words_add_no_search_terms(planner, plain, casual):
     """ダメ？ アリ？ OK？ ask for a ruling (the answer type records it); unknown to the corpus,
