@@ -75,6 +75,11 @@ class RankWeights:
     # well-matching section gains this times that section's score (relative to the best). Tune
     # half of contoso-handbook: 0.2 to 1.0 rank alike; the low end is taken.
     page_context: float = 0.3
+    # A rule that a well-ranked guidance passage cites (労基法第３９条 in a commentary, 法第27条
+    # in a ガイドライン) gains this: the guidance points at the rule that answers. Tune halves:
+    # colloquial check hit@1 .217 -> .304, MRR .426 -> .466, ja and blind2 unchanged; 0.3 and more
+    # cost ja held hit@1 (.789 -> .737), the guidance itself being the answer there.
+    cited_rule: float = 0.2
     loose_concept: float = 0.5  # weight of a JMdict translation in coverage, relative to a reviewed one
 
 
@@ -210,6 +215,7 @@ class LocalSearcher:
         score = self._rerank(matrix, plan, score, matched)
         score = self._english_proximity(matrix, plan, score)
         score = self._page_context(matrix, score)
+        score = self._rules_cited_by_guidance(matrix, plan, audience.titles, score)
         # More than k: sections of a page already listed give way to other pages (see _pages_first).
         wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
         best = np.argpartition(-score, wanted - 1)[:wanted]
@@ -370,6 +376,34 @@ class LocalSearcher:
             held = cache.of(row, matrix.passages[row])
             if held:
                 score[row] += weight * proximity_share(pairs, weights, held, total=total)
+        return score
+
+    def _rules_cited_by_guidance(self, matrix: TermMatrix, plan: QueryPlan, titles: Mapping[str, str],
+                                 score: np.ndarray) -> np.ndarray:
+        """STEP 3e: a guidance passage among the best few names the articles it explains; those
+        of them that match the question too gain `cited_rule`. Only the newest version of a law
+        is meant: guidance is written against the law in force."""
+        weight = self.weights.cited_rule
+        if not weight:
+            return score
+        depth = min(matrix.size - 1, CITING_DEPTH)
+        top = np.argpartition(-score, depth)[:depth]
+        finite = np.isfinite(score)
+        top = top[finite[top] & (_guidance_rows(matrix)[top] > 0)]
+        if not len(top):
+            return score
+        older = self._other_version(matrix, dataclasses.replace(plan, wants_old_version=False))
+        cache = matrix.derived.setdefault("cited_rows", {})
+        lifted: set[int] = set()
+        for row in top.tolist():
+            cited = cache.get(row)
+            if cited is None:
+                cited = cache[row] = tuple(r for r in _cited_rows(matrix, row, titles) if not older[r])
+            lifted.update(r for r in cited if finite[r])
+        if not lifted:
+            return score
+        score = score.copy()
+        score[sorted(lifted)] += weight
         return score
 
     def _page_context(self, matrix: TermMatrix, score: np.ndarray) -> np.ndarray:
@@ -716,6 +750,27 @@ def _contains_sorted(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
         return np.zeros(len(rows), dtype=bool)
     at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
     return sorted_rows[at] == rows
+
+
+CITING_DEPTH = 10  # how many of the best passages may point at the rules they explain
+
+
+def _cited_rows(matrix: TermMatrix, row: int, titles: Mapping[str, str]) -> list[int]:
+    """Rows of the articles a passage cites: 労基法第３９条, or 法第27条 in a guideline whose title
+    names the law it explains (個人情報の保護に関する法律についてのガイドライン)."""
+    passage = matrix.passages[row]
+    flat = normalize(passage.text)
+    laws = QueryPlanner._laws(flat, titles)
+    own_title = normalize(passage.title)
+    base = max((t for t in set(titles.values()) if t != passage.title and normalize(t) in own_title),
+               key=len, default=None)
+    rows: list[int] = []
+    for ref in QueryPlanner._articles(flat, [*laws, *([base] if base else [])]):
+        law = ref.law or base
+        if law is None or law == passage.title:
+            continue
+        rows += [r for r in matrix.article_rows(ref.article_key) if matrix.passages[r].title == law]
+    return rows
 
 
 def _guidance_rows(matrix: TermMatrix) -> np.ndarray:

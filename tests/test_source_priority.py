@@ -116,3 +116,34 @@ def test_the_tail_of_a_compound_is_not_the_term_asked_about(terms_index):
     assert defining_prior(terms_index, question, ("町情報管理規程", "第二条")) == pytest.approx(0.0)
     # the same abbreviation asked about on its own is
     assert defining_prior(terms_index, "この規程でいう規則とは？", ("町情報管理規程", "第二条")) == pytest.approx(WEIGHT)
+
+
+# A guideline on one law cites its articles as 法第N条 / 甲法第N条; a model document cites them by
+# the law's abbreviation (労基法第３９条 in the model work rules).
+LAW = """# 甲法
+（目的）
+第一条　この法律は、職員の服務及び兼業の許可について定める。
+（兼業の許可）
+第二条　職員は、任命権者の許可を受けなければ、報酬を得て他の事業に従事してはならない。
+"""
+CITING_GUIDANCE = """# 甲法ガイドライン
+## 副業について
+土日だけ副業をしたいときも、法第２条により任命権者の許可が必要です。
+"""
+
+
+@pytest.fixture(scope="module")
+def citing_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("citing"), {"kou.md": LAW, "guide.md": CITING_GUIDANCE})
+
+
+def test_the_rule_a_leading_guidance_cites_gains_the_cited_rule_weight(citing_index):
+    question = "土日だけ副業したいんだけど、許可いる？"
+    weight = RankWeights().cited_rule
+    assert weight > 0
+    without = ranked(citing_index, question, RankWeights(cited_rule=0.0))
+    with_citing = ranked(citing_index, question)
+    assert next(iter(without)) == ("甲法ガイドライン", None)  # the plain-words guidance leads
+    assert with_citing[("甲法", "第二条")] == pytest.approx(without[("甲法", "第二条")] + weight)
+    assert with_citing[("甲法", "第一条")] == pytest.approx(without[("甲法", "第一条")])  # not cited
+    assert with_citing[("甲法ガイドライン", None)] == pytest.approx(without[("甲法ガイドライン", None)])
