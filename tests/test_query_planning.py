@@ -25,6 +25,33 @@ def test_glossary_keys_are_lowercase_english():
     assert all(key == key.lower() and key.isascii() for key in data)
 
 
+def test_glossary_keys_appear_once():
+    # yaml.safe_load keeps the last of two equal keys silently: a second entry would hide the first.
+    keys = [line.split(":", 1)[0] for line in (DATA_DIR / "glossary_en.yaml").read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert len(keys) == len(set(keys)), sorted(k for k in set(keys) if keys.count(k) > 1)
+
+
+@pytest.mark.parametrize("question, expected", [
+    # entries chosen from the corpus's frequent statutory terms (bench/glossary_candidates.py)
+    ("What are the prescribed working hours?", {"所定", "労働", "時間", "正規", "勤務"}),
+    ("Can retained personal information be given to a third party?", {"保有", "個人", "情報", "第", "三", "者"}),
+    ("What is the penalty for a false report at an on-site inspection?", {"虚偽", "報告", "立ち入り", "検査"}),
+    ("Who gets the end-of-term allowance and the housing allowance?", {"期末", "手当", "住居"}),
+    ("Is a labor-management agreement needed?", {"労使", "協定"}),
+    ("What is the standard processing period for an application?", {"標準", "処理", "期間", "申請"}),
+])
+def test_multi_word_english_keys_expand_to_statutory_terms(question, expected):
+    assert expected <= set(PLANNER.plan(question).expansions)
+
+
+def test_a_longer_key_takes_its_words_from_a_shorter_one():
+    # "break time" is 休憩時間 as a whole (not "break" alone: 休憩); "lost" is the corpus's 紛失
+    # (of a card or a device), a word the general-language dictionary does not offer for it.
+    assert {"休憩", "時間"} <= set(PLANNER.plan("How long is the break time?").expansions)
+    assert "紛失" in PLANNER.plan("I lost my My Number card").expansions
+
+
 @pytest.mark.parametrize("question, expected", [
     ("育休はいつまで？", {"育児", "休業"}),
     ("年休って何日？", {"年次", "有給", "休暇"}),
