@@ -202,10 +202,12 @@ def analyse(text: str) -> QuestionIntent:
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する)|まで)|"
-                         r"how many (days|months|years|weeks|hours|times|people)", re.I)
+                         r"how many (days|months|years|weeks|hours|times|people|employees|workers|persons|staff)",
+                         re.I)
 _UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳",
                "か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
-               "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人"}
+               "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人",
+               "employees": "人", "workers": "人", "persons": "人", "staff": "人"}
 
 
 def asked_unit(text: str) -> str | None:

@@ -160,6 +160,7 @@ def test_own_municipality_or_building(question, unit):
     ("育児休業の期間は？", None),
     ("育短は子がいくつになるまで使える？", "歳"), ("子が何歳になるまで取れる？", "歳"),  # until an age
     ("提出書類はいくつ必要？", None),
+    ("From how many employees must a company file a plan?", "人"),  # as 何人
 ])
 def test_asked_unit(question, unit):
     assert analyse(question).value_unit == unit
