@@ -133,6 +133,10 @@ def test_value_question_abstains_when_no_top_passage_states_a_value_and_leads_wi
     assert "**三十七円**" in answer.text and "**" not in answer.citations[0].quote
     english = answerer.compose(Question("How much is the mileage allowance per km?", "en"), [stating])
     assert "37 yen per km" in english.text or "37 yen" in english.text
+    # the value may be stated as far down as the fifth passage, the last the answer list shows
+    answer = answerer.compose(Question("車賃は1キロいくら？", "ja"), [silent] * 4 + [stating])
+    assert not answer.abstained and answer.citations[0].passage.article == "第十条"
+    assert answerer.compose(Question("車賃は1キロいくら？", "ja"), [silent] * 5 + [stating]).abstained
 
 
 def test_version_penalty_is_computed_once_per_matrix(services):
