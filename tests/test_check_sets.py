@@ -1,5 +1,5 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2, eval/blind3): they load in
-the eval format with consistent tags, and every gold quote and article is in its document. The checker
+"""The blind check sets written for this project (eval/colloquial, eval/blind2, eval/blind3, eval/blind4):
+they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
 from __future__ import annotations
@@ -16,7 +16,8 @@ from eval.questions import load_questions
 ROOT = Path(__file__).resolve().parents[1]
 SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind2": ROOT / "eval" / "blind2" / "questions.jsonl",
-        "blind3": ROOT / "eval" / "blind3" / "questions.jsonl"}
+        "blind3": ROOT / "eval" / "blind3" / "questions.jsonl",
+        "blind4": ROOT / "eval" / "blind4" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -53,6 +54,13 @@ def test_the_sets_have_the_planned_mix():
     assert [q.id for q in blind3] == [f"b3-{n:02d}" for n in range(1, 41)]
     assert Counter((q.lang, q.answerable) for q in blind3) == {("ja", True): 22, ("en", True): 6, ("ja", False): 12}
     assert sum("local-value" in q.tags for q in blind3) == 6
+    blind4 = load_questions(SETS["blind4"])
+    assert [q.id for q in blind4] == [f"b4-{n:02d}" for n in range(1, 61)]
+    assert Counter((q.lang, q.answerable) for q in blind4) == {("ja", True): 34, ("en", True): 10, ("ja", False): 16}
+    assert sum("local-value" in q.tags for q in blind4) == 8
+    assert sum("absent-rule" in q.tags for q in blind4) == 8
+    assert Counter(("casual" in q.tags, q.answerable) for q in blind4 if q.lang == "ja") == {
+        (True, True): 17, (False, True): 17, (True, False): 8, (False, False): 8}
 
 
 @pytest.mark.parametrize("name", SETS)
