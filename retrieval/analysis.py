@@ -55,7 +55,11 @@ def normalize(text: str) -> str:
 # they say nothing about the question, and their words (疲れる, 願う) would count against coverage.
 COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|お世話になっております|お世話になります|"
                        r"恐れ入りますが|恐縮ですが|すみません|すいません|失礼します|失礼いたします|"
-                       r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます")
+                       r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます|"
+                       # ご教示ください: a request for an answer; 教示 alone is the statutory notice of
+                       # appeal rights (行政不服審査法), a topic
+                       r"ご教示(?:ください|下さい|願います|願えますか|いただけ(?:ます|ません)(?:でしょう)?か|"
+                       r"いただきたく(?:存じます)?|頂けますか)")
 
 
 # 人事課の山田です。/ 総務部総務課の佐藤と申します。: who is asking, not what (a sentence of its own).

@@ -42,3 +42,10 @@ def test_casual_verdict_words_add_no_search_terms(planner, plain, casual):
     """ダメ？ アリ？ OK？ ask for a ruling (the answer type records it); unknown to the corpus,
     they would otherwise read as a topic it lacks and push an answerable question into abstention."""
     assert set(planner.plan(casual).terms) <= set(planner.plan(plain).terms) | {"良い"}
+
+
+def test_a_request_for_instruction_is_courtesy_but_the_statutory_notice_is_a_topic(planner):
+    """ご教示ください asks for an answer; 教示 alone is the notice of appeal rights a disposition
+    must carry (行政不服審査法), which a question may be about."""
+    assert "教示" not in planner.plan("兼業の許可は必要か、ご教示いただけますでしょうか。").terms
+    assert "教示" in planner.plan("処分の通知書に不服申立ての教示を書くのは義務？").terms
