@@ -32,7 +32,8 @@ class AnswerType(str, Enum):
 
 
 # 何日, 何か月, 何時間: the number asked for, in its unit.
-_ASKS_COUNT = r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%)"
+_ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%|"
+               r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所)")  # counters too: 何台, 何部
 # First matching rule wins: the more specific value kinds come before the yes/no and open forms
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
@@ -83,7 +84,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) is not a quantity.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}"
-        rf"{_N}\s*(?:日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%)|百分の{_N}|"
+        rf"{_N}\s*(?:日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%|"
+        rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
@@ -158,6 +160,10 @@ _ASKS_A_RULE = re.compile(r"もらえ|貰え|取れ|とれる|使え|取得で�
 _OCCASION_TYPES = frozenset({AnswerType.DEADLINE, AnswerType.AMOUNT})
 
 
+_LOCAL_TYPES = frozenset({AnswerType.DEADLINE, AnswerType.QUANTITY, AnswerType.AMOUNT, AnswerType.CONTACT,
+                          AnswerType.PERSON})
+
+
 @dataclass(frozen=True)
 class QuestionIntent:
     answer_type: AnswerType
@@ -174,6 +180,14 @@ class QuestionIntent:
         """Whether the date or the amount of one year's or month's occasion is asked: regulations
         set rules, the office's notices set those dates and amounts."""
         return self.occasion is not None and self.answer_type in _OCCASION_TYPES
+
+    @property
+    def asks_local_arrangement(self) -> bool:
+        """Whether a value, a contact or a person of the asker's own section is asked for (うちの課の
+        締切は何時？, 内線は？, 誰に出す？): no 例規 records it. Whether a rule allows something
+        (うちの課が持っている個人情報を他の課に提供できる？) is asked of the rules, the section
+        being only the asker's situation."""
+        return self.local_unit is not None and self.answer_type in _LOCAL_TYPES
 
     @property
     def wants_value(self) -> bool:

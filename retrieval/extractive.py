@@ -89,7 +89,7 @@ class ExtractiveAnswerer:
         # The words of a law the question names pick the document, not the sentence.
         terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
         intent = analyse(question.text)
-        if intent.local_unit and not _any_document_of(intent.local_unit, passages):
+        if intent.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
         if intent.asks_for_occasion:

@@ -312,3 +312,19 @@ def test_a_question_for_a_limit(question, bound):
 ])
 def test_a_bounded_number_is_recognised(bound, text, expected):
     assert states_bound(bound, text) is expected
+
+
+@pytest.mark.parametrize("question, local", [
+    ("うちの課の時間外の事前申請は何時まで？", True),  # a value of the section's own
+    ("うちの課の貸出用パソコンって全部で何台？", True),  # 何台 is a count
+    ("うちの課の文書取扱主任って誰？", True),
+    ("うちの課が持っている住民の個人情報を他の課に提供できる？", False),  # a rule, asked in a situation
+    ("うちの課で個人情報が漏れた。どこかに報告しないといけないの？", False),
+])
+def test_only_a_value_or_person_of_the_own_section_is_a_local_arrangement(question, local):
+    assert analyse(question).asks_local_arrangement is local
+
+
+@pytest.mark.parametrize("question", ["申請書は何部提出する？", "研修は何件まで申し込める？", "公用車は何台ある？"])
+def test_counters_ask_for_a_quantity(question):
+    assert classify(question) is A.QUANTITY
