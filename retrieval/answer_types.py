@@ -70,7 +70,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
                             r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
-                            r"ダメ|だめ|駄目|アリ(?:なの|ですか|\?|？)|OK|オッケー|NG|まずい|"
+                            r"ダメ|だめ|駄目|アリ(?:なの|ですか|\?|？)|OK|オッケー|NG|まずい|アウト|セーフ|"
                             r"\bcan (?:i|we|an?|the|staff|employees?)\b|\bmay\b|allowed|permitted|"
                             r"\bis it ok|\bare (?:we|employees) (?:allowed|entitled)|entitled"),
 ))

@@ -68,6 +68,7 @@ A = AnswerType
     ("会議で決めたことは文書に残さないとダメ？", A.PERMISSION),
     ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
     ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
+    ("知り合いの候補に投票を頼んで回るのってアウト？", A.PERMISSION),
     # a Teams message: the question among greetings and a self-introduction
     ("お疲れ様です。\n人事課の山田です。\n育休はいつまで取れますか？", A.DEADLINE),
     ("お疲れ様です。\n\n日当はいくらですか？\nよろしくお願いいたします。", A.AMOUNT),
