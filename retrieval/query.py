@@ -261,7 +261,7 @@ class QueryPlanner:
         words: list[str] = []
         glossary = load_mapping("glossary_en.yaml")
         for key, pattern in _patterns_for(lowered, _glossary_patterns(), _first_words(False)):
-            if key.split()[0] in lowered and pattern.search(lowered):
+            if key.split()[0][:4] in lowered and pattern.search(lowered):  # cheap test first
                 words.extend(glossary[key])
                 if groups is not None:
                     groups.append(list(glossary[key]))
@@ -370,19 +370,56 @@ def _patterns_for(lowered: str, patterns: list[tuple[str, re.Pattern]],
     only removes words and adjacencies, so that word is a word of `lowered` as it is now."""
     positions: set[int] = set()
     for word in set(lowered.split()):
-        positions.update(first_words.get(word, ()))
-        if word.endswith("s"):
-            positions.update(first_words.get(word[:-1], ()))
-            if word.endswith("es"):
-                positions.update(first_words.get(word[:-2], ()))
+        for base in _base_forms(word):
+            positions.update(first_words.get(base, ()))
     return [patterns[i] for i in sorted(positions)]
+
+
+def _base_forms(word: str) -> set[str]:
+    """The forms a glossary key may take of `word`: itself, and without a plural or a verb ending
+    (requests, revoking -> revoke, submitted -> submit, applied -> apply)."""
+    forms = {word}
+    for ending, replacements in (("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)),
+                                 ("ing", ("", "e")), ("ed", ("", "e"))):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            stem = word[: -len(ending)]
+            forms.update(stem + r for r in replacements)
+            if ending in ("ing", "ed") and len(stem) > 2 and stem[-1] == stem[-2]:
+                forms.add(stem[:-1])  # submitted -> submit
+    return forms
+
+
+# Nouns whose verb forms mean something else (leaving the office is not leave, noticed is not a
+# notice): matched in their own and plural forms only.
+_NO_VERB_FORMS = frozenset({"leave", "notice", "break", "park", "strike", "rate", "premium", "union", "town",
+                            "city", "ward", "staff", "age", "period", "purpose", "article", "hotel"})
+
+
+def _inflected(word: str) -> str:
+    """A pattern for `word` in its own, plural and (for a verb) inflected forms."""
+    forms = {word, word + "s", word + "es"}
+    if word not in _NO_VERB_FORMS and word.isalpha():
+        forms.update({word + "ed", word + "d", word + "ing"})
+        if word.endswith("e"):
+            forms.add(word[:-1] + "ing")
+        if word.endswith("y"):
+            forms.update({word[:-1] + "ies", word[:-1] + "ied"})
+        if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+            forms.update({word + word[-1] + "ed", word + word[-1] + "ing"})  # submit -> submitted
+    return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
 
 
 @lru_cache(maxsize=1)
 def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
     """Glossary keys, longest first, each with its word-boundary pattern (plural s/es tolerated)."""
     keys = sorted(load_mapping("glossary_en.yaml"), key=len, reverse=True)
-    return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
+    return [(key, re.compile(rf" {_key_pattern(key)} ")) for key in keys]
+
+
+def _key_pattern(key: str) -> str:
+    """A glossary key with its last word in any of its forms (claims, revoking, submitted)."""
+    *head, last = key.split(" ")
+    return re.escape(" ".join(head) + " ") + _inflected(last) if head else _inflected(last)
 
 
 def _glossary_remainder(text: str) -> str:
@@ -392,7 +429,7 @@ def _glossary_remainder(text: str) -> str:
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
     for key, pattern in _patterns_for(lowered, [*_glossary_patterns(), *_untranslated_patterns()],
                                       _first_words(True)):
-        if key.split()[0] in lowered:
+        if key.split()[0][:4] in lowered:
             lowered = pattern.sub(" | ", lowered)
     return lowered
 

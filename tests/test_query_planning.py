@@ -184,3 +184,17 @@ def test_one_wording_of_a_concept_covers_it_fully_for_confidence():
 def test_a_missing_entry_is_not_a_leak():
     assert "漏洩" in PLANNER.plan("個人情報が漏れたらどうする？").expansions
     assert "漏洩" not in PLANNER.plan("申請書の記入漏れがあったらどうなる？").expansions
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Do we have to hold a hearing before revoking a permit?", {"取り消し"}),  # revoke
+    ("I submitted my resignation last week.", {"提出"}),  # submit, doubled t
+    ("He applied for childcare leave.", {"申請"}),  # apply -> applied
+    ("She requested disclosure.", {"請求"}),
+])
+def test_glossary_verbs_match_in_their_inflected_forms(question, expected):
+    assert expected <= set(PLANNER.plan(question).expansions)
+
+
+def test_a_noun_key_does_not_match_a_verb_form_with_another_meaning():
+    assert "休暇" not in PLANNER.plan("What should I check before leaving the office?").expansions
