@@ -63,13 +63,14 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
     (AnswerType.LIST, r"種類|何があ|どんなものがあ|どういったものがあ|\bwhat (?:kinds|types|sorts)\b|"
                       r"\bwhich (?:kinds|types)\b|\btypes of\b"),
-    # …したことは / あとは / もとは are not 「X」とは
-    (AnswerType.DEFINITION, r"(?<![こあもそ])とは|って何(?![日時年月回歳週人円])|ってなに|"
+    # …したことは / あとは / もとは are not 「X」とは; 子どもとは is
+    (AnswerType.DEFINITION, r"(?<![こあそ])(?<!(?<!ど)も)とは|って何(?![日時年月回歳週人円])|ってなに|"
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
                             r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
-                            r"ダメ|だめ|駄目|アリ(?:なの|ですか|\?|？)|OK|オッケー|NG|まずい|"
+                            # OK / NG as words of their own: not the ok of book, the ng of training
+                            r"ダメ(?!ージ)|だめ|駄目|アリ(?:なの|ですか|\?|？)|(?<![a-z])(?:OK|NG)(?![a-z])|オッケー|まずい|"
                             r"\bcan (?:i|we|an?|the|staff|employees?)\b|\bmay\b|allowed|permitted|"
                             r"\bis it ok|\bare (?:we|employees) (?:allowed|entitled)|entitled"),
 ))

@@ -68,6 +68,14 @@ A = AnswerType
     ("会議で決めたことは文書に残さないとダメ？", A.PERMISSION),
     ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
     ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
+    ("NGですか？", A.PERMISSION),
+    # ...but not OK / NG / ダメ inside another word (book, training, NGO, ダメージ)
+    ("Tell me about the training program", A.OTHER),
+    ("Overtime rules in the handbook", A.OTHER),
+    ("NGOでの活動について", A.OTHER),
+    ("ダメージを受けた公用車の修理について", A.OTHER),
+    # 子ども / こども end in も and are still defined (…もとは excludes もとは only)
+    ("この規程でいう子どもとは？", A.DEFINITION),
     # a Teams message: the question among greetings and a self-introduction
     ("お疲れ様です。\n人事課の山田です。\n育休はいつまで取れますか？", A.DEADLINE),
     ("お疲れ様です。\n\n日当はいくらですか？\nよろしくお願いいたします。", A.AMOUNT),
