@@ -289,11 +289,14 @@ def _unit_pattern(unit: str) -> re.Pattern:
 _ASKS_BOUND = (("max", re.compile(r"最大|最長|最高|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
                                   r"\bat most\b|\bmaximum\b|\bup to\b|\blimit\b", re.I)),
                ("min", re.compile(r"最低|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
+# Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {
-    "max": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?"
+    "max": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?"
                       r"(?:を超え(?:ない|ることはでき|てはならない)|を限度|以内|以下|まで)"),
-    "min": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
+    "min": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
 }
+# 第三条から第五条まで, 第十条の二まで, (1)から(3)まで: a range of provisions, not a limit.
+_PROVISION = re.compile(rf"第{_N}(?:[条項号章節款目編](?:の{_N})*)?|\({_N}\)")
 
 
 def asked_bound(text: str) -> str | None:
@@ -304,7 +307,7 @@ def asked_bound(text: str) -> str | None:
 
 def states_bound(bound: str, text: str) -> bool:
     """Whether `text` states a number bounded the way `bound` asks (九十日を超えることはできない)."""
-    return _STATES_BOUND[bound].search(normalize(text)) is not None
+    return _STATES_BOUND[bound].search(_PROVISION.sub(" ", normalize(text))) is not None
 
 
 def states_in_unit(unit: str, text: str) -> bool:

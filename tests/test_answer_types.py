@@ -317,6 +317,12 @@ def test_a_question_for_a_limit(question, bound):
     ("max", "五万五千円を超えるときは", False),  # exceeding is a condition, not a cap
     ("min", "三十日以上でなければならない", True),
     ("min", "九十日を超えることはできない", False),
+    # a range of provisions, or a term defined in parentheses, bounds nothing
+    ("max", "第三条から第五条までの規定を準用する", False),
+    ("max", "第十条の二から第十二条の二までに定める", False),
+    ("max", "次の(1)から(7)までに掲げる場合", False),
+    ("max", "二十日（以下「期間」という。）", False),
+    ("max", "第三条の期間は、九十日を超えることはできない", True),
 ])
 def test_a_bounded_number_is_recognised(bound, text, expected):
     assert states_bound(bound, text) is expected
