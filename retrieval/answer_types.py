@@ -256,10 +256,10 @@ def _question_line(text: str) -> str:
     return next((line for line in lines if "?" in line or "？" in line), lines[0] if lines else text)
 
 
-# A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 満十八年 as often
-# as 十八歳; a share (何割) as 百分の六十, 三分の一 or 二割.
+# A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 生後満一年 as
+# often as 十八歳 (満 alone is no age: 休職の期間が満二年); a share (何割) as 百分の六十, 三分の一 or 二割.
 _IN_UNIT: dict[str, str] = {
-    "歳": rf"{_N}\s*歳|(?:年齢|満){_N}\s*年",
+    "歳": rf"{_N}\s*歳|(?:年齢|生後)満?{_N}\s*年",
     "割": rf"{_N}\s*割|百分の{_N}|{_N}分の{_N}|{_N}\s*(?:パーセント|%)",
     "日": rf"{_N}\s*(?:労働)?日",
     "月": rf"{_N}\s*(?:箇|か|ヶ|カ)?月(?!{_N}日)",
@@ -292,7 +292,8 @@ _ASKS_BOUND = (("max", re.compile(r"最大|最長|最高|上限|限度|(?:何|�
 # Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {
     "max": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?"
-                      r"(?:を超え(?:ない|ることはでき|てはならない)|を限度|以内|以下|まで)"),
+                      r"(?:を超え(?:ない|ることはでき|て[^。]{0,10}?(?:てはならない|ことはできない|ことができない))|"
+                      r"を限度|以内|以下|まで)"),
     "min": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
 }
 # 第三条から第五条まで, 第十条の二まで, (1)から(3)まで: a range of provisions, not a limit.

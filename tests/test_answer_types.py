@@ -283,6 +283,8 @@ def test_stated_values_agree_with_states_value(text, given):
     ("歳", "定年は、年齢六十年とする。", True),  # statutes write an age in years of age
     ("歳", "子が三歳に達する日まで", True),
     ("歳", "三年を超えない範囲内", False),
+    ("歳", "生後満一年に達しない生児", True),
+    ("歳", "休職の期間が満二年に達するまで", False),  # 満 alone counts a period, not an age
     ("割", "百分の百二十五を乗じて得た額", True),  # 何割 is answered by a share however written
     ("割", "三分の一を超えない", True),
     ("日", "四月一日から起算する", False),  # a date is not a number of days
@@ -315,6 +317,8 @@ def test_a_question_for_a_limit(question, bound):
     ("max", "二十日を限度として", True),
     ("max", "六十日以内にしなければならない", True),
     ("max", "五万五千円を超えるときは", False),  # exceeding is a condition, not a cap
+    ("max", "一週間について四十時間を超えて、労働させてはならない", True),  # the commonest cap
+    ("max", "一日八時間を超えて勤務した場合は", False),
     ("min", "三十日以上でなければならない", True),
     ("min", "九十日を超えることはできない", False),
     # a range of provisions, or a term defined in parentheses, bounds nothing
