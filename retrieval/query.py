@@ -445,7 +445,7 @@ def cited_articles(flat: str, known_titles: Iterable[str] | Mapping[str, str], b
         law = next((title for key, title in by_length if before.endswith(key)), None)
         if law is None:
             if before.endswith("同法"):
-                law = _law_before(before[:-2], laws)
+                law = _law_before(flat[: match.start()], laws)  # named anywhere before
             elif previous_end >= 0 and _LIST_GLUE.fullmatch(flat[previous_end: match.start()]):
                 law = previous_law
             elif not _NAMED.search(_BARE_LAW.sub("", before)):

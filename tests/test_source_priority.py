@@ -164,11 +164,11 @@ GUIDANCE_NAMING_OTHERS = """# 甲法ガイドライン
 """
 
 
-def cited_by_guideline(root, guideline):
+def cited_by_guideline(root, guideline, **more_laws):
     from retrieval.local_search import _cited_rows
 
     root.mkdir()
-    idx, analyzer = build_index(root, {"kou.md": LAW, "otsu.md": OTHER_LAW, "guide.md": guideline})
+    idx, analyzer = build_index(root, {"kou.md": LAW, "otsu.md": OTHER_LAW, "guide.md": guideline, **more_laws})
     audience = LocalSearcher(index=idx, analyzer=analyzer).snapshot().audience(())
     passages = audience.matrix.passages
     guide = next(row for row, p in enumerate(passages) if p.title == "甲法ガイドライン" and "副業" in p.text)
@@ -181,3 +181,10 @@ def test_a_cited_article_belongs_to_the_law_named_right_before_it(tmp_path):
     # one sentence alone: 法 is the guideline's law, 規則 is not 甲法, 旅券法 is not in the corpus
     alone = GUIDANCE_NAMING_OTHERS.replace("研修の許可は乙研修法第一条、第二条を参照。\n", "")
     assert cited_by_guideline(tmp_path / "alone", alone) == {("甲法", "第二条")}
+
+
+def test_dohou_is_the_law_named_last_however_far_back(tmp_path):
+    third = OTHER_LAW.replace("乙研修法", "丙服務法").replace("研修", "服務")
+    far = ("# 甲法ガイドライン\n## 副業と研修\n副業は丙服務法に、研修は乙研修法に定めがある。"
+           + "研修の申込みは所属長を通じて行い、日程は年度の初めに示される。" * 4 + "同法第二条を参照。\n")
+    assert cited_by_guideline(tmp_path / "far", far, **{"hei.md": third}) == {("乙研修法", "第二条")}
