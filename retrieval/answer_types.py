@@ -286,8 +286,9 @@ def _unit_pattern(unit: str) -> re.Pattern:
 # A question for a limit asks for the largest (最大何日, いくらまで, up to) or the smallest (最低何日,
 # 少なくとも) allowed value; a statute states it as a number bounded: 九十日を超えることはできない,
 # 二十日を限度, 六十日以内 / 三十日以上でなければならない.
-_ASKS_BOUND = (("max", re.compile(r"最大|最長|最高|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
-                                  r"\bat most\b|\bmaximum\b|\bup to\b|\blimit\b", re.I)),
+# 最高裁 (the Supreme Court), 最大限 (utmost) and "up to date" ask for no limit.
+_ASKS_BOUND = (("max", re.compile(r"最大(?!限)|最長|最高(?!裁)|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
+                                  r"\bat most\b|\bmaximum\b|\bup to\b(?! date)|\blimit\b", re.I)),
                ("min", re.compile(r"最低|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
 # Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {

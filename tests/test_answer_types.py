@@ -307,6 +307,7 @@ def test_an_english_text_states_the_asked_unit_in_english():
     ("病休って連続で最大何日まで取れるの？", "max"), ("通勤手当は月いくらまで出る？", "max"),
     ("What is the maximum number of days?", "max"), ("パブコメは最低何日募集する？", "min"),
     ("病気休暇は何日ですか", None),
+    ("この件の最高裁の判例は？", None), ("最大限の配慮とは？", None), ("Is the handbook up to date?", None),
 ])
 def test_a_question_for_a_limit(question, bound):
     assert analyse(question).bound == bound
