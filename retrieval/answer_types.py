@@ -64,13 +64,16 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
     (AnswerType.LIST, r"種類|何があ|どんなものがあ|どういったものがあ|\bwhat (?:kinds|types|sorts)\b|"
                       r"\bwhich (?:kinds|types)\b|\btypes of\b"),
-    # …したことは / あとは / もとは are not 「X」とは
-    (AnswerType.DEFINITION, r"(?<![こあもそ])とは|って何(?![日時年月回歳週人円])|ってなに|"
+    # …したことは / あとは / もとは are not 「X」とは; 子どもとは is
+    (AnswerType.DEFINITION, r"(?<![こあそ])(?<!(?<!ど)も)とは|って何(?![日時年月回歳週人円])|ってなに|"
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
                             r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
-                            r"ダメ|だめ|駄目|アリ(?:なの|ですか|\?|？)|OK|オッケー|NG|まずい|アウト|セーフ|"
+                            # OK / NG as words of their own: not the ok of book, the ng of training
+                            r"ダメ(?!ージ)|だめ|駄目|アリ(?:なの|ですか|\?|？)|(?<![a-z])(?:OK|NG)(?![a-z])|オッケー|まずい|"
+                            # アウト / セーフ as words of their own (not アウトソーシング, セーフティ)
+                            r"(?<![ァ-ヶー])(?:アウト|セーフ)(?![ァ-ヶー])|"
                             r"\bcan (?:i|we|an?|the|staff|employees?)\b|\bmay\b|allowed|permitted|"
                             r"\bis it ok|\bare (?:we|employees) (?:allowed|entitled)|entitled"),
 ))
@@ -269,10 +272,10 @@ def _question_line(text: str) -> str:
     return next((line for line in lines if "?" in line or "？" in line), lines[0] if lines else text)
 
 
-# A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 満十八年 as often
-# as 十八歳; a share (何割) as 百分の六十, 三分の一 or 二割.
+# A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 生後満一年 as
+# often as 十八歳 (満 alone is no age: 休職の期間が満二年); a share (何割) as 百分の六十, 三分の一 or 二割.
 _IN_UNIT: dict[str, str] = {
-    "歳": rf"{_N}\s*歳|(?:年齢|満){_N}\s*年",
+    "歳": rf"{_N}\s*歳|(?:年齢|生後)満?{_N}\s*年",
     "割": rf"{_N}\s*割|百分の{_N}|{_N}分の{_N}|{_N}\s*(?:パーセント|%)",
     "日": rf"{_N}\s*(?:労働)?日",
     "月": rf"{_N}\s*(?:箇|か|ヶ|カ)?月(?!{_N}日)",
@@ -299,14 +302,19 @@ def _unit_pattern(unit: str) -> re.Pattern:
 # A question for a limit asks for the largest (最大何日, いくらまで, up to) or the smallest (最低何日,
 # 少なくとも) allowed value; a statute states it as a number bounded: 九十日を超えることはできない,
 # 二十日を限度, 六十日以内 / 三十日以上でなければならない.
-_ASKS_BOUND = (("max", re.compile(r"最大|最長|最高|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
-                                  r"\bat most\b|\bmaximum\b|\bup to\b|\blimit\b", re.I)),
+# 最高裁 (the Supreme Court), 最大限 (utmost) and "up to date" ask for no limit.
+_ASKS_BOUND = (("max", re.compile(r"最大(?!限)|最長|最高(?!裁)|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
+                                  r"\bat most\b|\bmaximum\b|\bup to\b(?! date)|\blimit\b", re.I)),
                ("min", re.compile(r"最低|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
+# Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {
-    "max": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?"
-                      r"(?:を超え(?:ない|ることはでき|てはならない)|を限度|以内|以下|まで)"),
-    "min": re.compile(rf"{_N}\s*[^\s、。0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
+    "max": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?"
+                      r"(?:を超え(?:ない|ることはでき|て[^。]{0,10}?(?:てはならない|ことはできない|ことができない))|"
+                      r"を限度|以内|以下|まで)"),
+    "min": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?以上"),
 }
+# 第三条から第五条まで, 第十条の二まで, (1)から(3)まで: a range of provisions, not a limit.
+_PROVISION = re.compile(rf"第{_N}(?:[条項号章節款目編](?:の{_N})*)?|\({_N}\)")
 
 
 def asked_bound(text: str) -> str | None:
@@ -317,7 +325,7 @@ def asked_bound(text: str) -> str | None:
 
 def states_bound(bound: str, text: str) -> bool:
     """Whether `text` states a number bounded the way `bound` asks (九十日を超えることはできない)."""
-    return _STATES_BOUND[bound].search(normalize(text)) is not None
+    return _STATES_BOUND[bound].search(_PROVISION.sub(" ", normalize(text))) is not None
 
 
 def states_in_unit(unit: str, text: str) -> bool:

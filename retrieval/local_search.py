@@ -28,7 +28,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.english_proximity import PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner, vocabulary_terms
+from retrieval.query import QueryPlan, QueryPlanner, cited_articles, vocabulary_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
@@ -759,17 +759,14 @@ def _cited_rows(matrix: TermMatrix, row: int, titles: Mapping[str, str]) -> list
     """Rows of the articles a passage cites: 労基法第３９条, or 法第27条 in a guideline whose title
     names the law it explains (個人情報の保護に関する法律についてのガイドライン)."""
     passage = matrix.passages[row]
-    flat = normalize(passage.text)
-    laws = QueryPlanner._laws(flat, titles)
     own_title = normalize(passage.title)
     base = max((t for t in set(titles.values()) if t != passage.title and normalize(t) in own_title),
                key=len, default=None)
     rows: list[int] = []
-    for ref in QueryPlanner._articles(flat, [*laws, *([base] if base else [])]):
-        law = ref.law or base
-        if law is None or law == passage.title:
+    for ref in cited_articles(normalize(passage.text), titles, base):
+        if ref.law == passage.title:
             continue
-        rows += [r for r in matrix.article_rows(ref.article_key) if matrix.passages[r].title == law]
+        rows += [r for r in matrix.article_rows(ref.article_key) if matrix.passages[r].title == ref.law]
     return rows
 
 

@@ -451,3 +451,45 @@ def _law_before(prefix: str, laws: list[str]) -> str | None:
         if pos > best_pos:
             best, best_pos = title, pos
     return best if best is not None else (laws[0] if len(laws) == 1 else None)
+
+
+# What stands right before an article a text cites says whose article it is: a law's name or
+# abbreviation (労基法第39条, 労働基準法（昭和二十二年法律第四十九号）第二十条), 同法 (the law just
+# named), the glue of a list after another article (番号法第4条、第5条), else `base`, the law a
+# guideline explains (法第27条, or 第27条 in the provisions it quotes) — unless another name stands
+# there: 令, 規則, 本規則, 規程例, 附則 or a law the corpus lacks are not that law.
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+_LIST_GLUE = re.compile(rf"(?:[、・,~\s]|及び|並びに|又は|若しくは|から|まで|第{NUMBER_CLASS}+[項号])+")
+_NAME_CHAR = r"[\u3005\u30a0-\u30ff\u4e00-\u9fffa-z]"  # kanji, katakana, 々, a Latin letter
+_BARE_LAW = re.compile(rf"(?<!{_NAME_CHAR})法$")  # 法 alone, not the tail of 旅券法
+_NAMED = re.compile(rf"{_NAME_CHAR}$")
+_CITING_CONTEXT = 80  # characters looked at before an article reference
+
+
+def cited_articles(flat: str, known_titles: Iterable[str] | Mapping[str, str], base: str | None = None
+                   ) -> list[ArticleRef]:
+    """The articles a (normalised) text cites, each with the law it belongs to; `base` is the law
+    a guideline explains. A reference whose law the text does not say is left out."""
+    laws = QueryPlanner._laws(flat, known_titles)
+    keys = {k.lower(): t for k, t in load_mapping("law_aliases.yaml").items() if t in laws}
+    keys.update((normalize(t).lower(), t) for t in laws)
+    by_length = sorted(keys.items(), key=lambda item: len(item[0]), reverse=True)
+    refs: list[ArticleRef] = []
+    previous_end, previous_law = -1, None
+    for match in _ARTICLE_REF.finditer(flat):
+        before = re.sub(r"\s", "", flat[max(0, match.start() - _CITING_CONTEXT): match.start()]).lower()
+        before = _TRAILING_NOTE.sub("", before)
+        law = next((title for key, title in by_length if before.endswith(key)), None)
+        if law is None:
+            if before.endswith("同法"):
+                law = _law_before(flat[: match.start()], laws)  # named anywhere before
+            elif previous_end >= 0 and _LIST_GLUE.fullmatch(flat[previous_end: match.start()]):
+                law = previous_law
+            elif not _NAMED.search(_BARE_LAW.sub("", before)):
+                law = base
+        previous_end, previous_law = match.end(), law
+        key = article_key(f"第{match.group(1)}条{match.group(2)}")
+        if law is None or key is None or any(part == "0" for part in key.split("-")):
+            continue
+        refs.append(ArticleRef(law, key, kanji_to_int(match.group(3)) if match.group(3) else None))
+    return list(dict.fromkeys(refs))

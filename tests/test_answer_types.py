@@ -69,6 +69,15 @@ A = AnswerType
     ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
     ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
     ("知り合いの候補に投票を頼んで回るのってアウト？", A.PERMISSION),
+    ("アウトソーシングの契約について", A.OTHER),
+    ("NGですか？", A.PERMISSION),
+    # ...but not OK / NG / ダメ inside another word (book, training, NGO, ダメージ)
+    ("Tell me about the training program", A.OTHER),
+    ("Overtime rules in the handbook", A.OTHER),
+    ("NGOでの活動について", A.OTHER),
+    ("ダメージを受けた公用車の修理について", A.OTHER),
+    # 子ども / こども end in も and are still defined (…もとは excludes もとは only)
+    ("この規程でいう子どもとは？", A.DEFINITION),
     # a Teams message: the question among greetings and a self-introduction
     ("お疲れ様です。\n人事課の山田です。\n育休はいつまで取れますか？", A.DEADLINE),
     ("お疲れ様です。\n\n日当はいくらですか？\nよろしくお願いいたします。", A.AMOUNT),
@@ -276,6 +285,8 @@ def test_stated_values_agree_with_states_value(text, given):
     ("歳", "定年は、年齢六十年とする。", True),  # statutes write an age in years of age
     ("歳", "子が三歳に達する日まで", True),
     ("歳", "三年を超えない範囲内", False),
+    ("歳", "生後満一年に達しない生児", True),
+    ("歳", "休職の期間が満二年に達するまで", False),  # 満 alone counts a period, not an age
     ("割", "百分の百二十五を乗じて得た額", True),  # 何割 is answered by a share however written
     ("割", "三分の一を超えない", True),
     ("日", "四月一日から起算する", False),  # a date is not a number of days
@@ -298,6 +309,7 @@ def test_an_english_text_states_the_asked_unit_in_english():
     ("病休って連続で最大何日まで取れるの？", "max"), ("通勤手当は月いくらまで出る？", "max"),
     ("What is the maximum number of days?", "max"), ("パブコメは最低何日募集する？", "min"),
     ("病気休暇は何日ですか", None),
+    ("この件の最高裁の判例は？", None), ("最大限の配慮とは？", None), ("Is the handbook up to date?", None),
 ])
 def test_a_question_for_a_limit(question, bound):
     assert analyse(question).bound == bound
@@ -308,8 +320,16 @@ def test_a_question_for_a_limit(question, bound):
     ("max", "二十日を限度として", True),
     ("max", "六十日以内にしなければならない", True),
     ("max", "五万五千円を超えるときは", False),  # exceeding is a condition, not a cap
+    ("max", "一週間について四十時間を超えて、労働させてはならない", True),  # the commonest cap
+    ("max", "一日八時間を超えて勤務した場合は", False),
     ("min", "三十日以上でなければならない", True),
     ("min", "九十日を超えることはできない", False),
+    # a range of provisions, or a term defined in parentheses, bounds nothing
+    ("max", "第三条から第五条までの規定を準用する", False),
+    ("max", "第十条の二から第十二条の二までに定める", False),
+    ("max", "次の(1)から(7)までに掲げる場合", False),
+    ("max", "二十日（以下「期間」という。）", False),
+    ("max", "第三条の期間は、九十日を超えることはできない", True),
 ])
 def test_a_bounded_number_is_recognised(bound, text, expected):
     assert states_bound(bound, text) is expected

@@ -147,3 +147,44 @@ def test_the_rule_a_leading_guidance_cites_gains_the_cited_rule_weight(citing_in
     assert with_citing[("甲法", "第二条")] == pytest.approx(without[("甲法", "第二条")] + weight)
     assert with_citing[("甲法", "第一条")] == pytest.approx(without[("甲法", "第一条")])  # not cited
     assert with_citing[("甲法ガイドライン", None)] == pytest.approx(without[("甲法ガイドライン", None)])
+
+
+OTHER_LAW = """# 乙研修法
+（目的）
+第一条　この法律は、職員の研修について定める。
+（研修の許可）
+第二条　職員は、任命権者の許可を受けて研修に参加する。
+"""
+# 法第２条 is the guideline's own law even after 乙研修法 was named; 規則第１条 and 旅券法第１条 are
+# articles of texts that are neither law; 乙研修法第一条、第二条 are 乙研修法's.
+GUIDANCE_NAMING_OTHERS = """# 甲法ガイドライン
+## 副業と研修
+研修は乙研修法の定めによる。副業は、法第２条により任命権者の許可が必要です。申請は規則第１条の様式により、旅券法第１条も参照。
+研修の許可は乙研修法第一条、第二条を参照。
+"""
+
+
+def cited_by_guideline(root, guideline, **more_laws):
+    from retrieval.local_search import _cited_rows
+
+    root.mkdir()
+    idx, analyzer = build_index(root, {"kou.md": LAW, "otsu.md": OTHER_LAW, "guide.md": guideline, **more_laws})
+    audience = LocalSearcher(index=idx, analyzer=analyzer).snapshot().audience(())
+    passages = audience.matrix.passages
+    guide = next(row for row, p in enumerate(passages) if p.title == "甲法ガイドライン" and "副業" in p.text)
+    return {(passages[r].title, passages[r].article) for r in _cited_rows(audience.matrix, guide, audience.titles)}
+
+
+def test_a_cited_article_belongs_to_the_law_named_right_before_it(tmp_path):
+    assert cited_by_guideline(tmp_path / "all", GUIDANCE_NAMING_OTHERS) == {
+        ("甲法", "第二条"), ("乙研修法", "第一条"), ("乙研修法", "第二条")}
+    # one sentence alone: 法 is the guideline's law, 規則 is not 甲法, 旅券法 is not in the corpus
+    alone = GUIDANCE_NAMING_OTHERS.replace("研修の許可は乙研修法第一条、第二条を参照。\n", "")
+    assert cited_by_guideline(tmp_path / "alone", alone) == {("甲法", "第二条")}
+
+
+def test_dohou_is_the_law_named_last_however_far_back(tmp_path):
+    third = OTHER_LAW.replace("乙研修法", "丙服務法").replace("研修", "服務")
+    far = ("# 甲法ガイドライン\n## 副業と研修\n副業は丙服務法に、研修は乙研修法に定めがある。"
+           + "研修の申込みは所属長を通じて行い、日程は年度の初めに示される。" * 4 + "同法第二条を参照。\n")
+    assert cited_by_guideline(tmp_path / "far", far, **{"hei.md": third}) == {("乙研修法", "第二条")}
