@@ -50,7 +50,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     (AnswerType.PENALTY, rf"^(?!.*(?:{_ASKS_COUNT}|いつ(?!も)))(?=.*(?:罰|ペナルティ|懲役|禁錮|処罰|penalt|punish|"
                          r"\bfined\b|\b(?:a|any|the) fines?\b|\bjail\b|\bprison))"),
     # いくつになるまで / 何歳まで ask until when (an age), not how many
-    (AnswerType.DEADLINE, r"(?:いくつ|幾つ|何歳)(?:に(?:なる|達する))?まで"),
+    # (いくつまで alone may ask how many: いくつまで登録できる？)
+    (AnswerType.DEADLINE, r"(?:いくつ|幾つ)に(?:なる|達する)まで|何歳(?:に(?:なる|達する))?まで"),
     (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
                           r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
                           r"\bmax\b|number of"),
@@ -218,7 +219,7 @@ def analyse(text: str) -> QuestionIntent:
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
-                         r"(いくつ|幾つ)(?=に(?:なる|達する)|まで)|"
+                         r"(いくつ|幾つ)(?=に(?:なる|達する))|"
                          r"how many (days|months|years|weeks|hours|times|people|employees|workers|persons|staff)",
                          re.I)
 _UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳",
@@ -305,7 +306,7 @@ def _unit_pattern(unit: str) -> re.Pattern:
 # 最高裁 (the Supreme Court), 最大限 (utmost) and "up to date" ask for no limit.
 _ASKS_BOUND = (("max", re.compile(r"最大(?!限)|最長|最高(?!裁)|上限|限度|(?:何|いくら|いくつ)[^？?、。]{0,3}まで|"
                                   r"\bat most\b|\bmaximum\b|\bup to\b(?! date)|\blimit\b", re.I)),
-               ("min", re.compile(r"最低|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
+               ("min", re.compile(r"最低(?!賃金)|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
 # Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {
     "max": re.compile(rf"{_N}\s*[^\s、。(0-9〇一二三四五六七八九十百千]{{0,4}}?"

@@ -169,7 +169,7 @@ def test_own_municipality_or_building(question, unit):
     ("子の看護休暇は年に何日まで？", "日"), ("条件付採用は何か月？", "月"), ("How many days of leave?", "日"),
     ("育児休業の期間は？", None),
     ("育短は子がいくつになるまで使える？", "歳"), ("子が何歳になるまで取れる？", "歳"),  # until an age
-    ("提出書類はいくつ必要？", None),
+    ("提出書類はいくつ必要？", None), ("いくつまで登録できる？", None),  # how many, not what age
     ("From how many employees must a company file a plan?", "人"),  # as 何人
 ])
 def test_asked_unit(question, unit):
@@ -308,7 +308,7 @@ def test_an_english_text_states_the_asked_unit_in_english():
 @pytest.mark.parametrize("question, bound", [
     ("病休って連続で最大何日まで取れるの？", "max"), ("通勤手当は月いくらまで出る？", "max"),
     ("What is the maximum number of days?", "max"), ("パブコメは最低何日募集する？", "min"),
-    ("病気休暇は何日ですか", None),
+    ("病気休暇は何日ですか", None), ("最低賃金はいくら？", None),  # a name, not a limit asked
     ("この件の最高裁の判例は？", None), ("最大限の配慮とは？", None), ("Is the handbook up to date?", None),
 ])
 def test_a_question_for_a_limit(question, bound):
