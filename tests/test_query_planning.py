@@ -2,7 +2,7 @@
 import pytest
 import yaml
 
-from retrieval.analysis import Analyzer
+from retrieval.analysis import Analyzer, normalize
 from retrieval.document_names import document_names
 from retrieval.models import Passage
 from retrieval.query import DATA_DIR, ArticleRef, QueryPlanner
@@ -25,9 +25,12 @@ def test_glossary_keys_are_lowercase_english():
     assert all(key == key.lower() and key.isascii() for key in data)
 
 
-def test_glossary_keys_appear_once():
+@pytest.mark.parametrize("name", ["glossary_en.yaml", "synonyms.yaml"])
+def test_vocabulary_keys_appear_once(name):
     # yaml.safe_load keeps the last of two equal keys silently: a second entry would hide the first.
-    keys = [line.split(":", 1)[0] for line in (DATA_DIR / "glossary_en.yaml").read_text(encoding="utf-8").splitlines()
+    # Compared as the planner loads them (NFKC, lowercased), so "ID" and "id" are one key too.
+    keys = [normalize(line.split(":", 1)[0]).lower()
+            for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
             if line and not line.startswith("#")]
     assert len(keys) == len(set(keys)), sorted(k for k in set(keys) if keys.count(k) > 1)
 
@@ -60,6 +63,23 @@ def test_a_longer_key_takes_its_words_from_a_shorter_one():
     ("時間外の手当は何割増し？", {"超過", "勤務"}),  # 時間外勤務 is the 超過勤務 of the pay laws
 ])
 def test_colloquial_words_add_statutory_terms(question, expected):
+    assert expected <= set(PLANNER.plan(question).expansions)
+
+
+@pytest.mark.parametrize("question, expected", [
+    # entries chosen from the corpus's frequent statutory terms (bench/synonym_candidates.py)
+    ("通勤途中のけがの治療費は出る？", {"療養", "補償"}),
+    ("業者に前払いしてもいい？", {"前金", "払い", "概算"}),
+    ("処分の前に本人の言い分を聞く必要は？", {"弁明", "聴聞"}),
+    ("窓口で申請書を突っ返していい？", {"返戻", "却下"}),
+    ("体育館の運営を民間に任せるには？", {"指定", "管理", "委託"}),
+    ("夜中に働いた分の手当は？", {"深夜", "業"}),
+    ("給料日はいつ？", {"支給", "支払い"}),
+    ("USBメモリをなくしたら？", {"紛失", "漏洩"}),
+    ("集めた情報を他の目的に使える？", {"外", "以外", "利用"}),  # 目的 is the user's own word
+    ("議会を通さずに決められる？", {"専決", "処分"}),
+])
+def test_everyday_words_reach_corpus_statutory_terms(question, expected):
     assert expected <= set(PLANNER.plan(question).expansions)
 
 
@@ -118,6 +138,8 @@ def test_english_document_named_by_distinctive_title_words():
     ("ストレスチェックは義務？", "争議"),   # スト must not fire inside ストレス
     ("首長の任期は？", "免職"),            # 首 must not fire inside 首長
     ("アパートの家賃補助は？", "短時間"),    # パート must not fire inside アパート
+    ("サボテンを窓口に置いていい？", "専念"),  # only サボる/サボり/サボっ, not サボ
+    ("勤務時間を少なくしたい", "紛失"),       # をなくし, not なくし inside 少なくし
 ])
 def test_short_synonym_keys_do_not_fire_inside_other_words(question, unwanted):
     assert not any(unwanted in term for term in PLANNER.plan(question).expansions)
