@@ -96,7 +96,8 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.DEADLINE: re.compile(
         rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
-        rf"(?:日|時|月)まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
+        # (月曜日から金曜日まで is a span of the week, not a deadline); 始期に達するまで is one
+        rf"(?<!曜)(?:日|時|月)まで|(?:[^\s、。（）「」の]{{1,8}}の(?:始期|終期))?に達する(?:日)?まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
         rf"{_N}月{_N}日(?:から(?:翌年の)?{_N}月{_N}日まで)?|(?:午前|午後){_N}時(?:{_N}分)?|"
         r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",

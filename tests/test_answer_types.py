@@ -118,6 +118,8 @@ def test_local_unit(question, unit):
     (A.DEADLINE, "当該子が三歳に達する日まで、育児休業をすることができる。", True),
     (A.DEADLINE, "処分があったことを知った日の翌日から起算して三月以内", True),
     (A.DEADLINE, "職員は、法令に従わなければならない。", False),
+    (A.DEADLINE, "当該職員の小学校就学の始期に達するまでの子を養育するため", True),
+    (A.DEADLINE, "月曜日から金曜日までの五日間のうちの二日を週休日とする", False),  # a span of the week
     (A.AMOUNT, "一キロメートルにつき三十七円", True),
     (A.AMOUNT, "百分の百二十五を乗じて得た額", True),
     (A.AMOUNT, "給与を支給しない。", False),
@@ -349,3 +351,9 @@ def test_only_a_value_or_person_of_the_own_section_is_a_local_arrangement(questi
 @pytest.mark.parametrize("question", ["申請書は何部提出する？", "研修は何件まで申し込める？", "公用車は何台ある？"])
 def test_counters_ask_for_a_quantity(question):
     assert classify(question) is A.QUANTITY
+
+
+def test_an_age_limit_written_as_a_school_stage_is_bold_whole():
+    text = "当該職員の小学校就学の始期に達するまでの子を養育するため"
+    start, end = value_span(A.DEADLINE, text, unit="歳")
+    assert text[start:end] == "小学校就学の始期に達するまで"
