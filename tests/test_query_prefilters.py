@@ -25,7 +25,7 @@ def _english_by_full_scan(flat: str) -> tuple[list[str], list[list[str]]]:
     words, groups = [], []
     glossary = load_mapping("glossary_en.yaml")
     for key, pattern in _glossary_patterns():
-        if key.split()[0] in lowered and pattern.search(lowered):
+        if key.split()[0][:4] in lowered and pattern.search(lowered):
             words.extend(glossary[key])
             groups.append(list(glossary[key]))
             lowered = pattern.sub(" | ", lowered)
@@ -35,7 +35,7 @@ def _english_by_full_scan(flat: str) -> tuple[list[str], list[list[str]]]:
 def _remainder_by_full_scan(text: str) -> str:
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
     for key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
-        if key.split()[0] in lowered:
+        if key.split()[0][:4] in lowered:
             lowered = pattern.sub(" | ", lowered)
     return lowered
 
