@@ -69,13 +69,11 @@ def candidate_terms(tokenizer, text: str) -> set[str]:
     return {t for t in found if len(t) <= MAX_TERM_CHARS and not _NOT_A_WORD.search(t)}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--top", type=int, default=400)
-    args = parser.parse_args()
-    services = build_services(load_settings(), index_path=default_eval_index(args.corpus))
-    run_index(services, args.corpus, out=sys.stderr)
+def document_frequencies(corpus: Path, terms_of) -> tuple[dict[str, set[str]], Counter[str]]:
+    """For each term `terms_of(tokenizer, text)` finds in the corpus's passages: the documents using
+    it and the number of passages. The corpus is indexed first, as `app.py index` would."""
+    services = build_services(load_settings(), index_path=default_eval_index(corpus))
+    run_index(services, corpus, out=sys.stderr)
     tokenizer = services.analyzer._tokenizer()  # the very Sudachi tokenizer the index was built with
     documents: dict[str, set[str]] = defaultdict(set)
     passages: Counter[str] = Counter()
@@ -84,10 +82,19 @@ def main() -> int:
         text = passage.text
         terms: set[str] = set()
         for start in range(0, len(text), 4000):
-            terms |= candidate_terms(tokenizer, text[start:start + 4000])
+            terms |= terms_of(tokenizer, text[start:start + 4000])
         for term in terms:
             documents[term].add(passage.doc)
         passages.update(terms)
+    return documents, passages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--top", type=int, default=400)
+    args = parser.parse_args()
+    documents, passages = document_frequencies(args.corpus, candidate_terms)
     known = glossary_values()
     ranked = sorted((t for t in passages if t not in known),
                     key=lambda t: (-len(documents[t]), -passages[t], t))

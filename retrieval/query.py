@@ -261,7 +261,7 @@ class QueryPlanner:
         words: list[str] = []
         glossary = load_mapping("glossary_en.yaml")
         for key, pattern in _patterns_for(lowered, _glossary_patterns(), _first_words(False)):
-            if key.split()[0][:4] in lowered and pattern.search(lowered):  # cheap test first
+            if pattern.search(lowered):
                 words.extend(glossary[key])
                 if groups is not None:
                     groups.append(list(glossary[key]))
@@ -380,13 +380,26 @@ def _base_forms(word: str) -> set[str]:
     (requests, revoking -> revoke, submitted -> submit, applied -> apply)."""
     forms = {word}
     for ending, replacements in (("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)),
-                                 ("ing", ("", "e")), ("ed", ("", "e"))):
-        if word.endswith(ending) and len(word) > len(ending) + 2:
+                                 ("ying", ("ie",)), ("ing", ("", "e")), ("ed", ("", "e"))):
+        # a stem of two letters at least (sued -> sue), or one before "ying" (dying -> die)
+        if word.endswith(ending) and len(word) >= len(ending) + (1 if ending == "ying" else 2):
             stem = word[: -len(ending)]
             forms.update(stem + r for r in replacements)
             if ending in ("ing", "ed") and len(stem) > 2 and stem[-1] == stem[-2]:
                 forms.add(stem[:-1])  # submitted -> submit
+    forms.update(_IRREGULAR_BASE.get(word, ()))
     return forms
+
+
+# Verbs of glossary keys whose past forms take no -ed (kept records, paid out, was given).
+_IRREGULAR_PAST = {"give": ("gave", "given"), "keep": ("kept",), "pay": ("paid",), "send": ("sent",),
+                   "lend": ("lent",), "write": ("wrote", "written"), "take": ("took", "taken"),
+                   "withdraw": ("withdrew", "withdrawn"), "lay": ("laid",),
+                   "forbid": ("forbade", "forbidden")}
+_IRREGULAR_BASE: dict[str, tuple[str, ...]] = {}
+for _verb, _pasts in _IRREGULAR_PAST.items():
+    for _past in _pasts:
+        _IRREGULAR_BASE[_past] = (*_IRREGULAR_BASE.get(_past, ()), _verb)
 
 
 # Nouns whose verb forms mean something else (leaving the office is not leave, noticed is not a
@@ -402,10 +415,14 @@ def _inflected(word: str) -> str:
         forms.update({word + "ed", word + "d", word + "ing"})
         if word.endswith("e"):
             forms.add(word[:-1] + "ing")
+        if word.endswith("ie"):
+            forms.add(word[:-2] + "ying")  # die -> dying
         if word.endswith("y"):
             forms.update({word[:-1] + "ies", word[:-1] + "ied"})
-        if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        if (len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou"
+                and (word[-3] not in "aeiou" or word[-4:-2] == "qu")):  # quit -> quitting
             forms.update({word + word[-1] + "ed", word + word[-1] + "ing"})  # submit -> submitted
+        forms.update(_IRREGULAR_PAST.get(word, ()))
     return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
 
 
@@ -417,9 +434,13 @@ def _glossary_patterns() -> list[tuple[str, re.Pattern]]:
 
 
 def _key_pattern(key: str) -> str:
-    """A glossary key with its last word in any of its forms (claims, revoking, submitted)."""
-    *head, last = key.split(" ")
-    return re.escape(" ".join(head) + " ") + _inflected(last) if head else _inflected(last)
+    """A glossary key with its last word in any of its forms (claims, revoking, submitted) and, in
+    a phrase, its first word too (handing in, kept records, carried over)."""
+    words = key.split(" ")
+    if len(words) == 1:
+        return _inflected(key)
+    first, *middle, last = words
+    return _inflected(first) + re.escape(" " + " ".join([*middle, ""])) + _inflected(last)
 
 
 def _glossary_remainder(text: str) -> str:
@@ -429,8 +450,7 @@ def _glossary_remainder(text: str) -> str:
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
     for key, pattern in _patterns_for(lowered, [*_glossary_patterns(), *_untranslated_patterns()],
                                       _first_words(True)):
-        if key.split()[0][:4] in lowered:
-            lowered = pattern.sub(" | ", lowered)
+        lowered = pattern.sub(" | ", lowered)
     return lowered
 
 

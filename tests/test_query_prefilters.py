@@ -25,7 +25,7 @@ def _english_by_full_scan(flat: str) -> tuple[list[str], list[list[str]]]:
     words, groups = [], []
     glossary = load_mapping("glossary_en.yaml")
     for key, pattern in _glossary_patterns():
-        if key.split()[0][:4] in lowered and pattern.search(lowered):
+        if pattern.search(lowered):
             words.extend(glossary[key])
             groups.append(list(glossary[key]))
             lowered = pattern.sub(" | ", lowered)
@@ -34,9 +34,8 @@ def _english_by_full_scan(flat: str) -> tuple[list[str], list[list[str]]]:
 
 def _remainder_by_full_scan(text: str) -> str:
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
-    for key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
-        if key.split()[0][:4] in lowered:
-            lowered = pattern.sub(" | ", lowered)
+    for _key, pattern in [*_glossary_patterns(), *_untranslated_patterns()]:
+        lowered = pattern.sub(" | ", lowered)
     return lowered
 
 
@@ -67,6 +66,16 @@ def test_glossary_phrases_found_as_by_trying_every_key(text):
     groups: list[list[str]] = []
     words = PLANNER._english(normalize(text), groups)
     assert (words, groups) == _english_by_full_scan(normalize(text))
+    assert _glossary_remainder(text) == _remainder_by_full_scan(text)
+
+
+@pytest.mark.parametrize("text", ["I was handing in the form", "They kept records and paid out", "He quit, quitting",
+                                  "my father died while dying", "sued and suing", "forms were filled out", "was given notice"])
+def test_inflected_glossary_verbs_found_as_by_trying_every_key(text):
+    # irregular and inflected first words (kept, paid, handing) must pass the first-word prefilter
+    groups: list[list[str]] = []
+    assert PLANNER._english(normalize(text), groups) and (PLANNER._english(normalize(text), []), groups) == \
+        _english_by_full_scan(normalize(text))
     assert _glossary_remainder(text) == _remainder_by_full_scan(text)
 
 
