@@ -448,8 +448,8 @@ def _glossary_remainder(text: str) -> str:
     (english_untranslated.txt), cut out ("|" where each was): the runs between are what is left
     for the dictionary."""
     lowered = f" {re.sub(r'[^a-z0-9-]+', ' ', normalize(text).lower())} "
-    for key, pattern in _patterns_for(lowered, [*_glossary_patterns(), *_untranslated_patterns()],
-                                      _first_words(True)):
+    for _key, pattern in _patterns_for(lowered, [*_glossary_patterns(), *_untranslated_patterns()],
+                                       _first_words(True)):
         lowered = pattern.sub(" | ", lowered)
     return lowered
 

@@ -222,26 +222,5 @@ def test_a_noun_key_does_not_match_a_verb_form_with_another_meaning():
     assert "休暇" not in PLANNER.plan("What should I check before leaving the office?").expansions
 
 
-@pytest.mark.parametrize("question, expected", [
-    # verb keys chosen from the corpus's action nouns and verbs (bench/verb_candidates.py)
-    ("Where do I hand in the form?", {"提出"}),
-    ("I was handing in my resignation today.", {"提出"}),  # a phrase's first word inflected too
-    ("Which facilities were designated by the mayor?", {"指定"}),
-    ("How long must the contractor keep records?", {"記録", "保存"}),
-    ("The section kept records of every request.", {"記録", "保存"}),  # kept: irregular past
-    ("Can the permit be cancelled after it is granted?", {"取り消し", "付与"}),
-    ("Is the allowance paid out monthly?", {"支給"}),
-    ("My grandfather died last week.", {"死亡"}),  # died, as dying, from die
-    ("Who must be informed when data is shared with a contractor?", {"通知", "提供"}),
-])
-def test_english_verbs_expand_to_the_corpus_actions(question, expected):
-    assert expected <= set(PLANNER.plan(question).expansions)
-
-
-@pytest.mark.parametrize("question, absent", [
-    ("Who is the designer of the new storehouse?", {"指定", "保管"}),  # designate, store inside words
-    ("Is the signature on the payment slip valid?", {"署名", "支給"}),  # sign, pay inside words
-    ("When does my appointment letter arrive?", {"任命"}),  # appoint inside appointment
-])
-def test_english_verb_keys_do_not_fire_inside_other_words(question, absent):
-    assert not absent & set(PLANNER.plan(question).expansions)
+def test_a_phrase_key_matches_with_its_first_word_inflected():
+    assert {"在宅", "勤務"} <= set(PLANNER.plan("He worked from home on Monday.").expansions)
