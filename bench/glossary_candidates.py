@@ -39,11 +39,7 @@ _NOT_A_WORD = re.compile(r"^[0-9０-９一二三四五六七八九十百千〇�
 
 
 def glossary_values() -> set[str]:
-    data = yaml.safe_load((DATA_DIR / "glossary_en.yaml").read_text(encoding="utf-8"))
-    values: set[str] = set()
-    for value in data.values():
-        values.update([value] if isinstance(value, str) else value)
-    return values
+    return vocabulary_values("glossary_en.yaml")
 
 
 def candidate_terms(tokenizer, text: str) -> set[str]:
@@ -95,15 +91,29 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=400)
     args = parser.parse_args()
     documents, passages = document_frequencies(args.corpus, candidate_terms)
-    known = glossary_values()
+    print_ranked(documents, passages, glossary_values(), args.top, "glossary")
+    return 0
+
+
+def vocabulary_values(name: str) -> set[str]:
+    """Every value of a retrieval/data mapping (a value is one word or a list of words)."""
+    data = yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8")) or {}
+    values: set[str] = set()
+    for value in data.values():
+        values.update([value] if isinstance(value, str) else value)
+    return values
+
+
+def print_ranked(documents: dict[str, set[str]], passages: Counter[str], known: set[str], top: int,
+                 vocabulary: str) -> None:
+    """The terms not in `known`, most documents first, then most passages."""
     ranked = sorted((t for t in passages if t not in known),
                     key=lambda t: (-len(documents[t]), -passages[t], t))
     total_docs = len({d for ds in documents.values() for d in ds})
-    print(f"{len(passages)} candidate terms in {total_docs} documents; {len(known)} glossary values left out")
+    print(f"{len(passages)} candidate terms in {total_docs} documents; {len(known)} {vocabulary} values left out")
     print("docs\tpassages\tterm")
-    for term in ranked[:args.top]:
+    for term in ranked[:top]:
         print(f"{len(documents[term])}\t{passages[term]}\t{term}")
-    return 0
 
 
 if __name__ == "__main__":
