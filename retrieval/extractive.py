@@ -23,8 +23,9 @@ from retrieval.query import content_terms, without_references
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
-VALUE_CHECK_DEPTH = 5  # a concrete value must be stated in one of this many top passages (3 -> 5: colloquial tune
-# answered .913 -> .957 with no unanswerable question of any set answered more)
+# A concrete value must be stated in one of this many top passages, the ones the answer lists
+# (3 -> 5: colloquial tune answered .913 -> .957; no unanswerable question of any set answered more).
+VALUE_CHECK_DEPTH = 5
 # The first passage may not cover the question while a near-tied runner-up does (colloquial check
 # tune half: answered .870 -> .913, nothing else moved): this many, within this share of the score.
 LEAD_DEPTH = 2

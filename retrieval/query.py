@@ -63,13 +63,13 @@ def vocabulary_terms(analyzer: Analyzer, word: str) -> tuple[str, ...]:
     return _vocabulary_terms(analyzer, word)
 
 
-# The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
-# question text, not once per caller, and once for its terms and nouns alike.
 # A casual question writes 時 in kana right after a verb, where Sudachi misreads what follows
 # (いるときって -> 切る, 出したとき用 -> 器用); statutes, which Sudachi reads well, are untouched.
 _KANA_TOKI = re.compile(r"(?<=[るたいだ])とき(?!どき)")
 
 
+# The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
+# question text, not once per caller, and once for its terms and nouns alike.
 @lru_cache(maxsize=512)
 def _tagged_content(analyzer: Analyzer, text: str) -> tuple[tuple[str, bool], ...]:
     stop = load_word_list("query_stopwords.txt")
