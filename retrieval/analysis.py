@@ -18,7 +18,7 @@ from functools import lru_cache
 import snowballstemmer
 
 # Bump whenever a text's terms change (stemmer, stop words, tokenisation): stale indexes re-analyse.
-ANALYZER_VERSION = "en-snowball-3"
+ANALYZER_VERSION = "en-snowball-3/compound-verbs-1"
 
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
@@ -54,7 +54,11 @@ def normalize(text: str) -> str:
 # Greetings and courtesies a Teams message opens or closes with (お疲れ様です。…よろしくお願いします):
 # they say nothing about the question, and their words (疲れる, 願う) would count against coverage.
 COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|お世話になっております|お世話になります|"
-                       r"恐れ入りますが|恐縮ですが|すみません|すいません|失礼します|失礼いたします|"
+                       r"恐れ入りますが|(?:大変)?恐縮(?:な[んの])?です(?:が|けれど(?:も)?)|(?:大変)?恐縮ではございますが|"
+                       r"お手数(?:ですが|ながら|をおかけ(?:します|いたします|致します)が)|"
+                       # …教えていただけますと幸いです: the request, not the topic (教える, 頂く are stop words)
+                       r"(?:と|れば|たら)幸い(?:です|に存じます)|"
+                       r"すみません|すいません|失礼します|失礼いたします|"
                        r"(?:どうぞ)?(?:よろしく|宜しく)お願い(?:します|いたします|致します)|ありがとうございます|"
                        # ご教示ください: a request for an answer; 教示 alone is the statutory notice of
                        # appeal rights (行政不服審査法), a topic
@@ -152,14 +156,60 @@ class Analyzer:
         tokenizer = self._tokenizer()
         out: list[tuple[str, bool]] = []
         for start in range(0, len(segment), _MAX_CHUNK_CHARS):
+            previous = None
             for morpheme in tokenizer.tokenize(segment[start : start + _MAX_CHUNK_CHARS]):
-                pos = morpheme.part_of_speech()[0]
-                if pos in _SKIPPED_POS:
+                pos = morpheme.part_of_speech()
+                if pos[0] in _SKIPPED_POS:
+                    previous = None
                     continue
                 term = morpheme.normalized_form().lower()
                 if term.strip():
-                    out.append((term, pos == "名詞"))
+                    out.append((term, pos[0] == "名詞"))
+                if previous is not None and pos[0] == "動詞":
+                    noun = self._compound_noun(previous, morpheme.dictionary_form(), pos[4])
+                    if noun:
+                        out.append((noun, True))
+                # The first half of a compound verb is in its 連用形 (届け|出た, 取り|消す)
+                previous = morpheme.surface() if pos[0] == "動詞" and pos[5].startswith("連用形-一般") else None
         return out
+
+    def _compound_noun(self, first: str, second: str, conjugation: str) -> str | None:
+        """The noun a compound verb is written as in statutes: 届け出た -> 届け出 (届出), 取り消す ->
+        取り消し (取消し), 立ち入る -> 立ち入り (立入り). Sudachi's short units split the verb into
+        two verbs (届ける, 出る) but keep the noun whole, so the asker's verb never met the law's
+        noun. The noun is the compound's 連用形; it counts only if the dictionary knows it as one
+        noun (書き始める makes no 書き始め term)."""
+        stem = _continuative(second, conjugation)
+        if stem is None:
+            return None
+        word = first + stem
+        if word not in _COMPOUND_NOUNS:
+            morphemes = self._tokenizer().tokenize(word)
+            found = None
+            if len(morphemes) == 1 and morphemes[0].part_of_speech()[0] == "名詞":
+                found = morphemes[0].normalized_form().lower()
+            if len(_COMPOUND_NOUNS) < _COMPOUND_CACHE_SIZE:
+                _COMPOUND_NOUNS[word] = found
+            return found
+        return _COMPOUND_NOUNS[word]
+
+
+# Memo of `Analyzer._compound_noun` lookups (the same few hundred compound verbs recur);
+# bounded, and filled by whichever thread gets there first (a dict item set is atomic).
+_COMPOUND_NOUNS: dict[str, str | None] = {}
+_COMPOUND_CACHE_SIZE = 65_536
+# The 連用形 (continuative) of a 五段 verb moves its last kana from the u-row to the i-row.
+_GODAN_CONTINUATIVE = str.maketrans("うくぐすつぬぶむる", "いきぎしちにびみり")
+
+
+def _continuative(dictionary_form: str, conjugation: str) -> str | None:
+    """A verb's 連用形 from its dictionary form and Sudachi conjugation type (出る, 下一段-ダ行 ->
+    出; 消す, 五段-サ行 -> 消し); None for the irregular verbs (する, 来る)."""
+    if conjugation.startswith("五段") and dictionary_form:
+        return dictionary_form[:-1] + dictionary_form[-1].translate(_GODAN_CONTINUATIVE)
+    if conjugation.startswith(("上一段", "下一段")) and dictionary_form.endswith("る"):
+        return dictionary_form[:-1]
+    return None
 
 
 @lru_cache(maxsize=1)
