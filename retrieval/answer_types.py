@@ -70,6 +70,10 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
+                            # the polite register of the same question: …してもよろしいでしょうか,
+                            # 差し支えないでしょうか, 構いませんか, 問題ありませんか
+                            r"(?:よろし|宜し)い(?:でしょう|です)?か|差し支え(?:ない|ありません|ございません)|"
+                            r"構いません|かまわない|かまいません|(?:問題|支障)(?:は|が)?(?:ない|ありません)(?:でしょう)?か|"
                             r"可能|許され|認められ|大丈夫|断れる|拒め|もらえる|取れる|使える|"
                             # OK / NG as words of their own: not the ok of book, the ng of training
                             r"ダメ(?!ージ)|だめ|駄目|アリ(?:なの|ですか|\?|？)|(?<![a-z])(?:OK|NG)(?![a-z])|オッケー|まずい|"

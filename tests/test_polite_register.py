@@ -16,6 +16,12 @@ def planner():
     ("兼業の許可は必要？", "兼業の許可は必要か、ご教示願います。"),
     ("旅費の日当は？", "恐れ入りますが、旅費の日当についてお尋ねします。"),
     ("年休は何日もらえる？", "お疲れ様です。年休は何日もらえるのでしょうか。よろしくお願いいたします。"),
+    ("旅費の精算期限は？", "お手数ですが、旅費の精算期限を教えていただけますと幸いです。"),
+    ("年休の繰越しは何日まで？", "大変恐縮なのですが、年休の繰越しは何日までですか。"),
+    ("年休を半日単位で取得してもよい？", "年休を半日単位で取得してもよろしいでしょうか。"),
+    ("育休中に副業をしてもよい？", "育休中に副業をしても差し支えないでしょうか。"),
+    ("私用で外出してもよい？", "私用で外出しても構いませんか。"),
+    ("異動の内示が出た。引継ぎ期間は？", "異動の内示が出て困っています。引継ぎ期間はどのくらいでしょうか。"),
 ])
 def test_polite_filler_adds_no_search_terms(planner, plain, polite):
     assert set(planner.plan(polite).terms) <= set(planner.plan(plain).terms) | {"なる"}
@@ -49,3 +55,15 @@ def test_a_request_for_instruction_is_courtesy_but_the_statutory_notice_is_a_top
     must carry (行政不服審査法), which a question may be about."""
     assert "教示" not in planner.plan("兼業の許可は必要か、ご教示いただけますでしょうか。").terms
     assert "教示" in planner.plan("処分の通知書に不服申立ての教示を書くのは義務？").terms
+
+
+@pytest.mark.parametrize("question", [
+    "年休を半日単位で取得してもよろしいでしょうか。",
+    "育休中に副業をしても差し支えないでしょうか。",
+    "私用で外出しても構いませんか。",
+    "勤務時間中に献血に行っても問題ありませんか。",
+])
+def test_the_polite_forms_of_may_i_ask_for_a_permission(planner, question):
+    from retrieval.answer_types import AnswerType
+
+    assert planner.plan(question).answer_type is AnswerType.PERMISSION
