@@ -17,12 +17,21 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from retrieval.numerals import int_to_kanji
+
 # Bump whenever a text's terms change (stemmer, stop words, tokenisation): stale indexes re-analyse.
-ANALYZER_VERSION = "en-snowball-3/compound-verbs-1"
+ANALYZER_VERSION = "en-snowball-3/compound-verbs-1/kanji-numerals-1"
 
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+# Digits written into Japanese (3歳, 3親等, 10万円, 1回) are read as the statutes' kanji numerals are
+# (三歳, 三親等, 十万円, 一回). Sudachi analyses a digit run apart from its counter, and the two
+# spellings then yield different terms: 歳 alone is read as とし (年), 3 親 等 / 三 親等, 10 万 円 /
+# 100000 円. Up to four digits (int_to_kanji's range; longer numbers Sudachi already normalises
+# alike), not inside a longer ASCII run or a decimal; 3,000 counts as 3000.
+_THOUSANDS_SEPARATOR = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+_DIGITS_BEFORE_JAPANESE = re.compile(r"(?<![0-9A-Za-z.\-])[1-9][0-9]{0,3}(?![0-9.])(?=[\u3040-\u30ff\u3400-\u9fff])")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _SEGMENTS = re.compile(r"([A-Za-z0-9][A-Za-z0-9'\- ]*)")
 _JAPANESE_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
@@ -122,7 +131,9 @@ class Analyzer:
     def tagged_terms(self, text: str) -> list[tuple[str, bool]]:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
-        for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", normalize(text))):
+        text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
+        text = _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
+        for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", text)):
             # Sudachi makes no term of ASCII white space (the space before an English run): not asked.
             if not segment or (segment.isspace() and segment.isascii()):
                 continue
@@ -192,6 +203,7 @@ class Analyzer:
                 _COMPOUND_NOUNS[word] = found
             return found
         return _COMPOUND_NOUNS[word]
+
 
 
 # Memo of `Analyzer._compound_noun` lookups (the same few hundred compound verbs recur);

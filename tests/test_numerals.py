@@ -94,3 +94,25 @@ def test_question_article_refs_use_the_shared_article_parser():
 ])
 def test_a_penalty_in_english(phrase, english):
     assert value_in_english(phrase) == english
+
+
+@pytest.mark.parametrize(("asked", "written"), [
+    ("3歳", "三歳"), ("３歳", "三歳"), ("3親等", "三親等"), ("10万円", "十万円"), ("3,000円", "三千円"),
+    ("1回", "一回"), ("令和6年4月1日", "令和六年四月一日"), ("第3条", "第三条"),
+])
+def test_digits_in_japanese_have_the_terms_of_the_statutes_kanji_numerals(asked, written):
+    """Analysed apart from its digits, 歳 was read as とし (年), 親等 split into 親 and 等, and 10万
+    stayed 10 and 万: 子が3歳まで never met 三歳に達する日まで."""
+    from retrieval.analysis import Analyzer
+
+    analyzer = Analyzer()
+    assert analyzer.terms(asked) == analyzer.terms(written)
+
+
+def test_digits_that_are_not_a_japanese_count_are_left_alone():
+    from retrieval.analysis import Analyzer
+
+    analyzer = Analyzer()
+    assert analyzer.terms("1.5日") == ["1", "5", "日"]  # a decimal is not 一 and 五日
+    assert analyzer.terms("090-1234-5678に電話") == ["090-1234-5678", "電話"]
+    assert analyzer.terms("PerksPlus covers 2 visits") == ["perksplus", "cover", "2", "visit"]
