@@ -15,6 +15,7 @@ from eval.questions import load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT / "eval" / "contoso-blind" / "questions.jsonl"
+STYLES = {"keyword", "natural", "context"}
 
 pytestmark = pytest.mark.datasets
 
@@ -36,6 +37,7 @@ def test_the_set_loads_with_the_planned_mix():
         if q.answerable:
             assert len(q.sources) == 1 and q.sources[0].quote and q.answer, q.id
             assert "absent" not in q.tags, q.id
+            assert len(STYLES & set(q.tags)) == 1, q.id
         else:
             assert q.sources == () and q.answer == "" and q.tags == ("absent",), q.id
 
