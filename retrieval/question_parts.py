@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import re
 
-from retrieval.analysis import Analyzer
+from retrieval.analysis import Analyzer, without_courtesies
 from retrieval.query import content_terms
 
 # A sentence ends after 。！？!? or a line break, or at an English full stop before a space.
 _SENTENCE_END = re.compile(r"[。！？!?\n]+|\.(?=\s)")
-_ASKS = re.compile(r"[？?]")
+# A sentence asks if it has a question mark, or ends as a polite question or request does
+# without one (…できますか。 …でしょうか。 …ご教示ください。).
+_ASKS = re.compile(r"[？?]|(?:か|ください|下さい|願います)[。.!！\s]*$")
+_WORD = re.compile(r"\w")
 
 
 def split_situation(text: str) -> tuple[str, str]:
     """(situation, question): the question is the last sentence with a question mark and what
     follows it (supplements such as （常勤です）); the sentences before it tell the situation.
-    Without a question mark, the last sentence asks. One sentence: no situation."""
+    Without one, the last sentence that ends as a question (…ますか。) asks, else the last sentence.
+    One sentence: no situation. Greetings and courtesies are left out first: a closing
+    よろしくお願いいたします。 is no question."""
+    text = without_courtesies(text)
     starts = [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
     sentences = [(start, text[start:end]) for start, end in zip(starts, [*starts[1:], len(text)], strict=True)
-                 if text[start:end].strip()]
+                 if _WORD.search(text[start:end])]
     if len(sentences) < 2:
         return "", text
     asking = max((i for i, (_, s) in enumerate(sentences) if _ASKS.search(s)), default=len(sentences) - 1)

@@ -34,3 +34,14 @@ def test_a_situation_of_unknown_words_does_not_make_an_answerable_question_absta
         "隣の席のタナカさんがパンダのぬいぐるみを買ってきた。年次休暇は何日ですか", "ja")))
     assert not plain.abstained and not told.abstained
     assert told.citations[0].passage.article == plain.citations[0].passage.article
+
+
+def test_a_polite_question_without_a_question_mark_is_the_asking_sentence():
+    """Business Japanese often ends a question with 。: a closing courtesy after it asks nothing,
+    and a supplement after it (…使いたいのですが。) is not the question either."""
+    situation, question = split_situation(
+        "お疲れ様です。施設管理係です。駐車場の柵が壊されました。修理費用を請求できますか。よろしくお願いいたします。")
+    assert "修理費用を請求できますか" in question and "柵" in situation
+    situation, question = split_situation("年休は1日単位でしか取れないのでしょうか。1時間だけ使いたいのですが。")
+    assert situation == "" and question.startswith("年休は")
+    assert situation_terms(Analyzer(), "市民から苦情がありました。窓口の対応についてご教示ください。") == ("市民", "苦情")
