@@ -1,4 +1,4 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2, eval/blind3, eval/blind4):
+"""The blind check sets written for this project (eval/colloquial, eval/blind2, eval/blind3, eval/blind4, eval/blind5):
 they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind2": ROOT / "eval" / "blind2" / "questions.jsonl",
         "blind3": ROOT / "eval" / "blind3" / "questions.jsonl",
-        "blind4": ROOT / "eval" / "blind4" / "questions.jsonl"}
+        "blind4": ROOT / "eval" / "blind4" / "questions.jsonl",
+        "blind5": ROOT / "eval" / "blind5" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -61,6 +62,13 @@ def test_the_sets_have_the_planned_mix():
     assert sum("absent-rule" in q.tags for q in blind4) == 8
     assert Counter(("casual" in q.tags, q.answerable) for q in blind4 if q.lang == "ja") == {
         (True, True): 17, (False, True): 17, (True, False): 8, (False, False): 8}
+    blind5 = load_questions(SETS["blind5"])
+    assert [q.id for q in blind5] == [f"b5-{n:02d}" for n in range(1, 49)]
+    assert Counter((q.lang, q.answerable) for q in blind5) == {("ja", True): 28, ("en", True): 8, ("ja", False): 12}
+    assert sum("local-value" in q.tags for q in blind5) == 6
+    assert sum("absent-rule" in q.tags for q in blind5) == 6
+    assert Counter(("casual" in q.tags, q.answerable) for q in blind5 if q.lang == "ja") == {
+        (True, True): 14, (False, True): 14, (True, False): 6, (False, False): 6}
 
 
 @pytest.mark.parametrize("name", SETS)
