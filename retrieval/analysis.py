@@ -163,6 +163,10 @@ class Analyzer:
         phrases = (Analyzer._english_terms(segment) for segment in _SEGMENTS.findall(flat))
         return [phrase for phrase in phrases if phrase]
 
+    def is_one_word(self, text: str) -> bool:
+        """Whether Japanese `text` is a single morpheme (断る, 怪我), not a phrase (クビになる)."""
+        return _JAPANESE_CHAR.match(text) is not None and len(self._tokenizer().tokenize(normalize(text))) == 1
+
     def _japanese_terms(self, segment: str) -> list[tuple[str, bool]]:
         tokenizer = self._tokenizer()
         out: list[tuple[str, bool]] = []

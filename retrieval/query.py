@@ -175,6 +175,13 @@ class QueryPlanner:
         terms = content_terms(self.analyzer, stripped)
         nouns = content_nouns(self.analyzer, stripped)
         synonym_keys, synonym_words = self._synonyms(flat)
+        mapping = load_mapping("synonyms.yaml")
+        meant = {tuple(mapping[key]) for key in synonym_keys}
+        for key in _synonym_keys_by_term(self.analyzer).get_all(terms):
+            if tuple(mapping[key]) not in meant:  # 払わ and 払え say what 払う says: one concept
+                meant.add(tuple(mapping[key]))
+                synonym_keys.append(key)
+                synonym_words.extend(mapping[key])
         english_groups: list[list[str]] = []
         expansion_words = synonym_words + self._english(flat, english_groups)
         language = detect_language(text)
@@ -183,8 +190,8 @@ class QueryPlanner:
         if dictionary is not None and language == "en":
             expansion_words += self._dictionary_words(stripped, dictionary, known_word, loose_groups, untranslatable)
         expansions = [t for w in expansion_words for t in vocabulary_terms(self.analyzer, w)]
-        mapping = load_mapping("synonyms.yaml")
-        groups = [mapping[key] for key in synonym_keys] + english_groups + loose_groups
+        groups = [list(words) for words in dict.fromkeys(tuple(mapping[key]) for key in synonym_keys)]
+        groups += english_groups + loose_groups
         concepts = tuple(tuple(vocabulary_terms(self.analyzer, w) for w in group) for group in groups)
         loose = concepts[len(groups) - len(loose_groups):]
         explained = {t for key in synonym_keys for t in vocabulary_terms(self.analyzer, key)}
@@ -348,6 +355,29 @@ def _law_names(names: tuple[tuple[str, str], ...]) -> _LawNames:
 @lru_cache(maxsize=1)
 def _synonym_keys() -> _KeysByFirstChar:
     return _KeysByFirstChar(load_mapping("synonyms.yaml"))
+
+
+class _KeysByTerm:
+    """Synonym keys that are one word (断る, 怪我, 雇う), by that word's term: the key is matched as
+    a substring of the question, which misses its inflections (断れる, 断った) and other spellings
+    (けが); the question's own terms, Sudachi's dictionary forms, do not."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._keys: dict[str, list[str]] = {}
+        for key in load_mapping("synonyms.yaml"):
+            # One word only: not a phrase reduced to one content term (自分の情報 -> 情報, コロナにかか
+            # -> コロナ), nor a form whose ending carries meaning (辞めさせ, 漏れた).
+            if analyzer.is_one_word(key):
+                for term in vocabulary_terms(analyzer, key):
+                    self._keys.setdefault(term, []).append(key)
+
+    def get_all(self, terms: Iterable[str]) -> list[str]:
+        return [key for term in dict.fromkeys(terms) for key in self._keys.get(term, ())]
+
+
+@lru_cache(maxsize=4)
+def _synonym_keys_by_term(analyzer: Analyzer) -> _KeysByTerm:
+    return _KeysByTerm(analyzer)
 
 
 @lru_cache(maxsize=2)

@@ -224,3 +224,25 @@ def test_a_noun_key_does_not_match_a_verb_form_with_another_meaning():
 
 def test_a_phrase_key_matches_with_its_first_word_inflected():
     assert {"在宅", "勤務"} <= set(PLANNER.plan("He worked from home on Monday.").expansions)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("育休の請求って断れるの？", "拒否"),      # the key 断る, inflected
+    ("書類をすてた", "廃棄"),                  # the key 捨てる, written in kana and inflected
+    ("給料をまだ払ってもらってない", "支払い"),  # the key 払う, inflected as no key spells it
+])
+def test_a_one_word_synonym_key_matches_its_inflections_and_spellings(question, expected):
+    assert expected in PLANNER.plan(question).expansions
+
+
+@pytest.mark.parametrize("question, unwanted", [
+    ("自分の端末の情報は？", "開示"),            # 自分の情報 is a phrase: 情報 alone does not fire it
+    ("コロナワクチンの副反応で休んだ日は？", "就業禁止"),  # コロナにかか: having caught it, not コロナ
+])
+def test_a_phrase_key_is_not_matched_by_its_one_content_word(question, unwanted):
+    assert not any(unwanted in term for term in PLANNER.plan(question).expansions)
+
+
+def test_inflections_of_one_key_make_one_concept():
+    plan = PLANNER.plan("給料を払わないとどうなる？払えない場合は？")
+    assert sum(1 for concept in plan.concepts if any("支払" in "".join(alt) for alt in concept)) == 1
