@@ -128,7 +128,7 @@ class Analyzer:
         """Content terms in order: Sudachi normalised forms for Japanese, stems for English."""
         return [term for term, _ in self.tagged_terms(text)]
 
-    def tagged_terms(self, text: str) -> list[tuple[str, bool]]:
+    def tagged_terms(self, text: str, *, skip: frozenset[str] = frozenset()) -> list[tuple[str, bool]]:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
         text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
@@ -140,7 +140,7 @@ class Analyzer:
             if _ASCII_RUN.match(segment):
                 out.extend((term, True) for term in self._english_terms(segment))
             else:
-                out.extend(self._japanese_terms(segment))
+                out.extend(self._japanese_terms(segment, skip))
         return out
 
     @staticmethod
@@ -167,14 +167,14 @@ class Analyzer:
         """Whether Japanese `text` is a single morpheme (断る, 怪我), not a phrase (クビになる)."""
         return _JAPANESE_CHAR.match(text) is not None and len(self._tokenizer().tokenize(normalize(text))) == 1
 
-    def _japanese_terms(self, segment: str) -> list[tuple[str, bool]]:
+    def _japanese_terms(self, segment: str, skip: frozenset[str] = frozenset()) -> list[tuple[str, bool]]:
         tokenizer = self._tokenizer()
         out: list[tuple[str, bool]] = []
         for start in range(0, len(segment), _MAX_CHUNK_CHARS):
             previous = None
             for morpheme in tokenizer.tokenize(segment[start : start + _MAX_CHUNK_CHARS]):
                 pos = morpheme.part_of_speech()
-                if pos[0] in _SKIPPED_POS:
+                if pos[0] in _SKIPPED_POS or pos[0] in skip:
                     previous = None
                     continue
                 term = morpheme.normalized_form().lower()

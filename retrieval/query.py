@@ -68,12 +68,19 @@ def vocabulary_terms(analyzer: Analyzer, word: str) -> tuple[str, ...]:
 _KANA_TOKI = re.compile(r"(?<=[るたいだ])とき(?!どき)")
 
 
+# Adverbs, adnominals, pronouns, conjunctions and interjections (全く, そう, どのような, 大きな, これ)
+# name no topic. Statutes rarely use them, so their IDF is high and, left in, they weighed heavily
+# against a passage's coverage of a long question. Passages keep them (the index is unchanged).
+QUESTION_ONLY_SKIPPED_POS = frozenset({"副詞", "連体詞", "代名詞", "接続詞", "感動詞"})
+
+
 # The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per
 # question text, not once per caller, and once for its terms and nouns alike.
 @lru_cache(maxsize=512)
 def _tagged_content(analyzer: Analyzer, text: str) -> tuple[tuple[str, bool], ...]:
     stop = load_word_list("query_stopwords.txt")
-    return tuple((t, noun) for t, noun in analyzer.tagged_terms(_KANA_TOKI.sub("時", text)) if t not in stop)
+    tagged = analyzer.tagged_terms(_KANA_TOKI.sub("時", text), skip=QUESTION_ONLY_SKIPPED_POS)
+    return tuple((t, noun) for t, noun in tagged if t not in stop)
 
 
 @lru_cache(maxsize=512)

@@ -67,3 +67,20 @@ def test_the_polite_forms_of_may_i_ask_for_a_permission(planner, question):
     from retrieval.answer_types import AnswerType
 
     assert planner.plan(question).answer_type is AnswerType.PERMISSION
+
+
+@pytest.mark.parametrize("question, filler", [
+    ("聴聞の通知書には、どのような事項を書くのでしょうか。", "どのような"),  # adnominal
+    ("本来の担当とは全く関係のない作業を指示されました。", "全く"),          # adverb
+    ("大きな地震のときの職務は？", "大きな"),
+    ("これって出さなきゃダメ？", "此れ"),                                    # pronoun
+    ("保健所で許可事務を担当しております。", "おる"),                        # humble いる
+    ("確認いたします。", "致す"),
+])
+def test_words_that_name_no_topic_are_not_search_terms(planner, question, filler):
+    assert filler not in planner.plan(question).terms
+
+
+def test_the_index_side_keeps_every_word():
+    """Only questions drop them: a passage's terms are what its text says."""
+    assert "此れ" in Analyzer().terms("これを交付しなければならない")
