@@ -84,3 +84,7 @@ def test_words_that_name_no_topic_are_not_search_terms(planner, question, filler
 def test_the_index_side_keeps_every_word():
     """Only questions drop them: a passage's terms are what its text says."""
     assert "此れ" in Analyzer().terms("これを交付しなければならない")
+
+
+def test_time_relative_to_the_asker_is_no_search_term(planner):
+    assert set(planner.plan("先日、来月の出張の旅費について聞かれました。日当は出る？").terms).isdisjoint({"先日", "来月"})
