@@ -33,7 +33,9 @@ class AnswerType(str, Enum):
 
 # 何日, 何か月, 何時間: the number asked for, in its unit.
 _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%|"
-               r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所)")  # counters too: 何台, 何部
+               r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所)"  # counters too: 何台, 何部
+               # 何年かにまたがる, 何日か休む: "some years / days", not how many (何年かかる still asks)
+               r"(?!か(?![か？?]))")
 # First matching rule wins: the more specific value kinds come before the yes/no and open forms
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
@@ -70,6 +72,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
+                            # 休んでもいい, 読んでもよい (not 何でもいい)
+                            r"(?<!何)でも(?:いい|良い|よい)|"
                             # the polite register of the same question: …してもよろしいでしょうか,
                             # 差し支えないでしょうか, 構いませんか, 問題ありませんか
                             r"(?:よろし|宜し)い(?:でしょう|です)?か|差し支え(?:ない|ありません|ございません)|"

@@ -66,6 +66,10 @@ A = AnswerType
     ("Can I work a side job?", A.PERMISSION),
     # ダメ？ アリ？ OK？ ask for a ruling; …したことは is not a definition
     ("会議で決めたことは文書に残さないとダメ？", A.PERMISSION),
+    ("土曜に休んでもよいですか", A.PERMISSION),  # …でもよい, not only …してもよい
+    ("コピー機のリース、何年かにまたがる契約にしてもいい？", A.PERMISSION),  # 何年か: some years
+    ("何人かで出張する場合の旅費は？", A.OTHER),
+    ("手続に何年かかる？", A.QUANTITY),
     ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
     ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
     ("知り合いの候補に投票を頼んで回るのってアウト？", A.PERMISSION),
