@@ -72,8 +72,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
-                            # 休んでもいい, 読んでもよい (not 何でもいい)
-                            r"(?<!何)でも(?:いい|良い|よい)|"
+                            # 休んでもいい, 捨てていい？, しちゃっていいの (not 何でもいい, いい加減)
+                            r"(?<!何)[てで]も?(?:いい|良い|よい)(?!加減)|"
                             # the polite register of the same question: …してもよろしいでしょうか,
                             # 差し支えないでしょうか, 構いませんか, 問題ありませんか
                             r"(?:よろし|宜し)い(?:でしょう|です)?か|差し支え(?:ない|ありません|ございません)|"

@@ -69,6 +69,9 @@ A = AnswerType
     ("土曜に休んでもよいですか", A.PERMISSION),  # …でもよい, not only …してもよい
     ("コピー機のリース、何年かにまたがる契約にしてもいい？", A.PERMISSION),  # 何年か: some years
     ("何人かで出張する場合の旅費は？", A.OTHER),
+    ("保存年限が過ぎた文書、捨てていい？", A.PERMISSION),  # casual …ていい
+    ("このまま受け取っていいの？", A.PERMISSION),
+    ("何でもいいので教えて", A.OTHER),
     ("手続に何年かかる？", A.QUANTITY),
     ("同僚に個人番号を聞くのってアリ？", A.PERMISSION),
     ("私物のスマホで仕事のメールを見てもOK？", A.PERMISSION),
