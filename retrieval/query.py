@@ -71,7 +71,7 @@ _KANA_TOKI = re.compile(r"(?<=[るたいだ])とき(?!どき)")
 # Adverbs, adnominals, pronouns, conjunctions and interjections (全く, そう, どのような, 大きな, これ)
 # name no topic. Statutes rarely use them, so their IDF is high and, left in, they weighed heavily
 # against a passage's coverage of a long question. Passages keep them (the index is unchanged).
-QUESTION_ONLY_SKIPPED_POS = frozenset({"副詞", "連体詞", "代名詞", "接続詞", "感動詞"})
+QUESTION_ONLY_SKIPPED_POS = frozenset({"副詞", "連体詞", "代名詞", "感動詞"})
 
 
 # The planner (searcher) and the answerer both need the question's terms: Sudachi runs once per

@@ -88,3 +88,7 @@ def test_the_index_side_keeps_every_word():
 
 def test_time_relative_to_the_asker_is_no_search_term(planner):
     assert set(planner.plan("先日、来月の出張の旅費について聞かれました。日当は出る？").terms).isdisjoint({"先日", "来月"})
+
+
+def test_a_formal_questions_conjunctions_stay():
+    assert {"又", "及び"} <= set(QueryPlanner(Analyzer()).plan("届出又は申請及び報告の期限は？").terms)
