@@ -198,16 +198,14 @@ class Analyzer:
         if stem is None:
             return None
         word = first + stem
-        if word not in _COMPOUND_NOUNS:
-            morphemes = self._tokenizer().tokenize(word)
-            found = None
-            if len(morphemes) == 1 and morphemes[0].part_of_speech()[0] == "名詞":
-                found = morphemes[0].normalized_form().lower()
-            if len(_COMPOUND_NOUNS) < _COMPOUND_CACHE_SIZE:
-                _COMPOUND_NOUNS[word] = found
-            return found
-        return _COMPOUND_NOUNS[word]
-
+        if word in _COMPOUND_NOUNS:
+            return _COMPOUND_NOUNS[word]
+        morphemes = self._tokenizer().tokenize(word)
+        one_noun = len(morphemes) == 1 and morphemes[0].part_of_speech()[0] == "名詞"
+        found = morphemes[0].normalized_form().lower() if one_noun else None
+        if len(_COMPOUND_NOUNS) < _COMPOUND_CACHE_SIZE:
+            _COMPOUND_NOUNS[word] = found
+        return found
 
 
 # Memo of `Analyzer._compound_noun` lookups (the same few hundred compound verbs recur);
