@@ -1,4 +1,4 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2, eval/blind3, eval/blind4, eval/blind5):
+"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind6):
 they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
@@ -18,7 +18,8 @@ SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind2": ROOT / "eval" / "blind2" / "questions.jsonl",
         "blind3": ROOT / "eval" / "blind3" / "questions.jsonl",
         "blind4": ROOT / "eval" / "blind4" / "questions.jsonl",
-        "blind5": ROOT / "eval" / "blind5" / "questions.jsonl"}
+        "blind5": ROOT / "eval" / "blind5" / "questions.jsonl",
+        "blind6": ROOT / "eval" / "blind6" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -69,6 +70,22 @@ def test_the_sets_have_the_planned_mix():
     assert sum("absent-rule" in q.tags for q in blind5) == 6
     assert Counter(("casual" in q.tags, q.answerable) for q in blind5 if q.lang == "ja") == {
         (True, True): 14, (False, True): 14, (True, False): 6, (False, False): 6}
+
+
+def test_blind6_is_weighted_to_long_polite_questions():
+    items = _items("blind6")
+    questions = load_questions(SETS["blind6"])
+    assert [q.id for q in questions] == [f"b6-{n:02d}" for n in range(1, 51)]
+    assert Counter(q.answerable for q in questions) == {True: 36, False: 14}
+    assert sum("local-value" in q.tags for q in questions) == sum("absent-rule" in q.tags for q in questions) == 7
+    assert Counter("polite" in q.tags for q in questions) == {True: 40, False: 10}
+    long_ones = [item for item in items if "long" in item["tags"]]
+    assert len(long_ones) >= 25
+    for item in long_ones:  # polite, 80+ characters, context before the question
+        assert "polite" in item["tags"] and len(item["question"]) >= 80, item["id"]
+        assert item["question"].count("。") >= 2, item["id"]
+    per_doc = Counter(doc for item in items for doc in {s["doc"] for s in item["sources"]})
+    assert max(per_doc.values()) <= 3
 
 
 @pytest.mark.parametrize("name", SETS)
