@@ -90,13 +90,7 @@ def test_blind6_is_weighted_to_long_polite_questions():
 
 @pytest.mark.parametrize("name", SETS)
 def test_every_gold_quote_and_article_is_in_its_document(corpus: Path, name):
-    problems = {}
-    for item in _items(name):
-        for source in item["sources"]:
-            found = verify_quotes.check_source(corpus, source)
-            if found:
-                problems.setdefault(item["id"], []).extend(found)
-    assert problems == {}
+    assert verify_quotes.problems_by_question(corpus, _items(name)) == {}
 
 
 def test_the_checker_rejects_a_changed_quote_a_wrong_page_and_a_missing_article(corpus: Path):

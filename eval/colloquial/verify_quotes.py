@@ -78,6 +78,15 @@ def check_source(corpus: Path, source: dict) -> list[str]:
     return problems
 
 
+def problems_by_question(corpus: Path, items: list[dict]) -> dict[str, list[str]]:
+    """Each question's gold-source problems (`check_source`), for the questions that have any."""
+    found: dict[str, list[str]] = {}
+    for item in items:
+        for source in item.get("sources") or []:
+            found.setdefault(item["id"], []).extend(check_source(corpus, source))
+    return {question: problems for question, problems in found.items() if problems}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
