@@ -247,7 +247,7 @@ class QueryPlanner:
 
     @staticmethod
     def _without_references(flat: str, laws: list[str]) -> str:
-        keys = [k for k, t in load_mapping("law_aliases.yaml").items() if t in laws]
+        keys = [k for k, t in _aliases(laws).items() if t in laws]
         keys += [normalize(t).lower() for t in laws]
         out = flat
         for key in sorted(set(keys), key=len, reverse=True):
@@ -349,9 +349,23 @@ class _KeysByFirstChar:
         return [self.keys[i] for i in sorted(positions)]
 
 
+# A cabinet order or ministry ordinance is named after its law: 自治法施行令 is 地方自治法施行令,
+# not 地方自治法, so an abbreviation followed by one of these names the order when it is indexed.
+_ORDER_SUFFIXES = ("施行令", "施行規則")
+
+
+def _aliases(titles: Iterable[str]) -> dict[str, str]:
+    """law_aliases.yaml, plus each abbreviation + 施行令/施行規則 for the orders among `titles`."""
+    aliases = load_mapping("law_aliases.yaml")
+    known = set(titles)
+    orders = {key + suffix: title + suffix for key, title in aliases.items() for suffix in _ORDER_SUFFIXES
+              if title + suffix in known}
+    return {**aliases, **orders}
+
+
 class _LawNames(_KeysByFirstChar):
     def __init__(self, names: tuple[tuple[str, str], ...]) -> None:
-        self.titles_by_key = {**_title_keys(names), **load_mapping("law_aliases.yaml")}
+        self.titles_by_key = {**_title_keys(names), **_aliases(title for _, title in names)}
         super().__init__(sorted(self.titles_by_key, key=len, reverse=True))  # longest match first
         self.titles = sorted({title for _, title in names})
 
@@ -502,8 +516,7 @@ def _untranslated_patterns() -> list[tuple[str, re.Pattern]]:
 def _law_before(prefix: str, laws: list[str]) -> str | None:
     """The law named closest before an article reference (地公法38条 -> 地方公務員法)."""
     best, best_pos = None, -1
-    aliases = load_mapping("law_aliases.yaml")
-    for key, title in [*aliases.items(), *((normalize(t).lower(), t) for t in laws)]:
+    for key, title in [*_aliases(laws).items(), *((normalize(t).lower(), t) for t in laws)]:
         if title not in laws:
             continue
         pos = prefix.lower().rfind(key)
@@ -530,7 +543,7 @@ def cited_articles(flat: str, known_titles: Iterable[str] | Mapping[str, str], b
     """The articles a (normalised) text cites, each with the law it belongs to; `base` is the law
     a guideline explains. A reference whose law the text does not say is left out."""
     laws = QueryPlanner._laws(flat, known_titles)
-    keys = {k.lower(): t for k, t in load_mapping("law_aliases.yaml").items() if t in laws}
+    keys = {k.lower(): t for k, t in _aliases(laws).items() if t in laws}
     keys.update((normalize(t).lower(), t) for t in laws)
     by_length = sorted(keys.items(), key=lambda item: len(item[0]), reverse=True)
     refs: list[ArticleRef] = []

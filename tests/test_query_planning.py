@@ -91,6 +91,17 @@ def test_law_abbreviation_and_article_reference():
     assert "38" not in plan.terms and "地公" not in plan.terms
 
 
+def test_an_abbreviation_followed_by_its_order_names_the_order():
+    titles = ["地方自治法", "地方自治法施行令"]
+    plan = PLANNER.plan("自治法施行令162条の概算払って補助金にも使える？", titles)
+    assert plan.laws == ("地方自治法施行令",)
+    assert plan.articles == (ArticleRef("地方自治法施行令", "162", None),)
+    assert not {"施行", "令", "自治"} & set(plan.terms)
+    # the law itself, when no order of it is indexed or the order is not named
+    assert PLANNER.plan("自治法施行令162条", ["地方自治法"]).laws == ("地方自治法",)
+    assert PLANNER.plan("自治法で専決処分の報告は？", titles).laws == ("地方自治法",)
+
+
 def test_kanji_article_and_paragraph_reference():
     plan = PLANNER.plan("金融商品取引法第二十七条の二第三項について", ["金融商品取引法"])
     assert plan.articles == (ArticleRef("金融商品取引法", "27-2", 3),)
