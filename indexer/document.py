@@ -24,6 +24,8 @@ class TextBlock:
     text: str
     page: int | None = None
     heading_level: int = 0
+    # The heading was guessed from layout (a short Title Case line of a PDF), not marked up.
+    heading_guessed: bool = False
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ PARAGRAPH_HEADING = re.compile(rf"^第({_N}+)項$")
 ITEM_HEADING = re.compile(rf"^第({_N}+)号$")
 COMMENTARY = re.compile(r"^【[^】]{1,40}】$")
 CAPTION = re.compile(r"^[（(]([^）)]{1,60})[）)]$")
+# "Label: value", a field of a record laid out line by line (Job Title: …, Reports To: …).
+_FIELD = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}: \S")
 TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
 _HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
 
@@ -80,6 +82,7 @@ class _Parser:
         self.current: _Unit | None = None
         self.commentary_on: tuple[int, ...] | None = None  # the article the current 解説 block is on
         self.last_article: tuple[int, ...] | None = None  # the number of the document's own last article
+        self.introduced_lines: set[str] = set()  # heading-like lines kept as the text that introduced them
 
     # -- state changes -------------------------------------------------------------------
     def _heading_path(self) -> tuple[str, ...]:
@@ -142,6 +145,22 @@ class _Parser:
                 return True
         return False
 
+    def _introduced(self, block: TextBlock) -> bool:
+        """Whether a line laid out like a heading is what the text before it introduces: "send
+        the request to:" goes on with an address whose short Title Case lines look like headings,
+        and a heading cannot cut a sentence short. (Only layout guesses: a 第N章 or a Markdown
+        heading is never a continuation.)"""
+        unit = self.current
+        if not (block.heading_guessed and unit is not None and unit.paragraphs
+                and unit.paragraphs[-1].page == block.page):
+            return False
+        last = unit.paragraphs[-1].lines[-1]
+        # An address runs over several such lines: each goes on while none of ordinary text came between.
+        if last.endswith((":", "：")) or last in self.introduced_lines:
+            return True
+        # A record's fields (Job Title: …, Reports To: …) go on as fields, whatever their length.
+        return bool(_FIELD.match(last) and _FIELD.match(block.text))
+
     # -- one line ------------------------------------------------------------------------
     def feed(self, block: TextBlock) -> None:
         text = block.text.strip()
@@ -162,8 +181,10 @@ class _Parser:
         if block.heading_level:
             if self._structural_heading(text, block):
                 return
-            self.set_heading(text, block.heading_level)
-            return
+            if not self._introduced(block):
+                self.set_heading(text, block.heading_level)
+                return
+            self.introduced_lines.add(text)
         if COMMENTARY.match(text):
             # 【第１条 目的】 opens a commentary (解説) block: it ends the article before it.
             self.current = _Unit(None, None, self._heading_path() + (text,), self.supplementary)

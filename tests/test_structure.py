@@ -115,3 +115,43 @@ def test_a_commentary_heading_before_its_own_article_keeps_the_article():
     assert "パワーハラスメントにより" in next(p.text for p in passages if p.article == "第１２条")
     # a 第１２条 after the document reached 第１３条 is still the commentary's quotation
     assert "規定例" in passages[-1].text and passages[-1].article is None
+
+
+def _guessed(text, page=1):
+    return TextBlock(text, page=page, heading_level=3, heading_guessed=True)
+
+
+def _chunk_blocks(blocks, title="Plan"):
+    return chunk_document(LoadedDocument(blocks=blocks), doc_id="plan.pdf", title=title, count_tokens=len,
+                          max_tokens=600)
+
+
+def test_an_address_after_a_colon_stays_with_the_sentence_that_introduces_it():
+    passages = _chunk_blocks([
+        _guessed("Prior Authorization"),
+        TextBlock("To request it by mail, send the request to:", page=1),
+        _guessed("Prior Authorization Department"), _guessed("PO Box 1234"), _guessed("Anytown, USA 00000"),
+        TextBlock("The department answers within five days.", page=1),
+        _guessed("Appeals"), TextBlock("You may appeal a denial.", page=1)])
+    assert [p.headings for p in passages] == [("Prior Authorization",), ("Appeals",)]
+    assert passages[0].text == ("To request it by mail, send the request to:\nPrior Authorization Department\n"
+                                "PO Box 1234\nAnytown, USA 00000\nThe department answers within five days.")
+
+
+def test_record_fields_laid_out_like_headings_stay_in_the_record():
+    passages = _chunk_blocks([
+        _guessed("Manager of Operations"),
+        TextBlock("Job Title: Manager of Operations, Contoso Electronics", page=2),
+        _guessed("Reports To: Chief Executive Officer", page=2), _guessed("Location: Headquarters", page=2),
+        TextBlock("Position Summary:", page=2)])
+    assert len(passages) == 1 and passages[0].headings == ("Manager of Operations",)
+    assert "Reports To: Chief Executive Officer\nLocation: Headquarters" in passages[0].text
+
+
+def test_a_marked_up_heading_or_a_new_page_still_opens_a_section():
+    passages = _chunk_blocks([
+        TextBlock("The steps are as follows:", page=1), TextBlock("Step 1: Gather Information", page=1, heading_level=3),
+        TextBlock("Collect your papers.", page=1),
+        TextBlock("See the next page for contacts:", page=1), _guessed("Customer Service", page=2),
+        TextBlock("Call us.", page=2)])
+    assert [p.headings for p in passages] == [(), ("Step 1: Gather Information",), ("Customer Service",)]

@@ -152,7 +152,8 @@ def load(path: Path) -> LoadedDocument:
                 first_page = lines
             for line in lines:
                 text, level = _normalise(line)
-                blocks.append(TextBlock(text, page=number, heading_level=level))
+                blocks.append(TextBlock(text, page=number, heading_level=level,
+                                        heading_guessed=_looks_like_english_heading(text)))
     except Exception as exc:  # truncated streams, broken xref tables, bad fonts...
         raise LoadError(f"PDF could not be read ({exc.__class__.__name__}: {exc})"[:200]) from exc
     if not blocks:
