@@ -153,9 +153,9 @@ _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３�
 _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)"
                          r"(課|係|部署|部|班|室|チーム|担当)|"
                          r"(内線)|\bour (team|section|division|department|office)\b|"
-                         # 本市の…/うちの町の…: the asker's own municipality's rule or building (本庁舎の食堂);
-                         # 「うちの市は…」 is context, not what is asked about, and does not count.
-                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)の|(庁舎)の|"
+                         # 本市の…/本市で…/うちの町の…: the asker's own municipality's rule or building
+                         # (本庁舎の食堂); 「うちの市は…」 is context, not what is asked about, and does not count.
+                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)(?:の|で)|(庁舎)の|"
                          r"\bour (city|town|ward|municipality)'s", re.I)
 
 

@@ -166,6 +166,7 @@ def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
 
 @pytest.mark.parametrize("question, unit", [
     ("本市の情報公開条例で、写しの交付の費用はいくら？", "市"),
+    ("本市で住民票の写しを1通交付する手数料はいくらですか。", "市"),  # 本市で scopes it like 本市の
     ("うちの町の駐車場の料金は？", "町"),
     ("本庁舎の食堂は何時から？", "庁舎"),
     ("臨時的任用って最長でどのくらい？うちの市は人事委員会がないんだけど。", None),  # context, not the topic
