@@ -162,7 +162,9 @@ _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの
 # This year's (next month's …) occasion: 今年度の健康診断はいつ？ asks for a date a notice sets, not
 # a rule. Only the forms that modify the occasion count: 来年に繰り越せる？ asks about a rule, and
 # 今年の4月に採用された職員の試用期間は？ dates the asker's case.
-_OCCASION = re.compile(rf"(今年度|今年|来年度|来年|本年度|今月|来月|次回)(?:の(?!{NUMBER_CLASS}+\s*月)|は(?=いつ))|"
+_OCCASION = re.compile(rf"(今年度|今年|来年度|来年|本年度|今月|来月|次回)(?:の(?!{NUMBER_CLASS}+\s*月)|は(?=いつ)|"
+                       # or written straight onto the occasion (来年度予算の要求書, 来月結婚する): not 今年度中/末/内
+                       r"(?=[\u4e00-\u9fff])(?![中末内以度]))|"
                        r"\b(this|next) (?:fiscal )?(year|month)'s\b", re.I)
 # ...unless what is asked is the asker's entitlement, a limit or a validity, which rules set:
 # 今年の年休は何日もらえる？, 今月の残業の上限は？, 今年度の年休はいつまで使える？

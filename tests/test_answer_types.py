@@ -256,6 +256,9 @@ def test_an_era_year_in_a_law_number_is_not_a_period():
     ("今年度の年休は何日？", False),  # a count of this year's is mostly an entitlement
     ("今年の4月に採用された職員の試用期間はいつまで？", False),  # 今年の4月 dates the asker's case
     ("今年の人事院勧告で、初任給はいくら上がった？", True),  # an amount of this year's
+    ("来年度予算の要求書の締切日は？", True),  # the occasion written straight onto its noun
+    ("今年度中に申請しないといけない期限は？", False),  # 今年度中 is a span, not an occasion
+    ("来月結婚式なんだけど、結婚休暇は何日？", False),  # a count: the entitlement
 ])
 def test_a_value_of_this_years_occasion_is_set_by_a_notice_not_a_rule(question, asks):
     assert analyse(question).asks_for_occasion is asks
