@@ -78,6 +78,7 @@ def test_colloquial_words_add_statutory_terms(question, expected):
     ("USBメモリをなくしたら？", {"紛失", "漏洩"}),
     ("集めた情報を他の目的に使える？", {"外", "以外", "利用"}),  # 目的 is the user's own word
     ("議会を通さずに決められる？", {"専決", "処分"}),
+    ("この通知、オンラインで送ってもいい？", {"電子", "情報", "処理", "組織"}),
 ])
 def test_everyday_words_reach_corpus_statutory_terms(question, expected):
     assert expected <= set(PLANNER.plan(question).expansions)
