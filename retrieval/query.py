@@ -98,7 +98,9 @@ def _content_nouns(analyzer: Analyzer, text: str) -> frozenset[str]:
 @lru_cache(maxsize=65_536)
 def _vocabulary_terms(analyzer: Analyzer, word: str) -> tuple[str, ...]:
     stop = load_word_list("query_stopwords.txt")
-    return tuple(t for t in analyzer.terms(word) if t not in stop)
+    # Read as a statute writes it, with a particle after: at the very end of a text Sudachi takes
+    # the noun 長 (普通地方公共団体の長は) for the adjective 長い. (Particles are no terms.)
+    return tuple(t for t in analyzer.terms(word + "は") if t not in stop)
 
 
 def forget_question_texts() -> None:

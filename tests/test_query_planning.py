@@ -258,3 +258,10 @@ def test_a_phrase_key_is_not_matched_by_its_one_content_word(question, unwanted)
 def test_inflections_of_one_key_make_one_concept():
     plan = PLANNER.plan("給料を払わないとどうなる？払えない場合は？")
     assert sum(1 for concept in plan.concepts if any("支払" in "".join(alt) for alt in concept)) == 1
+
+
+def test_a_vocabulary_noun_is_read_as_the_statutes_write_it():
+    # alone, Sudachi reads 長 as the adjective 長い; the statutes' 普通地方公共団体の長は is the noun
+    from retrieval.query import vocabulary_terms
+    assert vocabulary_terms(PLANNER.analyzer, "長") == ("長",)
+    assert "長" in PLANNER.plan("Who acts for the mayor?").expansions
