@@ -265,3 +265,9 @@ def test_a_vocabulary_noun_is_read_as_the_statutes_write_it():
     from retrieval.query import vocabulary_terms
     assert vocabulary_terms(PLANNER.analyzer, "長") == ("長",)
     assert "長" in PLANNER.plan("Who acts for the mayor?").expansions
+
+
+def test_online_is_searched_as_the_statutes_name_it_in_both_languages():
+    expected = {"電子", "情報", "処理", "組織"}
+    assert expected <= set(PLANNER.plan("Can residents submit the application online?").expansions)
+    assert expected <= set(PLANNER.plan("申請をオンラインで受け付けてもいい？").expansions)
