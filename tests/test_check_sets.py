@@ -1,4 +1,4 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind6):
+"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind7):
 they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
@@ -19,7 +19,8 @@ SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind3": ROOT / "eval" / "blind3" / "questions.jsonl",
         "blind4": ROOT / "eval" / "blind4" / "questions.jsonl",
         "blind5": ROOT / "eval" / "blind5" / "questions.jsonl",
-        "blind6": ROOT / "eval" / "blind6" / "questions.jsonl"}
+        "blind6": ROOT / "eval" / "blind6" / "questions.jsonl",
+        "blind7": ROOT / "eval" / "blind7" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -86,6 +87,23 @@ def test_blind6_is_weighted_to_long_polite_questions():
         assert item["question"].count("。") >= 2, item["id"]
     per_doc = Counter(doc for item in items for doc in {s["doc"] for s in item["sources"]})
     assert max(per_doc.values()) <= 3
+
+
+def test_blind7_has_the_planned_mix():
+    items = _items("blind7")
+    questions = load_questions(SETS["blind7"])
+    assert [q.id for q in questions] == [f"b7-{n:02d}" for n in range(1, 46)]
+    assert Counter((q.lang, q.answerable) for q in questions) == {("ja", True): 29, ("en", True): 6, ("ja", False): 10}
+    assert sum("local-value" in q.tags for q in questions) == sum("absent-rule" in q.tags for q in questions) == 5
+    assert Counter(("casual" in q.tags, q.answerable) for q in questions if q.lang == "ja") == {
+        (True, True): 14, (False, True): 15, (True, False): 6, (False, False): 4}
+    long_ones = [item for item in items if "long" in item["tags"]]
+    assert 1 <= len(long_ones) <= 6
+    for item in long_ones:  # greeting, context, then the question
+        assert "polite" in item["tags"] and item["question"].count("。") >= 2, item["id"]
+    assert sum("names-law" in item["tags"] for item in items) <= 5
+    per_doc = Counter(doc for item in items for doc in {s["doc"] for s in item["sources"]})
+    assert len(per_doc) >= 25 and max(per_doc.values()) <= 2
 
 
 @pytest.mark.parametrize("name", SETS)
