@@ -54,6 +54,10 @@ class RankWeights:
     caption_match: float = 0.2  # a query term appears in the article caption or section heading
     supplementary: float = -0.4  # 附則 rarely answers a staff question
     other_version: float = -0.3  # another version of the law than the one asked about
+    # The national law of a pair whose local counterpart is indexed (国家公務員法 / 地方公務員法):
+    # the askers are a city's staff, so unless the question speaks of the national service, the
+    # local law is the one meant.
+    national_counterpart: float = -0.2
     # A 目的/趣旨 article names every topic of its law and answers almost no staff question,
     # unless the question asks what a law is for.
     purpose_article: float = -0.3
@@ -287,6 +291,8 @@ class LocalSearcher:
         if w.guidance and not plan.laws:
             score += w.guidance * _guidance_rows(matrix)
         score += w.other_version * self._other_version(matrix, plan)
+        if w.national_counterpart and not plan.laws and not _NATIONAL.search(plan.text):
+            score += w.national_counterpart * _national_counterparts(matrix)
         if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
             score += w.purpose_article * _rows_matching(matrix, "purpose_rows", lambda p: bool(
                 p.caption and _PURPOSE_CAPTION.match(p.caption)))
@@ -800,6 +806,21 @@ def _occurrences(term: str, text: str) -> Iterable[int]:
     while start >= 0:
         yield start
         start = text.find(term, start + 1)
+
+
+# The question speaks of the national service (国家公務員, 国の職員, 人事院, 各省各庁).
+_NATIONAL = re.compile(r"国家|国の|国で|国では|人事院|各省|省庁|national", re.I)
+
+
+def _national_counterparts(matrix: TermMatrix) -> np.ndarray:
+    """1 for passages of a 国家公務員… law whose 地方公務員… counterpart is indexed too."""
+    cached = matrix.derived.get("national_counterparts")
+    if cached is None:
+        titles = {p.title for p in matrix.passages}
+        cached = matrix.derived["national_counterparts"] = np.array(
+            ["国家公務員" in p.title and p.title.replace("国家公務員", "地方公務員") in titles
+             for p in matrix.passages], dtype=np.float32)
+    return cached
 
 
 def _doc_ids(matrix: TermMatrix) -> np.ndarray:

@@ -188,3 +188,39 @@ def test_dohou_is_the_law_named_last_however_far_back(tmp_path):
     far = ("# 甲法ガイドライン\n## 副業と研修\n副業は丙服務法に、研修は乙研修法に定めがある。"
            + "研修の申込みは所属長を通じて行い、日程は年度の初めに示される。" * 4 + "同法第二条を参照。\n")
     assert cited_by_guideline(tmp_path / "far", far, **{"hei.md": third}) == {("乙研修法", "第二条")}
+
+
+NATIONAL = """# 国家公務員法
+（休職）
+第七十九条　職員が心身の故障のため長期の休養を要する場合には、その意に反して休職にすることができる。
+"""
+LOCAL = """# 地方公務員法
+（降任、免職、休職等）
+第二十八条　２　職員が心身の故障のため長期の休養を要する場合には、その意に反してこれを休職することができる。
+"""
+TRAVEL = """# 国家公務員等の旅費に関する法律
+（旅費の種類）
+第六条　旅費は、鉄道賃、船賃、航空賃、車賃、日当、宿泊料とする。休職中の旅行には支給しない。
+"""
+
+
+@pytest.fixture(scope="module")
+def pair_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("pair"), {"kokka.md": NATIONAL, "chiho.md": LOCAL, "ryohi.md": TRAVEL})
+
+
+def prior(index, question, row):
+    return ranked(index, question)[row] - ranked(index, question, RankWeights(national_counterpart=0.0))[row]
+
+
+def test_a_national_law_gives_way_to_its_local_counterpart_unless_the_national_service_is_asked_about(pair_index):
+    weight = RankWeights().national_counterpart
+    assert weight < 0
+    question = "病気で長く休む職員を本人の意に反して休職にできる？"
+    assert prior(pair_index, question, ("国家公務員法", "第七十九条")) == pytest.approx(weight)
+    assert prior(pair_index, question, ("地方公務員法", "第二十八条")) == pytest.approx(0.0)
+    # a national law without an indexed local counterpart is the only one there is
+    assert prior(pair_index, "休職中の旅行に旅費は出る？", ("国家公務員等の旅費に関する法律", "第六条")) == pytest.approx(0.0)
+    # the national service asked about, or the law named
+    for asked in ("国家公務員を本人の意に反して休職にできる？", "国公法で本人の意に反して休職にできる？"):
+        assert prior(pair_index, asked, ("国家公務員法", "第七十九条")) == pytest.approx(0.0)
