@@ -809,7 +809,7 @@ def _occurrences(term: str, text: str) -> Iterable[int]:
 
 
 # The question speaks of the national service (国家公務員, 国の職員, 人事院, 各省各庁).
-_NATIONAL = re.compile(r"国家|国の|国で|国では|人事院|各省|省庁|national", re.I)
+_NATIONAL = re.compile(r"国家|国[のでは]|人事院|各省|省庁|national", re.I)
 
 
 def _national_counterparts(matrix: TermMatrix) -> np.ndarray:
