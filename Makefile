@@ -35,12 +35,19 @@ package: $(STAMP)
 clean:
 	rm -rf $(VENV) data .pytest_cache
 
-## Quality gate on the shared dev sets: fails when a metric drops a small margin below the
-## committed baseline (eval/baselines/<dataset>/summary.json). Needs ../shared/datasets.
-## The self-written check sets over the ja corpus (eval/colloquial, eval/scope, eval/blind2, eval/blind4, eval/english) are
-## gated by floors a little under their current figures: a change that generalises worse fails.
 DATASETS ?= ../shared/datasets
 EVAL_OUT ?= data/eval-out
+# One of our own check sets over the ja-regulations corpus, held above floors: $(call check-set,NAME,FLOORS)
+define check-set
+$(PY) app.py eval --no-progress --questions eval/$(1)/questions.jsonl \
+  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/$(1) --fail-under $(2)
+endef
+
+## Quality gate on the shared dev sets: fails when a metric drops a small margin below the
+## committed baseline (eval/baselines/<dataset>/summary.json). Needs ../shared/datasets.
+## The self-written check sets over the ja corpus (colloquial, scope, english and the tune sets
+## blind2, blind4, blind5, blind6) are gated by floors a little under their current figures: a change
+## that generalises worse fails. The untouched estimates (blind3, blind7, contoso-blind2) are not gated.
 eval-gate: $(STAMP)
 	$(PY) app.py eval --no-progress --questions $(DATASETS)/ja-regulations/questions.dev.jsonl \
 	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/ja-regulations \
@@ -54,27 +61,13 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
-	$(PY) app.py eval --no-progress --questions eval/colloquial/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/colloquial \
-	  --fail-under hit@5=0.74 balanced_accuracy=0.75
-	$(PY) app.py eval --no-progress --questions eval/scope/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/scope \
-	  --fail-under balanced_accuracy=0.80 hit@5=0.95
-	$(PY) app.py eval --no-progress --questions eval/blind2/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/blind2 \
-	  --fail-under hit@5=0.76 mrr@10=0.58 balanced_accuracy=0.82
-	$(PY) app.py eval --no-progress --questions eval/blind4/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/blind4 \
-	  --fail-under hit@5=0.68 mrr@10=0.53 balanced_accuracy=0.80
-	$(PY) app.py eval --no-progress --questions eval/blind6/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/blind6 \
-	  --fail-under hit@5=0.54 mrr@10=0.44 balanced_accuracy=0.88
-	$(PY) app.py eval --no-progress --questions eval/blind5/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/blind5 \
-	  --fail-under hit@5=0.48 mrr@10=0.34 balanced_accuracy=0.78
-	$(PY) app.py eval --no-progress --questions eval/english/questions.jsonl \
-	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/english \
-	  --fail-under hit@5=0.80
+	$(call check-set,colloquial,hit@5=0.74 balanced_accuracy=0.75)
+	$(call check-set,scope,balanced_accuracy=0.80 hit@5=0.95)
+	$(call check-set,blind2,hit@5=0.76 mrr@10=0.58 balanced_accuracy=0.82)
+	$(call check-set,blind4,hit@5=0.68 mrr@10=0.53 balanced_accuracy=0.80)
+	$(call check-set,blind6,hit@5=0.54 mrr@10=0.44 balanced_accuracy=0.88)
+	$(call check-set,blind5,hit@5=0.48 mrr@10=0.34 balanced_accuracy=0.78)
+	$(call check-set,english,hit@5=0.80)
 	$(PY) app.py eval --no-progress --questions eval/acl/questions.jsonl \
 	  --corpus eval/acl/corpus --out $(EVAL_OUT)/acl \
 	  --fail-under acl_leaks=0 acl_leak_questions=0 hit@5=0.95
