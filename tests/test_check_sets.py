@@ -1,4 +1,4 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind7):
+"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind8):
 they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
@@ -20,7 +20,8 @@ SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind4": ROOT / "eval" / "blind4" / "questions.jsonl",
         "blind5": ROOT / "eval" / "blind5" / "questions.jsonl",
         "blind6": ROOT / "eval" / "blind6" / "questions.jsonl",
-        "blind7": ROOT / "eval" / "blind7" / "questions.jsonl"}
+        "blind7": ROOT / "eval" / "blind7" / "questions.jsonl",
+        "blind8": ROOT / "eval" / "blind8" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -105,6 +106,27 @@ def test_blind7_has_the_planned_mix():
     per_doc = Counter(doc for item in items for doc in {s["doc"] for s in item["sources"]})
     assert len(per_doc) >= 25 and max(per_doc.values()) <= 2
 
+
+
+def test_blind8_has_the_planned_mix():
+    items = _items("blind8")
+    questions = load_questions(SETS["blind8"])
+    assert [q.id for q in questions] == [f"b8-{n:02d}" for n in range(1, 46)]
+    assert Counter((q.lang, q.answerable) for q in questions) == {("ja", True): 29, ("en", True): 6, ("ja", False): 10}
+    assert sum("local-value" in q.tags for q in questions) == sum("absent-rule" in q.tags for q in questions) == 5
+    assert Counter(("casual" in q.tags, q.answerable) for q in questions if q.lang == "ja") == {
+        (True, True): 14, (False, True): 15, (True, False): 5, (False, False): 5}
+    long_ones = [item for item in items if "long" in item["tags"]]
+    assert 1 <= len(long_ones) <= 6
+    for item in long_ones:  # greeting, context, then the question
+        assert "polite" in item["tags"] and item["question"].count("。") >= 2, item["id"]
+    assert sum("names-law" in item["tags"] for item in items) <= 5
+    per_doc = Counter(doc for item in items for doc in {s["doc"] for s in item["sources"]})
+    assert len(per_doc) >= 25 and max(per_doc.values()) <= 2
+    kinds = {doc.split("/")[0] + ("/pdf" if doc.endswith(".pdf") else "") for doc in per_doc}
+    assert any(doc.startswith("egov-laws-current-appi-kb/ppc-") for doc in per_doc)
+    assert {"egov-laws-2013-snapshot", "egov-laws-current-appi-kb", "katsuragi-reiki-samples",
+            "mhlw-model-work-rules/pdf"} <= kinds
 
 @pytest.mark.parametrize("name", SETS)
 def test_every_gold_quote_and_article_is_in_its_document(corpus: Path, name):
