@@ -47,31 +47,35 @@ def test_the_set_loads_with_consistent_tags(name):
         assert ("english" in q.tags) == (q.lang == "en"), q.id
 
 
-def test_the_sets_have_the_planned_mix():
+# name -> (id prefix, (ja answerable, en answerable, ja unanswerable), local values, absent rules,
+# Japanese (casual answerable, polite answerable, casual unanswerable, polite unanswerable)); None: not planned.
+MIXES = {
+    "blind2": ("b2", (20, 6, 14), 8, None, None),
+    "blind3": ("b3", (22, 6, 12), 6, None, None),
+    "blind4": ("b4", (34, 10, 16), 8, 8, (17, 17, 8, 8)),
+    "blind5": ("b5", (28, 8, 12), 6, 6, (14, 14, 6, 6)),
+}
+
+
+def test_the_colloquial_set_has_the_planned_mix():
     assert Counter((q.lang, q.answerable) for q in load_questions(SETS["colloquial"])) == {
         ("ja", True): 34, ("en", True): 8, ("ja", False): 5, ("en", False): 1}
-    blind2 = load_questions(SETS["blind2"])
-    assert [q.id for q in blind2] == [f"b2-{n:02d}" for n in range(1, 41)]
-    assert Counter((q.lang, q.answerable) for q in blind2) == {("ja", True): 20, ("en", True): 6, ("ja", False): 14}
-    assert sum("local-value" in q.tags for q in blind2) == 8
-    blind3 = load_questions(SETS["blind3"])
-    assert [q.id for q in blind3] == [f"b3-{n:02d}" for n in range(1, 41)]
-    assert Counter((q.lang, q.answerable) for q in blind3) == {("ja", True): 22, ("en", True): 6, ("ja", False): 12}
-    assert sum("local-value" in q.tags for q in blind3) == 6
-    blind4 = load_questions(SETS["blind4"])
-    assert [q.id for q in blind4] == [f"b4-{n:02d}" for n in range(1, 61)]
-    assert Counter((q.lang, q.answerable) for q in blind4) == {("ja", True): 34, ("en", True): 10, ("ja", False): 16}
-    assert sum("local-value" in q.tags for q in blind4) == 8
-    assert sum("absent-rule" in q.tags for q in blind4) == 8
-    assert Counter(("casual" in q.tags, q.answerable) for q in blind4 if q.lang == "ja") == {
-        (True, True): 17, (False, True): 17, (True, False): 8, (False, False): 8}
-    blind5 = load_questions(SETS["blind5"])
-    assert [q.id for q in blind5] == [f"b5-{n:02d}" for n in range(1, 49)]
-    assert Counter((q.lang, q.answerable) for q in blind5) == {("ja", True): 28, ("en", True): 8, ("ja", False): 12}
-    assert sum("local-value" in q.tags for q in blind5) == 6
-    assert sum("absent-rule" in q.tags for q in blind5) == 6
-    assert Counter(("casual" in q.tags, q.answerable) for q in blind5 if q.lang == "ja") == {
-        (True, True): 14, (False, True): 14, (True, False): 6, (False, False): 6}
+
+
+@pytest.mark.parametrize("name", MIXES)
+def test_the_blind_sets_have_the_planned_mix(name):
+    prefix, (ja, en, unanswerable), local, absent, registers = MIXES[name]
+    questions = load_questions(SETS[name])
+    assert [q.id for q in questions] == [f"{prefix}-{n:02d}" for n in range(1, ja + en + unanswerable + 1)]
+    assert Counter((q.lang, q.answerable) for q in questions) == {
+        ("ja", True): ja, ("en", True): en, ("ja", False): unanswerable}
+    assert sum("local-value" in q.tags for q in questions) == local
+    if absent is not None:
+        assert sum("absent-rule" in q.tags for q in questions) == absent
+    if registers is not None:
+        casual_a, polite_a, casual_u, polite_u = registers
+        assert Counter(("casual" in q.tags, q.answerable) for q in questions if q.lang == "ja") == {
+            (True, True): casual_a, (False, True): polite_a, (True, False): casual_u, (False, False): polite_u}
 
 
 def test_blind6_is_weighted_to_long_polite_questions():
