@@ -26,6 +26,9 @@ class TextBlock:
     heading_level: int = 0
     # The heading was guessed from layout (a short Title Case line of a PDF), not marked up.
     heading_guessed: bool = False
+    # A heading written again to return to its section after a nested part (an HTML definition
+    # list of subsections) ended: the same section, not a second heading of that name.
+    resumed: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ apart from the main provisions, and text without articles is cut by heading and 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 
@@ -30,6 +32,9 @@ CAPTION = re.compile(r"^[（(]([^）)]{1,60})[）)]$")
 # "Label: value", a field of a record laid out line by line (Job Title: …, Reports To: …).
 _FIELD = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}: \S")
 TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
+# A table of contents' own heading (目次, 【目次】, Contents).
+TABLE_OF_CONTENTS = re.compile(r"^[【\[［(（]?\s*(?:目\s*次|もくじ|(?:table\s+of\s+)?contents)\s*[】\]］)）]?$", re.I)
+_TOC_LEADER = re.compile(r"[.．…‥・･]{2,}\s*[0-9０-９]*$")
 _HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
 
 DEFAULT_MAX_TOKENS = 600
@@ -72,9 +77,17 @@ class _Unit:
         return caption + self.article.removeprefix("附則") + "　"
 
 
+def _heading_key(text: str) -> str:
+    """A heading as a table of contents lists it: without spacing or a leader to its page."""
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", _TOC_LEADER.sub("", text)))
+
+
 class _Parser:
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, heading_keys: Counter[str] | None = None) -> None:
         self.title = title
+        # How many more times each heading of the document comes, counting the line being read:
+        # a line under a table of contents that comes again as a heading is an entry of it.
+        self.headings_ahead: Counter[str] = heading_keys if heading_keys is not None else Counter()
         self.units: list[_Unit] = []
         self.headings: list[tuple[int, str]] = []
         self.supplementary = False
@@ -92,7 +105,9 @@ class _Parser:
         text = TOC_RANGE.sub("", text).strip()
         if level <= 1 and text == self.title:
             return  # the document's own title is not a section
-        self.headings = [(lvl, t) for lvl, t in self.headings if lvl < level] + [(level, text)]
+        # A table of contents encloses nothing: the sections after it are not its subsections.
+        self.headings = [(lvl, t) for lvl, t in self.headings if lvl < level and not TABLE_OF_CONTENTS.match(t)]
+        self.headings.append((level, text))
         self.current = None
         self.pending_caption = None
         self.commentary_on = None
@@ -161,10 +176,20 @@ class _Parser:
         # A record's fields (Job Title: …, Reports To: …) go on as fields, whatever their length.
         return bool(_FIELD.match(last) and _FIELD.match(block.text))
 
+    def _table_of_contents_entry(self, text: str, block: TextBlock) -> bool:
+        """Whether the line is an entry of the table of contents being read: a line that comes
+        again later as a heading. The entries repeat the headings, so leaving them out loses no
+        text, and a page of section titles would otherwise match every question a little."""
+        key = _heading_key(text)
+        if (block.heading_level or HEADING.match(text)) and not block.resumed:
+            self.headings_ahead[key] -= 1  # this line itself was counted
+        return (self.headings_ahead[key] > 0
+                and any(TABLE_OF_CONTENTS.match(heading) for _, heading in self.headings))
+
     # -- one line ------------------------------------------------------------------------
     def feed(self, block: TextBlock) -> None:
         text = block.text.strip()
-        if not text:
+        if not text or self._table_of_contents_entry(text, block):
             return
         if SUPPLEMENTARY.match(text) and len(text) <= 80:
             self.start_supplementary(text)
@@ -228,7 +253,9 @@ def _article_order(text: str) -> tuple[int, ...] | None:
 
 
 def parse_units(document: LoadedDocument, title: str) -> list[_Unit]:
-    parser = _Parser(title)
+    heading_keys = Counter(_heading_key(block.text.strip()) for block in document.blocks
+                           if (block.heading_level or HEADING.match(block.text.strip())) and not block.resumed)
+    parser = _Parser(title, heading_keys)
     for block in document.blocks:
         parser.feed(block)
     return [unit for unit in parser.units if unit.paragraphs]

@@ -659,3 +659,47 @@ def test_english_pdf_headings_are_recognised_by_shape(line, is_heading):
     from indexer.loaders.pdf import _looks_like_english_heading
 
     assert _looks_like_english_heading(line) is is_heading
+
+
+GUIDELINE_PAGE = """<html><head><title>安全管理措置の指針</title></head><body><main>
+<h1>安全管理措置の指針</h1>
+<h2>（別添）講ずべき措置<br />（行政機関編）</h2>
+<p>本別添は措置の内容を示す。</p>
+<dl>
+  <dt>Ａ　基本方針の策定</dt>
+  <dd><p>基本方針を策定することが重要である。</p>
+    <dl><dt>（関係条文）</dt><dd>法第23条</dd></dl>
+  </dd>
+  <dt>Ｂ　教育</dt>
+  <dd><p>職員に必要な教育を行う。</p></dd>
+</dl>
+<p>以上の措置は定期に見直す。</p>
+</main></body></html>"""
+
+
+def test_definition_terms_title_subsections_and_the_section_resumes_after_the_list(tmp_path):
+    path = tmp_path / "guide.html"
+    path.write_text(GUIDELINE_PAGE, encoding="utf-8")
+    document = html.load(path)
+    assert [(b.text, b.heading_level, b.resumed) for b in document.blocks] == [
+        ("安全管理措置の指針", 1, False),
+        ("（別添）講ずべき措置（行政機関編）", 2, False),  # a <br> inside a heading does not cut it
+        ("本別添は措置の内容を示す。", 0, False),
+        ("Ａ　基本方針の策定", 3, False),
+        ("基本方針を策定することが重要である。", 0, False),
+        ("（関係条文）", 0, False),  # a list inside a titled subsection is ordinary text
+        ("法第23条", 0, False),
+        ("Ｂ　教育", 3, False),
+        ("職員に必要な教育を行う。", 0, False),
+        ("（別添）講ずべき措置（行政機関編）", 2, True),  # back in the section the list is under
+        ("以上の措置は定期に見直す。", 0, False),
+    ]
+
+
+def test_a_glossary_term_too_long_for_a_title_stays_text(tmp_path):
+    term = "基本方針" * 30
+    path = tmp_path / "glossary.html"
+    path.write_text(f"<html><body><h2>用語</h2><dl><dt>{term}</dt><dd>説明。</dd></dl></body></html>",
+                    encoding="utf-8")
+    assert [(b.text, b.heading_level) for b in html.load(path).blocks] == [
+        ("用語", 2), (term, 0), ("説明。", 0)]

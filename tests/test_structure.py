@@ -155,3 +155,49 @@ def test_a_marked_up_heading_or_a_new_page_still_opens_a_section():
         TextBlock("See the next page for contacts:", page=1), _guessed("Customer Service", page=2),
         TextBlock("Call us.", page=2)])
     assert [p.headings for p in passages] == [(), ("Step 1: Gather Information",), ("Customer Service",)]
+
+
+def _heading(text, level):
+    return TextBlock(text, heading_level=level)
+
+
+def test_a_table_of_contents_encloses_no_section_and_its_entries_are_not_indexed():
+    passages = _chunk_blocks([
+        _heading("目次", 2),
+        TextBlock("第１はじめに"),  # entries as the contents list writes them: no spacing,
+        TextBlock("第２ 用語の定義………3"),  # or a leader to the page
+        TextBlock("※ 条番号は令和7年6月1日時点のもの"),  # not an entry: kept
+        _heading("第１　はじめに", 3),
+        TextBlock("このガイドラインは番号の取扱いを定める。"),
+        _heading("第２　用語の定義", 3),
+        TextBlock("個人番号とは番号法第2条第5項の番号をいう。"),
+    ], title="ガイドライン")
+    assert [(p.headings, p.text) for p in passages] == [
+        (("目次",), "※ 条番号は令和7年6月1日時点のもの"),
+        (("第１　はじめに",), "このガイドラインは番号の取扱いを定める。"),
+        (("第２　用語の定義",), "個人番号とは番号法第2条第5項の番号をいう。"),
+    ]
+
+
+def test_a_contents_list_of_titled_terms_is_left_out_and_the_real_sections_keep_their_text():
+    passages = _chunk_blocks([
+        _heading("（別添）講ずべき措置", 2),
+        _heading("【目次】", 4),
+        _heading("１ 検討手順", 5),  # the contents list's own terms (an HTML <dl>) ...
+        TextBlock("Ａ　事務の範囲の明確化"),
+        TextBlock("１ 検討手順", heading_level=5, resumed=True),  # ... the end of a nested list ...
+        TextBlock("Ｇ　外的環境の把握"),
+        TextBlock("【目次】", heading_level=4, resumed=True),  # ... and of the list itself
+        _heading("１　検討手順", 5),
+        TextBlock("手順を定める。"),
+        _heading("Ａ　事務の範囲の明確化", 6),
+        TextBlock("事務の範囲を明確にする。"),
+        TextBlock("１　検討手順", heading_level=5, resumed=True),
+        _heading("Ｇ　外的環境の把握", 6),
+        TextBlock("外国の制度を把握する。"),
+    ], title="ガイドライン")
+    assert [(p.headings, p.text) for p in passages] == [
+        (("（別添）講ずべき措置", "１　検討手順"), "手順を定める。"),
+        (("（別添）講ずべき措置", "１　検討手順", "Ａ　事務の範囲の明確化"), "事務の範囲を明確にする。"),
+        (("（別添）講ずべき措置", "１　検討手順", "Ｇ　外的環境の把握"), "外国の制度を把握する。"),
+    ]

@@ -3,6 +3,8 @@
 Generic pages: the main content (`<main>`, else the body) minus scripts, navigation, headers,
 footers and breadcrumb/menu blocks; every block-level element starts a new line, inline elements
 never do, `<br>` does, and a table row is one line. `<h1>`…`<h6>` give heading levels 1–6.
+Guidance pages (the PPC guidelines) also title their subsections with definition lists, `<dt>Ａ
+　基本方針の策定</dt><dd>…</dd>`: such a term is a heading one level below the section it is in.
 
 g-reiki pages (the 例規集 system many municipalities and Tokyo use) mark every statute line with
 a class (`article`, `clause`, `item`, `s-head`...), so they are rendered straight into the
@@ -139,6 +141,18 @@ def _drop_boilerplate(root) -> None:
 
 
 # -- generic pages --------------------------------------------------------------------------
+# A definition term longer than this is a statement, not a subsection title.
+_MAX_TERM_HEADING = 80
+
+
+def _titles_section(dt) -> bool:
+    """Whether a <dt> titles what its <dd> says: a short term with a definition after it."""
+    following = dt.getnext()
+    while following is not None and not isinstance(following.tag, str):
+        following = following.getnext()
+    return following is not None and following.tag == "dd" and 0 < len(_inline_text(dt)) <= _MAX_TERM_HEADING
+
+
 class _LineWriter:
     """Accumulates inline text and cuts it into blocks at block boundaries and <br>."""
 
@@ -146,19 +160,56 @@ class _LineWriter:
         self.blocks: list[TextBlock] = []
         self.buffer: list[str] = []
         self.level = 0
+        # The headings written so far that enclose the current position: (level, text).
+        self.outline: list[tuple[int, str]] = []
+        self.term_lists = 0  # enclosing definition lists whose terms are headings
 
     def flush(self) -> None:
         text = _clean("".join(self.buffer))
         self.buffer = []
         if text:
             self.blocks.append(TextBlock(text, heading_level=self.level))
+            if self.level:
+                self.outline = [(lvl, t) for lvl, t in self.outline if lvl < self.level] + [(self.level, text)]
+
+    def _definition_list(self, dl) -> None:
+        """A <dl> whose terms title subsections: each term is a heading one level below the
+        heading the list is under. When the list ends, that heading is written again, so the
+        text after the list is back in its section instead of under the list's last term."""
+        self.flush()
+        base = self.outline[-1][0] if self.outline else 0
+        titled = False
+        if dl.text:
+            self.buffer.append(dl.text)
+        for child in dl:
+            if child.tag == "dt" and self.term_lists == 0 and _titles_section(child):
+                self.flush()
+                outer, self.level = self.level, base + 1
+                self._children(child)
+                self.flush()
+                self.level = outer
+                titled = True
+                if child.tail:
+                    self.buffer.append(child.tail)
+            else:
+                self.term_lists += titled
+                self.walk(child)
+                self.term_lists -= titled
+        self.flush()
+        if titled and self.outline and self.outline[0][0] <= base:
+            self.outline = [(lvl, t) for lvl, t in self.outline if lvl <= base]
+            level, text = self.outline[-1]
+            self.blocks.append(TextBlock(text, heading_level=level, resumed=True))
 
     def walk(self, el) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is None:  # comment or processing instruction: only its tail is page text
             pass
         elif tag == "br":
-            self.flush()
+            if self.level:
+                self.buffer.append(" ")  # a heading broken over two lines is still one heading
+            else:
+                self.flush()
         elif tag == "tr":
             self.flush()
             self.buffer.append(_row_text(el))
@@ -168,6 +219,8 @@ class _LineWriter:
             for line in "".join(el.itertext()).splitlines():
                 self.buffer.append(line)
                 self.flush()
+        elif tag == "dl":
+            self._definition_list(el)
         elif tag in _HEADINGS:
             self.flush()
             outer, self.level = self.level, _HEADINGS[tag]
