@@ -687,8 +687,9 @@ def test_definition_terms_title_subsections_and_the_section_resumes_after_the_li
         ("本別添は措置の内容を示す。", 0, False),
         ("Ａ　基本方針の策定", 3, False),
         ("基本方針を策定することが重要である。", 0, False),
-        ("（関係条文）", 0, False),  # a list inside a titled subsection is ordinary text
+        ("（関係条文）", 4, False),  # a list inside a subsection titles its own subsections
         ("法第23条", 0, False),
+        ("Ａ　基本方針の策定", 3, True),
         ("Ｂ　教育", 3, False),
         ("職員に必要な教育を行う。", 0, False),
         ("（別添）講ずべき措置（行政機関編）", 2, True),  # back in the section the list is under

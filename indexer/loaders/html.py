@@ -162,7 +162,6 @@ class _LineWriter:
         self.level = 0
         # The headings written so far that enclose the current position: (level, text).
         self.outline: list[tuple[int, str]] = []
-        self.term_lists = 0  # enclosing definition lists whose terms are headings
 
     def flush(self) -> None:
         text = _clean("".join(self.buffer))
@@ -182,7 +181,7 @@ class _LineWriter:
         if dl.text:
             self.buffer.append(dl.text)
         for child in dl:
-            if child.tag == "dt" and self.term_lists == 0 and _titles_section(child):
+            if child.tag == "dt" and _titles_section(child):
                 self.flush()
                 outer, self.level = self.level, base + 1
                 self._children(child)
@@ -192,9 +191,7 @@ class _LineWriter:
                 if child.tail:
                     self.buffer.append(child.tail)
             else:
-                self.term_lists += titled
                 self.walk(child)
-                self.term_lists -= titled
         self.flush()
         if titled and self.outline and self.outline[0][0] <= base:
             self.outline = [(lvl, t) for lvl, t in self.outline if lvl <= base]
