@@ -160,14 +160,18 @@ def _names_a_defined_term(defined: tuple[str, ...], present: Sequence[tuple[str,
 
 def _caption_match(caption: str, present: Sequence[tuple[str, float]], total: float) -> float:
     """How well the caption names what was asked: the question's (weighted) share found in it,
-    times the caption's share made of question words — 育児休業の期間 names a question about
-    育児休業 and 期間 better than 育児休業の期間の延長 does."""
+    times the square of the caption's share made of question words — 育児休業の期間 names a
+    question about 育児休業 and 期間 better than 育児休業の期間の延長 does. Squared because a
+    caption says what its article is about, and every word of it the question does not use says
+    the article is about something more (日当 answers 「日帰りでも日当は満額？」 better than
+    退職者等の旅費 does). Tune sets: blind2 hit@1 .538 -> .615, MRR .650 -> .695; the ja dev and
+    colloquial held halves unchanged; the cube and a weight of 0.3 or 0.6 gain less."""
     found = [(term, weight) for term, weight in present if term in caption]
     if not found or not caption:
         return 0.0
     share = sum(weight for _, weight in found) / total
     precision = min(1.0, sum(len(term) for term, _ in found) / len(caption))
-    return share * precision
+    return share * precision ** 2
 
 
 def _best_sentence_share(text: str, starts: list[int], present: Sequence[tuple[str, float]]) -> float:

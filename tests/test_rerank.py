@@ -36,7 +36,7 @@ def test_passage_stating_the_asked_for_value_gets_the_answer_type_bonus():
 
 def test_caption_naming_the_topic_adds_its_share():
     text = "育児休業の期間は三歳に達する日までとする。"
-    assert bonus(passage(text, caption="育児休業の期間")) - bonus(passage(text)) == pytest.approx(W.caption * 6 / 7)
+    assert bonus(passage(text, caption="育児休業の期間")) - bonus(passage(text)) == pytest.approx(W.caption * (6 / 7) ** 2)
 
 
 def test_no_question_terms_no_bonus():
@@ -73,6 +73,17 @@ def test_caption_that_names_exactly_the_topic_beats_a_longer_caption():
     exact = bonus(passage(text, caption="育児休業の期間"))
     longer = bonus(passage(text, caption="育児休業の期間の延長"))
     assert exact > longer > bonus(passage(text))
+
+
+def test_a_caption_naming_only_what_was_asked_beats_one_that_names_more_besides():
+    terms = [("出張", 1.0), ("日当", 2.0), ("満額", 1.0)]
+    text = "旅費は別に定める。"
+    only_asked = rerank_bonus(0, passage(text, caption="日当"), terms, 4.0, AnswerType.OTHER, W, PassageText())
+    more_besides = rerank_bonus(0, passage(text, caption="出張日当満額の特例"), terms, 4.0, AnswerType.OTHER, W,
+                                PassageText())
+    # The longer caption holds every asked word (share 1, precision 2/3); the short one half the
+    # weight, and nothing else.
+    assert only_asked > more_besides > 0
 
 
 def test_a_count_question_rewards_only_a_number_in_the_asked_unit():
