@@ -668,7 +668,7 @@ GUIDELINE_PAGE = """<html><head><title>安全管理措置の指針</title></head
 <dl>
   <dt>Ａ　基本方針の策定</dt>
   <dd><p>基本方針を策定することが重要である。</p>
-    <dl><dt>（関係条文）</dt><dd>法第23条</dd></dl>
+    <dl><dt>ａ　組織体制の整備</dt><dd>総括責任者を置く。</dd></dl>
   </dd>
   <dt>Ｂ　教育</dt>
   <dd><p>職員に必要な教育を行う。</p></dd>
@@ -687,8 +687,8 @@ def test_definition_terms_title_subsections_and_the_section_resumes_after_the_li
         ("本別添は措置の内容を示す。", 0, False),
         ("Ａ　基本方針の策定", 3, False),
         ("基本方針を策定することが重要である。", 0, False),
-        ("（関係条文）", 4, False),  # a list inside a subsection titles its own subsections
-        ("法第23条", 0, False),
+        ("ａ　組織体制の整備", 4, False),  # a list inside a subsection titles its own subsections
+        ("総括責任者を置く。", 0, False),
         ("Ａ　基本方針の策定", 3, True),
         ("Ｂ　教育", 3, False),
         ("職員に必要な教育を行う。", 0, False),
@@ -697,8 +697,13 @@ def test_definition_terms_title_subsections_and_the_section_resumes_after_the_li
     ]
 
 
-def test_a_glossary_term_too_long_for_a_title_stays_text(tmp_path):
-    term = "基本方針" * 30
+@pytest.mark.parametrize("term", [
+    "基本方針" * 12,  # too long for a title
+    "事例）システムの設定ミス等により個人データの閲覧が可能な状態となり、本人の数が千人を超える場合",
+    "委託先を監督する。その方法は次のとおり",  # a sentence
+    "（関係条文）",  # nothing but a parenthetical
+])
+def test_a_term_that_is_a_statement_stays_text(tmp_path, term):
     path = tmp_path / "glossary.html"
     path.write_text(f"<html><body><h2>用語</h2><dl><dt>{term}</dt><dd>説明。</dd></dl></body></html>",
                     encoding="utf-8")

@@ -141,16 +141,23 @@ def _drop_boilerplate(root) -> None:
 
 
 # -- generic pages --------------------------------------------------------------------------
-# A definition term longer than this is a statement, not a subsection title.
-_MAX_TERM_HEADING = 80
+# A definition term longer than this (its parentheticals aside) is a statement, such as an
+# example 「事例）システムの設定ミス等により…場合」 with notes on it, not a subsection title.
+_MAX_TERM_HEADING = 40
+_PARENTHETICAL = re.compile(r"[（(][^（）()]*[）)]")
 
 
 def _titles_section(dt) -> bool:
-    """Whether a <dt> titles what its <dd> says: a short term with a definition after it."""
+    """Whether a <dt> titles what its <dd> says: a short term, not a sentence, with a
+    definition after it. 「●　開示（番号法第30条第１項により読み替えて…）」 is short once its
+    reference is set aside."""
     following = dt.getnext()
     while following is not None and not isinstance(following.tag, str):
         following = following.getnext()
-    return following is not None and following.tag == "dd" and 0 < len(_inline_text(dt)) <= _MAX_TERM_HEADING
+    if following is None or following.tag != "dd":
+        return False
+    title = _PARENTHETICAL.sub("", _inline_text(dt))
+    return 0 < len(title) <= _MAX_TERM_HEADING and "。" not in title
 
 
 class _LineWriter:
