@@ -1,6 +1,7 @@
 """The project's own data types. SDK results are converted into these at the boundary."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 
@@ -37,8 +38,21 @@ class Passage:
         if self.page is not None:
             return f"{self.title} p.{self.page}"
         if self.headings:
-            return f"{self.title} {self.headings[-1]}"
+            return f"{self.title} {section_name(self.headings)}"
         return self.title
+
+
+# A heading that is an item of its section's list (Ａ　収集制限, ｅ　…, ①　…, (1) …, ●　…, 【…事例】)
+# says where it is only under that section: the guideline has an Ａ in every section.
+_LIST_ITEM_HEADING = re.compile(r"^(?:[Ａ-Ｚａ-ｚ]|[０-９]{1,2}|[①-⑳]|[（(][^）)]{1,3}[）)]|[●○■◆＊※])[\s　]|^【")
+
+
+def section_name(headings: Sequence[str]) -> str:
+    """What a citation calls a section: its heading, with the section it is an item of when the
+    heading is a list label's item (「第４－３－⑷　収集・保管制限 / Ａ　収集制限」)."""
+    if len(headings) > 1 and _LIST_ITEM_HEADING.match(headings[-1]):
+        return f"{headings[-2]} / {headings[-1]}"
+    return headings[-1]
 
 
 @dataclass(frozen=True)

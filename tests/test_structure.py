@@ -201,3 +201,16 @@ def test_a_contents_list_of_titled_terms_is_left_out_and_the_real_sections_keep_
         (("（別添）講ずべき措置", "１　検討手順", "Ａ　事務の範囲の明確化"), "事務の範囲を明確にする。"),
         (("（別添）講ずべき措置", "１　検討手順", "Ｇ　外的環境の把握"), "外国の制度を把握する。"),
     ]
+
+
+def test_a_list_item_section_is_cited_with_the_section_it_is_an_item_of():
+    from retrieval.models import Passage
+
+    def cited(*headings):
+        return Passage(doc="g.html", seq=0, title="ガイドライン", text="…", headings=headings).citation_name
+
+    assert cited("第４－３－⑷　収集・保管制限", "Ａ　収集制限") == "ガイドライン 第４－３－⑷　収集・保管制限 / Ａ　収集制限"
+    assert cited("3-5-3 報告対象事態", "【報告を要する事例】") == "ガイドライン 3-5-3 報告対象事態 / 【報告を要する事例】"
+    assert cited("2 定義", "2-14 「本人に通知」") == "ガイドライン 2-14 「本人に通知」"  # names itself
+    assert cited("Benefits", "A Guide to Claims") == "ガイドライン A Guide to Claims"  # an English title
+    assert cited("Ａ　収集制限") == "ガイドライン Ａ　収集制限"  # nothing above it
