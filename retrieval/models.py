@@ -38,7 +38,7 @@ class Passage:
         if self.page is not None:
             return f"{self.title} p.{self.page}"
         if self.headings:
-            return f"{self.title} {section_name(self.headings)}"
+            return f"{self.title} {section_name(self.headings, self.title)}"
         return self.title
 
 
@@ -47,10 +47,11 @@ class Passage:
 _LIST_ITEM_HEADING = re.compile(r"^(?:[Ａ-Ｚａ-ｚ]|[０-９]{1,2}|[①-⑳]|[（(][^）)]{1,3}[）)]|[●○■◆＊※])[\s　]|^【")
 
 
-def section_name(headings: Sequence[str]) -> str:
+def section_name(headings: Sequence[str], title: str = "") -> str:
     """What a citation calls a section: its heading, with the section it is an item of when the
-    heading is a list label's item (「第４－３－⑷　収集・保管制限 / Ａ　収集制限」)."""
-    if len(headings) > 1 and _LIST_ITEM_HEADING.match(headings[-1]):
+    heading is a list label's item (「第４－３－⑷　収集・保管制限 / Ａ　収集制限」) — unless
+    that section is the document itself (its title is already in the citation)."""
+    if len(headings) > 1 and _LIST_ITEM_HEADING.match(headings[-1]) and headings[-2] != title:
         return f"{headings[-2]} / {headings[-1]}"
     return headings[-1]
 

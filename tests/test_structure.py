@@ -214,3 +214,4 @@ def test_a_list_item_section_is_cited_with_the_section_it_is_an_item_of():
     assert cited("2 定義", "2-14 「本人に通知」") == "ガイドライン 2-14 「本人に通知」"  # names itself
     assert cited("Benefits", "A Guide to Claims") == "ガイドライン A Guide to Claims"  # an English title
     assert cited("Ａ　収集制限") == "ガイドライン Ａ　収集制限"  # nothing above it
+    assert cited("ガイドライン", "３　地方公共団体の措置") == "ガイドライン ３　地方公共団体の措置"  # its parent is the document
