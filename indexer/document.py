@@ -5,8 +5,13 @@ Loaders only turn a file format into lines; recognising 章/条/項/附則 is do
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+# A table-of-contents line's leader to its page number (……… 12): PDF contents pages are dropped by
+# it, and the structure parser recognises a contents entry without it.
+TOC_LEADER = re.compile(r"[…‥・.．･]{3,}\s*[0-9０-９]{1,4}\s*$")
 
 
 class LoadError(Exception):

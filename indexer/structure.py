@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 
-from indexer.document import LoadedDocument, TextBlock
+from indexer.document import TOC_LEADER, LoadedDocument, TextBlock
 from retrieval.models import Passage
 from retrieval.numerals import NUMBER_CLASS, article_key, int_to_kanji, kanji_to_int
 
@@ -34,7 +34,6 @@ _FIELD = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}: \S")
 TOC_RANGE = re.compile(r"[（(]第.*条.*[）)]\s*$")
 # A table of contents' own heading (目次, 【目次】, Contents).
 TABLE_OF_CONTENTS = re.compile(r"^[【\[［(（]?\s*(?:目\s*次|もくじ|(?:table\s+of\s+)?contents)\s*[】\]］)）]?$", re.I)
-_TOC_LEADER = re.compile(r"[.．…‥・･]{2,}\s*[0-9０-９]*$")
 _HEADING_LEVEL = {"編": 1, "章": 2, "節": 3, "款": 4, "目": 5}
 
 DEFAULT_MAX_TOKENS = 600
@@ -79,7 +78,7 @@ class _Unit:
 
 def _heading_key(text: str) -> str:
     """A heading as a table of contents lists it: without spacing or a leader to its page."""
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", _TOC_LEADER.sub("", text)))
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", TOC_LEADER.sub("", text)))
 
 
 class _Parser:

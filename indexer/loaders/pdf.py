@@ -13,7 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from indexer.document import LoadedDocument, LoadError, TextBlock
+from indexer.document import TOC_LEADER, LoadedDocument, LoadError, TextBlock
 
 _N = "[〇一二三四五六七八九十百千0-9０-９]"
 
@@ -23,9 +23,8 @@ _PAGE_NUMBER = re.compile(
     r"|page\s+\d{1,4}(?:\s+of\s+\d{1,4})?)$",
     re.I,
 )
-# Table-of-contents entries: dot leaders ending in a page number, or an article title followed by
+# Table-of-contents entries: dot leaders ending in a page number (TOC_LEADER), or an article title followed by
 # nothing but its caption.
-_TOC_LEADER = re.compile(r"[…‥・.．･]{3,}\s*[0-9０-９]{1,4}\s*$")
 _TOC_ARTICLE = re.compile(rf"^第\s*{_N}+\s*条(?:の{_N}+)*\s*[（(][^）)]*[）)]$")
 _TOC_HEADING = re.compile(r"^目\s*次$")
 
@@ -81,7 +80,7 @@ def _looks_like_english_heading(line: str) -> bool:
 
 def _is_toc_page(lines: list[str]) -> bool:
     return any(_TOC_HEADING.match(line) for line in lines[:5]) or sum(
-        1 for line in lines if _TOC_LEADER.search(line)
+        1 for line in lines if TOC_LEADER.search(line)
     ) >= 2
 
 
@@ -95,7 +94,7 @@ def page_lines(text: str) -> list[str]:
     while lines and _PAGE_NUMBER.match(lines[-1]):
         lines.pop()
     if _is_toc_page(lines):
-        lines = [line for line in lines if not (_TOC_LEADER.search(line) or _TOC_ARTICLE.match(line))]
+        lines = [line for line in lines if not (TOC_LEADER.search(line) or _TOC_ARTICLE.match(line))]
     return [part.strip() for line in lines for part in _split_glued(line)]
 
 
