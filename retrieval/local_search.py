@@ -814,13 +814,8 @@ _NATIONAL = re.compile(r"国家|国[のでは]|人事院|各省|省庁|national"
 
 def _national_counterparts(matrix: TermMatrix) -> np.ndarray:
     """1 for passages of a 国家公務員… law whose 地方公務員… counterpart is indexed too."""
-    cached = matrix.derived.get("national_counterparts")
-    if cached is None:
-        titles = {p.title for p in matrix.passages}
-        cached = matrix.derived["national_counterparts"] = np.array(
-            ["国家公務員" in p.title and p.title.replace("国家公務員", "地方公務員") in titles
-             for p in matrix.passages], dtype=np.float32)
-    return cached
+    return _rows_matching(matrix, "national_counterparts", lambda p: "国家公務員" in p.title and bool(
+        matrix.title_rows(p.title.replace("国家公務員", "地方公務員"))))
 
 
 def _doc_ids(matrix: TermMatrix) -> np.ndarray:
