@@ -62,7 +62,8 @@ def normalize(text: str) -> str:
 
 # Greetings and courtesies a Teams message opens or closes with (お疲れ様です。…よろしくお願いします):
 # they say nothing about the question, and their words (疲れる, 願う) would count against coverage.
-COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|お世話になっております|お世話になります|"
+COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさまです|"
+                       r"(?:いつも|大変)?お世話になっております|お世話になります|"
                        r"恐れ入りますが|(?:大変)?恐縮(?:な[んの])?です(?:が|けれど(?:も)?)|(?:大変)?恐縮ではございますが|"
                        r"お手数(?:ですが|ながら|をおかけ(?:します|いたします|致します)が)|"
                        # …教えていただけますと幸いです: the request, not the topic (教える, 頂く are stop words)
@@ -75,9 +76,13 @@ COURTESY = re.compile(r"お疲れ様です|お疲れさまです|おつかれさ
                        r"いただきたく(?:存じます)?|頂けますか)")
 
 
-# 人事課の山田です。/ 総務部総務課の佐藤と申します。: who is asking, not what (a sentence of its own).
-SELF_INTRODUCTION = re.compile(r"(?:^|(?<=[。\n]))[^。\n?？]{1,20}(?:課|係|部|室|局|センター|所)の"
-                               r"[^。\n?？はがをにで]{1,12}(?:です|と申します|でございます)(?:[。.]|$)", re.M)
+# 人事課の山田です。/ 総務部総務課の佐藤と申します。/ 出張の多い部署の者です。/ 法務担当です。/ 人事担当の
+# 佐藤です。: who is asking, not what (a sentence of its own). Only 担当 (a role, never a place) may end
+# the sentence without a name: 「…所です。」 may well be what the question is about.
+_INTRODUCED = r"(?:です|と申します|でございます)(?:[。.]|$)"
+_NAME = r"[^。\n?？はがをにで]{1,12}"
+SELF_INTRODUCTION = re.compile(rf"(?:^|(?<=[。\n]))(?:[^。\n?？]{{1,20}}(?:課|係|部署|部|室|局|センター|所)の{_NAME}"
+                               rf"|[^。\n?？]{{0,20}}担当(?:の{_NAME})?){_INTRODUCED}", re.M)
 
 
 def without_courtesies(text: str) -> str:

@@ -35,6 +35,22 @@ def test_a_self_introduction_adds_no_search_terms(planner):
     assert "内線" in planner.plan("人事課の内線番号は何番です。").terms
 
 
+@pytest.mark.parametrize("message", [
+    "いつもお世話になっております。\n育児休業の期間は？",  # いつも is part of the greeting
+    "例規担当の者です。育児休業の期間は？",
+    "法務担当です。育児休業の期間は？",  # a role, with no name after it
+    "人事担当の佐藤です。育児休業の期間は？",
+    "出張の多い部署の者です。育児休業の期間は？",
+])
+def test_more_self_introductions_add_no_search_terms(planner, message):
+    assert set(planner.plan(message).terms) == set(planner.plan("育児休業の期間は？").terms)
+
+
+def test_a_sentence_that_ends_in_a_place_is_no_self_introduction(planner):
+    """Only 担当 ends an introduction without a name: 「…所です。」 may be what is asked about."""
+    assert "喫煙" in planner.plan("ここは喫煙所です。吸っていい？").terms
+
+
 @pytest.mark.parametrize("plain, casual", [
     ("会議の結果を文書に残す必要はある？", "会議の結果ってわざわざ文書に残さないとダメ？"),
     ("同僚に個人番号を聞いてよい？", "同僚に個人番号を聞くのってアリ？"),
