@@ -25,6 +25,7 @@ ANALYZER_VERSION = "en-snowball-3/compound-verbs-1/kanji-numerals-1"
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+_COMPOUND_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 # Digits written into Japanese (3歳, 3親等, 10万円, 1回) are read as the statutes' kanji numerals are
 # (三歳, 三親等, 十万円, 一回). Sudachi analyses a digit run apart from its counter, and the two
 # spellings then yield different terms: 歳 alone is read as とし (年), 3 親 等 / 三 親等, 10 万 円 /
@@ -167,6 +168,29 @@ class Analyzer:
         flat = _LINE_BROKEN_COMPOUND.sub("-", normalize(text)).replace("\r", " ").replace("\n", " ")
         phrases = (Analyzer._english_terms(segment) for segment in _SEGMENTS.findall(flat))
         return [phrase for phrase in phrases if phrase]
+
+    def japanese_compounds(self, text: str) -> list[list[str]]:
+        """The Japanese compound nouns of `text` as their terms in order (年次有給休暇 -> 年次, 有給,
+        休暇; 一年未満の期間 -> [1, 年, 未満], [期間]): runs of adjacent nouns, prefixes and
+        suffixes, broken by anything else (a particle, a verb, punctuation, a line break).
+        Sudachi's short units split what a question and an article both write as one compound;
+        which terms stand together is what term proximity is measured in."""
+        text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
+        text = _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
+        tokenizer = self._tokenizer()
+        compounds: list[list[str]] = []
+        for start in range(0, len(text), _MAX_CHUNK_CHARS):
+            run: list[str] = []
+            for morpheme in tokenizer.tokenize(text[start : start + _MAX_CHUNK_CHARS]):
+                if morpheme.part_of_speech()[0] in _COMPOUND_POS and not morpheme.surface().isspace():
+                    run.append(morpheme.normalized_form().lower())
+                    continue
+                if len(run) > 1:
+                    compounds.append(run)
+                run = []
+            if len(run) > 1:
+                compounds.append(run)
+        return compounds
 
     def is_one_word(self, text: str) -> bool:
         """Whether Japanese `text` is a single morpheme (断る, 怪我), not a phrase (クビになる)."""

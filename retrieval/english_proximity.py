@@ -8,8 +8,9 @@ process"), and a passage that keeps the phrase together is far likelier to be ab
 Pairs are taken within a run of words between punctuation, after stop words are dropped ("cost
 of care" pairs cost+care); in the passage a pair may have one other word between (measured on the
 tune half of contoso-handbook: window 3 ranked better than 2, a wider question side did not);
-Japanese text is not paired (Sudachi's morphemes are not words a question and an article share
-in order). Only the first stage's top candidates are scanned, and
+Japanese text is not paired here (Sudachi's morphemes are not words a question and an article
+share in order): retrieval.compound_proximity pairs the parts of its compound nouns instead. Only
+the first stage's top candidates are scanned, and
 each passage's pairs are kept for the matrix's lifetime.
 """
 from __future__ import annotations
