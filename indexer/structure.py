@@ -22,6 +22,10 @@ ARTICLE_START = re.compile(rf"^(第{_N}+条(?:の{_N}+)*)(?=\s|（|\(|$)\s*")
 ARTICLE_NUMBERS = re.compile(rf"第{_N}+条(?:の{_N}+)*")
 HEADING = re.compile(rf"^第{_N}+([編章節款目])(?:の{_N}+)*(?:\s|$)")
 SUPPLEMENTARY = re.compile(r"^附\s*則(?!第)")
+# 別表第一　内国旅行の旅費（第二十条―第二十四条関係） / 別表第二（第二条関係）: an appendix (a table of
+# amounts, rates, bodies) after the 附則. Its title always notes the articles it belongs to, which a
+# bare 別表第五 in a table cell does not.
+APPENDIX = re.compile(rf"^(別表(?:第{_N}+)?)(?:\s+([^。\s]{{1,40}}?))?\s*[（(]([^（）()]*関係)[）)]$")
 PARAGRAPH = re.compile(r"^([1-9１-９][0-9０-９]?)(?:\s+|$)")
 # A label standing alone on its line (2013 e-Gov text puts ２ or 二 on a line of its own).
 BARE_LABEL = re.compile(rf"^(?:{_N}{{1,3}}|[イロハニホヘトチリヌルヲ]|[（(]{_N}{{1,3}}[）)])$")
@@ -69,7 +73,9 @@ class _Unit:
 
     @property
     def header(self) -> str:
-        """（caption）第N条 — repeated on every piece of a split article."""
+        """（caption）第N条 — repeated on every piece of a split article (an appendix: its title line)."""
+        if self.article is not None and self.article.startswith("別表"):
+            return f"{self.article}　{self.caption or ''}\n"
         caption = f"（{self.caption}）\n" if self.caption else ""
         if self.article is None:
             return caption
@@ -118,6 +124,18 @@ class _Parser:
         self.pending_caption = None
         self.commentary_on = None
         self.last_article = None  # 附則 numbers its articles afresh
+
+    def start_appendix(self, label: str, title: str | None, related: str) -> None:
+        """An appendix is part of the law itself, not of the 附則 printed before it: cited as 別表第一,
+        captioned by its title (内国旅行の旅費（第二十条関係）)."""
+        self.supplementary = False
+        self.headings = []
+        self.pending_caption = None
+        self.commentary_on = None
+        self.last_article = None
+        caption = f"{title}（{related}）" if title else f"（{related}）"
+        self.current = _Unit(re.sub(r"\s", "", label), caption, (), False)
+        self.units.append(self.current)
 
     def _quoted_in_commentary(self, label: str) -> bool:
         """Whether an article start inside a commentary on an article does not advance the
@@ -189,6 +207,9 @@ class _Parser:
     def feed(self, block: TextBlock) -> None:
         text = block.text.strip()
         if not text or self._table_of_contents_entry(text, block):
+            return
+        if appendix := APPENDIX.match(text):
+            self.start_appendix(*appendix.groups())
             return
         if SUPPLEMENTARY.match(text) and len(text) <= 80:
             self.start_supplementary(text)

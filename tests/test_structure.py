@@ -33,6 +33,26 @@ def test_supplementary_provisions_are_kept_apart():
     assert [(p.article, p.supplementary) for p in passages] == [("第一条", False), ("附則第一条", True)]
 
 
+def test_an_appendix_after_the_supplementary_provisions_is_part_of_the_law_and_cited_as_such():
+    """e-Gov prints 別表 after the 附則: its table of rates is no 附則 article."""
+    passages = _chunk(["（日当）", "第二条　日当の額は、別表第一の定額による。", "附　則",
+                       "第一条　この規程は公布の日から施行する。",
+                       "別表第一　内国旅行の旅費（第二条関係）", "一　日当", "甲地方", "三、八〇〇円"])
+    assert [(p.article, p.supplementary) for p in passages] == [
+        ("第二条", False), ("附則第一条", True), ("別表第一", False)]
+    appendix = passages[-1]
+    assert appendix.text == "別表第一　内国旅行の旅費（第二条関係）\n一　日当\n甲地方\n三、八〇〇円"
+    assert appendix.caption == "内国旅行の旅費（第二条関係）" and appendix.headings == ()
+
+
+def test_an_appendix_title_without_a_name_and_a_table_cell_naming_an_appendix():
+    passages = _chunk(["第三条　読替えは次の表による。", "別表第五", "別表第八の上欄に掲げる機械等",
+                       "別表第二（第三条関係）", "一　工事"])
+    assert [p.article for p in passages] == ["第三条", "別表第二"]  # the bare 別表第五 is a table cell
+    assert "\n別表第五\n" in passages[0].text
+    assert passages[1].text == "別表第二　（第三条関係）\n一　工事"
+
+
 def test_table_of_contents_does_not_mark_the_body_as_supplementary():
     passages = _chunk(["第一章　総則（第一条―第二条）", "附則", "第一章　総則", "第一条　本則の条文。"])
     assert passages[0].supplementary is False
