@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
 
 from indexer.document import TOC_LEADER, LoadedDocument, TextBlock
-from retrieval.models import Passage
+from retrieval.models import Passage, article_header
 from retrieval.numerals import NUMBER_CLASS, article_key, int_to_kanji, kanji_to_int
 
 _N = NUMBER_CLASS
@@ -74,12 +74,7 @@ class _Unit:
     @property
     def header(self) -> str:
         """（caption）第N条 — repeated on every piece of a split article (an appendix: its title line)."""
-        if self.article is not None and self.article.startswith("別表"):
-            return f"{self.article}　{self.caption or ''}\n"
-        caption = f"（{self.caption}）\n" if self.caption else ""
-        if self.article is None:
-            return caption
-        return caption + self.article.removeprefix("附則") + "　"
+        return article_header(self.article, self.caption)
 
 
 def _heading_key(text: str) -> str:

@@ -34,6 +34,7 @@ from retrieval.query import QueryPlan, QueryPlanner, cited_articles, vocabulary_
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
+from retrieval.whole_articles import PieceKey, article_pieces, piece_key, whole_article
 
 log = logging.getLogger(__name__)
 _PURPOSE_CAPTION = re.compile(r"[（(]?(?:目的|趣旨)")
@@ -227,16 +228,37 @@ class LocalSearcher:
         score = self._compound_proximity(matrix, plan, score)
         score = self._page_context(matrix, score)
         score = self._rules_cited_by_guidance(matrix, plan, audience.titles, score)
-        # More than k: sections of a page already listed give way to other pages (see _pages_first).
+        # More than k: sections of a page already listed give way to other pages (see _pages_first),
+        # and an article's later pieces to other articles (see _one_per_article).
         wanted = min(matrix.size, PAGE_REPEAT_DEPTH * k)
         best = np.argpartition(-score, wanted - 1)[:wanted]
         ranked = best[np.argsort(-score[best], kind="stable")]
         order = ranked[matched[ranked]].tolist()
         if _has_pages(matrix):
             order = _pages_first(order, matrix.passages)
-        order = order[:k]
-        return [ScoredPassage(matrix.passages[i], s, confidence=c)
-                for i, s, c in zip(order, score[order].tolist(), confidence[order].tolist())]
+        return self._one_per_article(matrix, order, k, score, confidence)
+
+    def _one_per_article(self, matrix: TermMatrix, order: Sequence[int], k: int, score: np.ndarray,
+                         confidence: np.ndarray) -> list[ScoredPassage]:
+        """STEP 4: the k best, an article's best piece standing for the whole article
+        (retrieval.whole_articles); its later pieces give their places to other articles."""
+        if "article_pieces" not in matrix.derived:
+            matrix.derived["article_pieces"] = article_pieces(matrix.passages)
+        pieces = matrix.derived["article_pieces"]
+        out: list[ScoredPassage] = []
+        seen: set[PieceKey] = set()
+        for row in order:
+            passage = matrix.passages[row]
+            key = piece_key(passage)
+            if key is not None:
+                if key in seen:
+                    continue
+                seen.add(key)
+                passage = whole_article(matrix.passages, pieces[key], row)
+            out.append(ScoredPassage(passage, float(score[row]), confidence=float(confidence[row])))
+            if len(out) == k:
+                break
+        return out
 
     def _without_name_words(self, plan: QueryPlan, audience: Audience, matrix: TermMatrix) -> QueryPlan:
         """The words with which an English question names a document ("... according to the
@@ -626,7 +648,7 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix, dictionary: Englis
     return dataclasses.replace(plan, terms=replaced(plan.terms), nouns=replaced(plan.nouns))
 
 
-PAGE_REPEAT_DEPTH = 3  # how far down the ranking other pages are looked for
+PAGE_REPEAT_DEPTH = 5  # how far down the ranking other pages (and articles) are looked for
 
 
 def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]:

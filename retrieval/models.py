@@ -47,6 +47,17 @@ class Passage:
 _LIST_ITEM_HEADING = re.compile(r"^(?:[Ａ-Ｚａ-ｚ]|[０-９]{1,2}|[①-⑳]|[（(][^）)]{1,3}[）)]|[●○■◆＊※])[\s　]|^【")
 
 
+def article_header(article: str | None, caption: str | None) -> str:
+    """The header every piece of an article repeats (indexer.structure): （caption）, then 第N条 and a
+    space; 附則 articles are numbered as written (第一条); an appendix: its title line."""
+    if article is not None and article.startswith("別表"):
+        return f"{article}　{caption or ''}\n"
+    header = f"（{caption}）\n" if caption else ""
+    if article is None:
+        return header
+    return header + article.removeprefix("附則") + "　"
+
+
 def section_name(headings: Sequence[str], title: str = "") -> str:
     """What a citation calls a section: its heading, with the section it is an item of when the
     heading is a list label's item (「第４－３－⑷　収集・保管制限 / Ａ　収集制限」) — unless

@@ -1,0 +1,67 @@
+"""One result per article, carrying the whole article: pieces are ranked, articles are returned.
+
+A long article is indexed in pieces of at most `max_passage_tokens` (indexer.structure splits it 項 by
+項, each piece repeating the article header), so that BM25, coverage and confidence are measured on a
+span of text the size of an answer. But the article is what a citation names and what the reader
+needs: the asked-for 項 is often not the piece that matched best (the proviso in 第七項 of an article
+whose first paragraph names the topic), and the next piece of the same article would only take
+another slot of the top k. So the best-ranked piece stands for its article, keeping that piece's
+score and confidence, and the passage returned holds the article's other pieces too, nearest first,
+up to a size bound (the answerer and a language model's prompt read it whole).
+
+Pieces on different PDF pages stay apart: a page citation must stay exact.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from retrieval.models import Passage, article_header
+
+# About 2,500 tokens of Japanese: every article of the bundled and evaluated corpora but a few
+# enumerations (人事院規則 第二十二条's list of special leaves) fits whole.
+MAX_ARTICLE_CHARS = 4000
+
+PieceKey = tuple[str, str, int | None]
+
+
+def article_pieces(passages: Sequence[Passage]) -> dict[PieceKey, list[int]]:
+    """Rows of each article's pieces in document order, by (doc, article, page)."""
+    pieces: dict[PieceKey, list[int]] = {}
+    for row, passage in enumerate(passages):
+        if passage.article is not None:
+            pieces.setdefault((passage.doc, passage.article, passage.page), []).append(row)
+    return pieces
+
+
+def piece_key(passage: Passage) -> PieceKey | None:
+    return None if passage.article is None else (passage.doc, passage.article, passage.page)
+
+
+def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,
+                  max_chars: int = MAX_ARTICLE_CHARS) -> Passage:
+    """The article of piece `best`, its pieces joined under one header: the best piece, then the
+    pieces next to it on either side, nearest first, while the text stays within `max_chars` (a
+    side ends at the first piece that does not fit, so the text joined is one unbroken run)."""
+    if len(rows) == 1:
+        return passages[best]
+    header = article_header(passages[rows[0]].article, passages[rows[0]].caption)
+    bodies = {row: _body(passages[row].text, header) for row in rows}
+    chosen = [best]
+    size = len(header) + len(bodies[best])
+    first = last = rows.index(best)  # the run joined so far, rows[first..last]
+    grown = True
+    while grown:  # one piece more on each side per round, nearest first; the text only grows,
+        grown = False  # so a piece that did not fit never will: the run stays unbroken
+        for index in (first - 1, last + 1):
+            if 0 <= index < len(rows) and size + 1 + len(bodies[rows[index]]) <= max_chars:
+                chosen.append(rows[index])
+                size += 1 + len(bodies[rows[index]])
+                first, last = min(first, index), max(last, index)
+                grown = True
+    chosen.sort(key=lambda row: passages[row].seq)
+    return dataclasses.replace(passages[chosen[0]], text=header + "\n".join(bodies[row] for row in chosen))
+
+
+def _body(text: str, header: str) -> str:
+    return text[len(header):] if text.startswith(header) else text

@@ -1,0 +1,73 @@
+"""One result per article, carrying the whole article (retrieval.whole_articles).
+
+The search test indexes a small law it writes itself into a real SQLite index, cut into pieces of
+a few dozen tokens so that one article makes several pieces."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.build import Indexer
+from retrieval.analysis import Analyzer
+from retrieval.local_index import LocalIndex
+from retrieval.local_search import LocalSearcher
+from retrieval.models import Passage, Question
+from retrieval.tokens import TokenCounter
+from retrieval.whole_articles import article_pieces, whole_article
+
+
+def _piece(seq, text, article="第三条", caption="休暇", page=None):
+    return Passage(doc="a.txt", seq=seq, title="A", text=text, article=article, caption=caption, page=page)
+
+
+PIECES = [_piece(0, "（休暇）\n第三条　一項の文。"), _piece(1, "（休暇）\n第三条　２　二項の文。"),
+          _piece(2, "（休暇）\n第三条　３　三項の文。"), _piece(3, "（旅費）\n第四条　別の条。", "第四条", "旅費")]
+
+
+def test_the_pieces_of_an_article_are_joined_under_one_header_in_order():
+    pieces = article_pieces(PIECES)
+    assert pieces[("a.txt", "第三条", None)] == [0, 1, 2]
+    merged = whole_article(PIECES, pieces[("a.txt", "第三条", None)], best=2)
+    assert merged.text == "（休暇）\n第三条　一項の文。\n２　二項の文。\n３　三項の文。"
+    assert merged.seq == 0 and merged.article == "第三条"
+
+
+def test_a_size_bound_keeps_the_best_piece_and_its_nearest_neighbours():
+    rows = [0, 1, 2]
+    merged = whole_article(PIECES, rows, best=2, max_chars=len("（休暇）\n第三条　") + 15)
+    assert merged.text == "（休暇）\n第三条　２　二項の文。\n３　三項の文。"  # 一項 would pass the bound
+    assert whole_article(PIECES, rows, best=1, max_chars=1).text == PIECES[1].text  # alone, even if too long
+
+
+def test_pieces_on_different_pdf_pages_stay_apart():
+    paged = [_piece(0, "（休暇）\n第三条　一項。", page=1), _piece(1, "（休暇）\n第三条　２　二項。", page=2)]
+    assert list(article_pieces(paged).values()) == [[0], [1]]
+
+
+LAW = ("休暇規程\n（年次休暇）\n第一条　職員の年次休暇は、一の年ごとに二十日とする。\n"
+       "２　年次休暇は、一日を単位として使用する。ただし、特に必要があるときは半日を単位とすることができる。\n"
+       "３　年次休暇の残りの日数は、二十日を限度として次の年に繰り越すことができる。\n"
+       "（病気休暇）\n第二条　病気休暇の期間は、療養に必要な最小限度の期間とする。\n")
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    root: Path = tmp_path_factory.mktemp("law")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "休暇規程.txt").write_text(LAW, encoding="utf-8")
+    analyzer = Analyzer()
+    index = LocalIndex(root / "index.sqlite")
+    summary = Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=60, workers=1).run(root / "corpus")
+    assert not summary.failed
+    return LocalSearcher(index=index, analyzer=analyzer)
+
+
+def test_an_article_cut_into_pieces_is_returned_once_and_whole(searcher):
+    assert searcher.index.passage_count() >= 4  # 第一条 alone makes several pieces
+    results = searcher.rank(Question(text="年次休暇の繰越しは何日まで？", language="ja"), 5)
+    articles = [r.passage.article for r in results]
+    assert articles.count("第一条") == 1
+    first = next(r.passage for r in results if r.passage.article == "第一条")
+    assert "二十日とする" in first.text and "次の年に繰り越す" in first.text
+    assert first.text.count("第一条") == 1
