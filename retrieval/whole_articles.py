@@ -1,4 +1,4 @@
-"""One result per article, carrying the whole article: pieces are ranked, articles are returned.
+"""One result per article (or section), carrying all of it: pieces are ranked, articles returned.
 
 A long article is indexed in pieces of at most `max_passage_tokens` (indexer.structure splits it 項 by
 項, each piece repeating the article header), so that BM25, coverage and confidence are measured on a
@@ -7,7 +7,9 @@ needs: the asked-for 項 is often not the piece that matched best (the proviso i
 whose first paragraph names the topic), and the next piece of the same article would only take
 another slot of the top k. So the best-ranked piece stands for its article, keeping that piece's
 score and confidence, and the passage returned holds the article's other pieces too, nearest first,
-up to a size bound (the answerer and a language model's prompt read it whole).
+up to a size bound (the answerer and a language model's prompt read it whole). A section of text
+without articles (a guideline's 2-1 個人情報, a handbook section) is cut the same way and joined
+the same way: its pieces are the passages of the document with the same headings.
 
 Pieces on different PDF pages stay apart: a page citation must stay exact.
 """
@@ -22,20 +24,28 @@ from retrieval.models import Passage, article_header
 # enumerations (人事院規則 第二十二条's list of special leaves) fits whole.
 MAX_ARTICLE_CHARS = 4000
 
-PieceKey = tuple[str, str, int | None]
+# (doc, article, headings of a section without article, page)
+PieceKey = tuple[str, str | None, tuple[str, ...], int | None]
 
 
 def article_pieces(passages: Sequence[Passage]) -> dict[PieceKey, list[int]]:
-    """Rows of each article's pieces in document order, by (doc, article, page)."""
+    """Rows of each article's (or section's) pieces, by `piece_key`."""
     pieces: dict[PieceKey, list[int]] = {}
     for row, passage in enumerate(passages):
-        if passage.article is not None:
-            pieces.setdefault((passage.doc, passage.article, passage.page), []).append(row)
+        key = piece_key(passage)
+        if key is not None:
+            pieces.setdefault(key, []).append(row)
     return pieces
 
 
 def piece_key(passage: Passage) -> PieceKey | None:
-    return None if passage.article is None else (passage.doc, passage.article, passage.page)
+    """What the passage is a piece of: its article, or for text without articles its section (its
+    headings); None for text under no heading at all, which is no unit to join."""
+    if passage.article is not None:
+        return (passage.doc, passage.article, (), passage.page)
+    if passage.headings:
+        return (passage.doc, None, tuple(passage.headings), passage.page)
+    return None
 
 
 def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,

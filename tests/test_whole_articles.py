@@ -27,8 +27,8 @@ PIECES = [_piece(0, "（休暇）\n第三条　一項の文。"), _piece(1, "（
 
 def test_the_pieces_of_an_article_are_joined_under_one_header_in_order():
     pieces = article_pieces(PIECES)
-    assert pieces[("a.txt", "第三条", None)] == [0, 1, 2]
-    merged = whole_article(PIECES, pieces[("a.txt", "第三条", None)], best=2)
+    assert pieces[("a.txt", "第三条", (), None)] == [0, 1, 2]
+    merged = whole_article(PIECES, pieces[("a.txt", "第三条", (), None)], best=2)
     assert merged.text == "（休暇）\n第三条　一項の文。\n２　二項の文。\n３　三項の文。"
     assert merged.seq == 0 and merged.article == "第三条"
 
@@ -38,6 +38,14 @@ def test_a_size_bound_keeps_the_best_piece_and_its_nearest_neighbours():
     merged = whole_article(PIECES, rows, best=2, max_chars=len("（休暇）\n第三条　") + 15)
     assert merged.text == "（休暇）\n第三条　２　二項の文。\n３　三項の文。"  # 一項 would pass the bound
     assert whole_article(PIECES, rows, best=1, max_chars=1).text == PIECES[1].text  # alone, even if too long
+
+
+def test_a_section_without_articles_is_joined_by_its_headings():
+    section = [Passage(doc="g.html", seq=i, title="G", text=t, headings=h) for i, (t, h) in enumerate([
+        ("前文。", ()), ("定義の一。", ("2 定義",)), ("定義の二。", ("2 定義",)), ("義務。", ("3 義務",))])]
+    pieces = article_pieces(section)
+    assert sorted(pieces.values()) == [[1, 2], [3]]  # text under no heading is no unit
+    assert whole_article(section, [1, 2], best=2).text == "定義の一。\n定義の二。"
 
 
 def test_pieces_on_different_pdf_pages_stay_apart():
