@@ -47,7 +47,10 @@ endef
 ## committed baseline (eval/baselines/<dataset>/summary.json). Needs ../shared/datasets.
 ## The self-written check sets over the ja corpus (colloquial, scope, english and the tune sets
 ## blind2, blind4, blind5, blind6) are gated by floors a little under their current figures: a change
-## that generalises worse fails. The untouched estimates (blind3, blind7, blind8, contoso-blind2) are not gated.
+## that generalises worse fails (raised 2026-12-03 to about two questions under the figures of whole-article
+## retrieval; blind4's balanced accuracy lowered to 0.77 then: with compound proximity one answerable question,
+## b4-03, abstains instead of citing a wrong article first). The untouched estimates (blind3, blind7,
+## blind8, blind9, contoso-blind2) are not gated.
 eval-gate: $(STAMP)
 	$(PY) app.py eval --no-progress --questions $(DATASETS)/ja-regulations/questions.dev.jsonl \
 	  --corpus $(DATASETS)/ja-regulations/corpus --out $(EVAL_OUT)/ja-regulations \
@@ -61,12 +64,12 @@ eval-gate: $(STAMP)
 	  --corpus $(DATASETS)/lawqa-jp/corpus --out $(EVAL_OUT)/lawqa-jp \
 	  --baseline eval/baselines/lawqa-jp \
 	  --fail-under hit@1=0.90 hit@5=0.98
-	$(call check-set,colloquial,hit@5=0.74 balanced_accuracy=0.75)
+	$(call check-set,colloquial,hit@5=0.77 mrr@10=0.55 balanced_accuracy=0.75)
 	$(call check-set,scope,balanced_accuracy=0.80 hit@5=0.95)
-	$(call check-set,blind2,hit@5=0.76 mrr@10=0.58 balanced_accuracy=0.82)
-	$(call check-set,blind4,hit@5=0.68 mrr@10=0.53 balanced_accuracy=0.80)
-	$(call check-set,blind6,hit@5=0.54 mrr@10=0.44 balanced_accuracy=0.88)
-	$(call check-set,blind5,hit@5=0.48 mrr@10=0.34 balanced_accuracy=0.78)
+	$(call check-set,blind2,hit@5=0.76 mrr@10=0.66 balanced_accuracy=0.84)
+	$(call check-set,blind4,hit@5=0.70 mrr@10=0.57 balanced_accuracy=0.77)
+	$(call check-set,blind6,hit@5=0.61 mrr@10=0.51 balanced_accuracy=0.88)
+	$(call check-set,blind5,hit@5=0.48 mrr@10=0.40 balanced_accuracy=0.78)
 	$(call check-set,english,hit@5=0.80)
 	$(PY) app.py eval --no-progress --questions eval/acl/questions.jsonl \
 	  --corpus eval/acl/corpus --out $(EVAL_OUT)/acl \
