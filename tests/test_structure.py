@@ -53,6 +53,18 @@ def test_an_appendix_title_without_a_name_and_a_table_cell_naming_an_appendix():
     assert passages[1].text == "別表第二　（第三条関係）\n一　工事"
 
 
+def test_a_shared_caption_covers_the_articles_after_it_up_to_the_next_heading():
+    """共通見出し: （扶養手当） is printed once, before the first of the articles it covers."""
+    passages = _chunk(["第一章　手当", "（扶養手当）", "第十一条　扶養手当は、支給する。", "第十一条の二　その月額は、条例で定める。",
+                       "（住居手当）", "第十二条　住居手当は、支給する。", "第二章　雑則", "第十三条　細目は、規則で定める。",
+                       "附　則", "（施行期日）", "第一条　公布の日から施行する。", "第二条　経過措置は、規則で定める。"])
+    assert [(p.article, p.caption) for p in passages] == [
+        ("第十一条", "扶養手当"), ("第十一条の二", "扶養手当"), ("第十二条", "住居手当"),
+        ("第十三条", None),  # a chapter heading ends it
+        ("附則第一条", "施行期日"), ("附則第二条", None)]  # and 附則 articles keep only their own
+    assert passages[1].text.startswith("（扶養手当）\n第十一条の二　")
+
+
 def test_table_of_contents_does_not_mark_the_body_as_supplementary():
     passages = _chunk(["第一章　総則（第一条―第二条）", "附則", "第一章　総則", "第一条　本則の条文。"])
     assert passages[0].supplementary is False
