@@ -254,8 +254,10 @@ class LocalSearcher:
                 if key in seen:
                     continue
                 seen.add(key)
-                passage = whole_article(matrix.passages, pieces[key], row)
-            out.append(ScoredPassage(passage, float(score[row]), confidence=float(confidence[row])))
+                passage, focus = whole_article(matrix.passages, pieces[key], row)
+            else:
+                focus = None
+            out.append(ScoredPassage(passage, float(score[row]), confidence=float(confidence[row]), focus=focus))
             if len(out) == k:
                 break
         return out

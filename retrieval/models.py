@@ -73,6 +73,9 @@ class ScoredPassage:
     score: float
     # 0..1: how much of what the question asks about this passage covers (None if unknown).
     confidence: float | None = None
+    # (start, end) in passage.text of the piece that matched, when the passage carries more than it
+    # (a whole article returned for its best piece: retrieval.whole_articles); None: all of it.
+    focus: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -49,12 +49,14 @@ def piece_key(passage: Passage) -> PieceKey | None:
 
 
 def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,
-                  max_chars: int = MAX_ARTICLE_CHARS) -> Passage:
+                  max_chars: int = MAX_ARTICLE_CHARS) -> tuple[Passage, tuple[int, int] | None]:
     """The article of piece `best`, its pieces joined under one header: the best piece, then the
     pieces next to it on either side, nearest first, while the text stays within `max_chars` (a
-    side ends at the first piece that does not fit, so the text joined is one unbroken run)."""
+    side ends at the first piece that does not fit, so the text joined is one unbroken run).
+    Also the span of the best piece's text in it (None when the article is that piece alone): what
+    matched the question, where an answer's sentence is looked for first."""
     if len(rows) == 1:
-        return passages[best]
+        return passages[best], None
     header = article_header(passages[rows[0]].article, passages[rows[0]].caption)
     bodies = {row: _body(passages[row].text, header) for row in rows}
     chosen = [best]
@@ -70,7 +72,17 @@ def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,
                 first, last = min(first, index), max(last, index)
                 grown = True
     chosen.sort(key=lambda row: passages[row].seq)
-    return dataclasses.replace(passages[chosen[0]], text=header + "\n".join(bodies[row] for row in chosen))
+    if len(chosen) == 1:
+        return passages[best], None
+    text, focus = header, (0, 0)
+    for row in chosen:
+        if row != chosen[0]:
+            text += "\n"
+        start = len(text)
+        text += bodies[row]
+        if row == best:
+            focus = (0 if row == chosen[0] else start, len(text))
+    return dataclasses.replace(passages[chosen[0]], text=text), focus
 
 
 def _body(text: str, header: str) -> str:

@@ -28,16 +28,19 @@ PIECES = [_piece(0, "（休暇）\n第三条　一項の文。"), _piece(1, "（
 def test_the_pieces_of_an_article_are_joined_under_one_header_in_order():
     pieces = article_pieces(PIECES)
     assert pieces[("a.txt", "第三条", (), None)] == [0, 1, 2]
-    merged = whole_article(PIECES, pieces[("a.txt", "第三条", (), None)], best=2)
+    merged, focus = whole_article(PIECES, pieces[("a.txt", "第三条", (), None)], best=2)
     assert merged.text == "（休暇）\n第三条　一項の文。\n２　二項の文。\n３　三項の文。"
     assert merged.seq == 0 and merged.article == "第三条"
+    assert focus is not None and merged.text[focus[0]:focus[1]] == "３　三項の文。"  # the piece that matched
+    first, focus = whole_article(PIECES, [0, 1, 2], best=0)
+    assert focus is not None and first.text[focus[0]:focus[1]] == "（休暇）\n第三条　一項の文。"
 
 
 def test_a_size_bound_keeps_the_best_piece_and_its_nearest_neighbours():
     rows = [0, 1, 2]
-    merged = whole_article(PIECES, rows, best=2, max_chars=len("（休暇）\n第三条　") + 15)
+    merged, _ = whole_article(PIECES, rows, best=2, max_chars=len("（休暇）\n第三条　") + 15)
     assert merged.text == "（休暇）\n第三条　２　二項の文。\n３　三項の文。"  # 一項 would pass the bound
-    assert whole_article(PIECES, rows, best=1, max_chars=1).text == PIECES[1].text  # alone, even if too long
+    assert whole_article(PIECES, rows, best=1, max_chars=1) == (PIECES[1], None)  # alone, even if too long
 
 
 def test_a_section_without_articles_is_joined_by_its_headings():
@@ -45,7 +48,7 @@ def test_a_section_without_articles_is_joined_by_its_headings():
         ("前文。", ()), ("定義の一。", ("2 定義",)), ("定義の二。", ("2 定義",)), ("義務。", ("3 義務",))])]
     pieces = article_pieces(section)
     assert sorted(pieces.values()) == [[1, 2], [3]]  # text under no heading is no unit
-    assert whole_article(section, [1, 2], best=2).text == "定義の一。\n定義の二。"
+    assert whole_article(section, [1, 2], best=2)[0].text == "定義の一。\n定義の二。"
 
 
 def test_pieces_on_different_pdf_pages_stay_apart():
@@ -79,3 +82,16 @@ def test_an_article_cut_into_pieces_is_returned_once_and_whole(searcher):
     first = next(r.passage for r in results if r.passage.article == "第一条")
     assert "二十日とする" in first.text and "次の年に繰り越す" in first.text
     assert first.text.count("第一条") == 1
+
+
+def test_the_answer_quotes_the_piece_that_matched_before_the_rest_of_its_article():
+    """Two items share as much of the question: the one in the piece that matched leads (the 授乳
+    item must not answer a question about 夏季休暇 only because it comes first)."""
+    from retrieval.extractive import located_best_sentence
+
+    text = "（特別休暇）\n第五条　特別休暇は次のとおりとする。\n一　授乳のため　一日二回\n二　夏季の行事のため　三日"
+    start = text.index("二　夏季")
+    analyzer = Analyzer()
+    terms = {"授乳", "夏季"}
+    assert "三日" in located_best_sentence(text, terms, analyzer, focus=(start, len(text)))[0]
+    assert "一日二回" in located_best_sentence(text, terms, analyzer)[0]  # without it, the first wins the tie
