@@ -61,6 +61,9 @@ _HEADING_LINE = re.compile(r"[A-Z][A-Za-z0-9&/,:'’\- ]{2,79}")
 _TITLE_SMALL_WORDS = r"(?:a|an|the|and|or|of|for|to|in|on|at|by|with|from|vs)"
 _LOWER_WORD = re.compile(rf"\b(?!{_TITLE_SMALL_WORDS}\b)[a-z][a-z']*\b")
 _WRAP = re.compile(r"(\S)\n(\S)")
+# 【第６条 試用期間】 on a line of its own: an article's commentary (解説) follows, not its next 項.
+COMMENTARY_HEADING = re.compile(r"^【[^】\n]{1,40}】$", re.M)
+COMMENTARY = 0  # the "paragraph" of a sentence in an article's commentary (a Place's first part)
 _PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
@@ -241,6 +244,8 @@ def _paragraph_label(passage: Passage, place: Place) -> str | None:
     if not passage.article:
         return None
     paragraph, item = place
+    if paragraph == COMMENTARY:
+        return "（解説）"
 
     def numeral(number: int) -> str:
         if re.search(f"[{KANJI_NUMBER_CHARS}]", passage.article or ""):
@@ -397,6 +402,10 @@ def located_sentences(text: str, first_paragraph: int = 1) -> list[tuple[str, Pl
             openings.append((match.start(), paragraph, None))
         else:
             openings.append((match.start(), paragraph, kanji_to_int(match.group(2))))
+    commentary = COMMENTARY_HEADING.search(text)
+    if commentary:  # its own numbered points (１　…) are no 項 of the article
+        openings = [opening for opening in openings if opening[0] < commentary.start()]
+        openings.append((commentary.start(), COMMENTARY, None))
     located: list[tuple[str, Place, int]] = []
     cursor = 0
     for sentence in split_sentences(text):
@@ -424,6 +433,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     captions: dict[int, str] = {}
     pending = ""
     for sentence, place, position in located_sentences(text, first_paragraph):
+        if COMMENTARY_HEADING.fullmatch(sentence.strip()):
+            continue  # a heading, not a statement
         if CAPTION_ONLY.fullmatch(sentence):
             pending = sentence
             continue

@@ -47,6 +47,17 @@ class Passage:
 _LIST_ITEM_HEADING = re.compile(r"^(?:[Ａ-Ｚａ-ｚ]|[０-９]{1,2}|[①-⑳]|[（(][^）)]{1,3}[）)]|[●○■◆＊※])[\s　]|^【")
 
 
+# 【第６条 試用期間】: the heading of a commentary (解説) block on an article, as a model set of rules
+# prints one after each article (indexer.structure keeps it apart from the article).
+_COMMENTARY_ON = re.compile(r"^【(第[0-9０-９一二三四五六七八九十百千]+条(?:の[0-9０-９一二三四五六七八九十]+)*)")
+
+
+def commented_article(heading: str) -> str | None:
+    """The article a commentary heading is on (【第６条 試用期間】 -> 第６条), else None."""
+    match = _COMMENTARY_ON.match(heading)
+    return match.group(1) if match else None
+
+
 def article_header(article: str | None, caption: str | None) -> str:
     """The header every piece of an article repeats (indexer.structure): （caption）, then 第N条 and a
     space; 附則 articles are numbered as written (第一条); an appendix: its title line."""

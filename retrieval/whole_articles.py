@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from retrieval.models import Passage, article_header
+from retrieval.models import Passage, article_header, commented_article
 
 # About 2,500 tokens of Japanese: every article of the bundled and evaluated corpora but a few
 # enumerations (人事院規則 第二十二条's list of special leaves) fits whole.
@@ -39,11 +39,15 @@ def article_pieces(passages: Sequence[Passage]) -> dict[PieceKey, list[int]]:
 
 
 def piece_key(passage: Passage) -> PieceKey | None:
-    """What the passage is a piece of: its article, or for text without articles its section (its
-    headings); None for text under no heading at all, which is no unit to join."""
+    """What the passage is a piece of: its article (a commentary block on an article, 【第６条 試用期間】,
+    is a piece of that article: the rule and its explanation answer together), or for text without
+    articles its section (its headings); None for text under no heading at all, no unit to join."""
     if passage.article is not None:
         return (passage.doc, passage.article, (), passage.page)
     if passage.headings:
+        article = commented_article(passage.headings[-1])
+        if article is not None:
+            return (passage.doc, article, (), passage.page)
         return (passage.doc, None, tuple(passage.headings), passage.page)
     return None
 
@@ -57,7 +61,9 @@ def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,
     matched the question, where an answer's sentence is looked for first."""
     if len(rows) == 1:
         return passages[best], None
-    header = article_header(passages[rows[0]].article, passages[rows[0]].caption)
+    # The article itself, when one of the pieces is it (a commentary may come before its article)
+    primary = next((passages[row] for row in rows if passages[row].article is not None), passages[rows[0]])
+    header = article_header(primary.article, primary.caption)
     bodies = {row: _body(passages[row].text, header) for row in rows}
     chosen = [best]
     size = len(header) + len(bodies[best])
@@ -71,18 +77,26 @@ def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,
                 size += 1 + len(bodies[rows[index]])
                 first, last = min(first, index), max(last, index)
                 grown = True
-    chosen.sort(key=lambda row: passages[row].seq)
     if len(chosen) == 1:
         return passages[best], None
+    # The article's own text first, then its commentary (which the document may print before it)
+    chosen.sort(key=lambda row: (passages[row].article is None, passages[row].seq))
     text, focus = header, (0, 0)
+    commentary_headed = False
     for row in chosen:
         if row != chosen[0]:
             text += "\n"
+        if primary.article is not None and passages[row].article is None and not commentary_headed:
+            # the commentary keeps its heading (【第６条 試用期間】): a quote after it is cited as
+            # the article's 解説, not as one of its 項 (retrieval.extractive)
+            text += passages[row].headings[-1] + "\n"
+            commentary_headed = True
         start = len(text)
         text += bodies[row]
         if row == best:
             focus = (0 if row == chosen[0] else start, len(text))
-    return dataclasses.replace(passages[chosen[0]], text=text), focus
+    base = primary if primary.article is not None else passages[chosen[0]]
+    return dataclasses.replace(base, text=text, seq=min(passages[row].seq for row in chosen)), focus
 
 
 def _body(text: str, header: str) -> str:

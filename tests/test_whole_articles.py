@@ -51,6 +51,37 @@ def test_a_section_without_articles_is_joined_by_its_headings():
     assert whole_article(section, [1, 2], best=2)[0].text == "定義の一。\n定義の二。"
 
 
+def test_a_commentary_on_an_article_is_returned_with_it():
+    """モデル就業規則 prints a 解説 after each article: the rule and its explanation answer together,
+    and the result is the article even when the commentary matched (or comes first)."""
+    article = Passage(doc="m.pdf", seq=0, title="M", text="（試用期間）\n第６条　試用期間は３か月とする。",
+                      article="第６条", caption="試用期間", page=13, headings=("第２章",))
+    commentary = Passage(doc="m.pdf", seq=1, title="M", text="試用期間中の解雇にも予告が要ります。", page=13,
+                         headings=("第２章", "【第６条 試用期間】"))
+    pieces = article_pieces([article, commentary])
+    assert list(pieces.values()) == [[0, 1]]
+    merged, focus = whole_article([article, commentary], [0, 1], best=1)
+    assert merged.article == "第６条"
+    assert merged.text == article.text + "\n【第６条 試用期間】\n" + commentary.text  # it keeps its heading
+    assert focus is not None and merged.text[focus[0]:focus[1]] == commentary.text
+    before, focus = whole_article([commentary, article], [0, 1], best=0)  # the 解説 printed first
+    assert before.article == "第６条" and before.caption == "試用期間"
+    assert before.text == article.text + "\n【第６条 試用期間】\n" + commentary.text  # the rule, then its 解説
+    assert focus is not None and before.text[focus[0]:focus[1]] == commentary.text
+
+
+def test_a_quote_from_the_commentary_is_cited_as_the_article_s_commentary_not_as_one_of_its_paragraphs():
+    from retrieval.extractive import _paragraph_label, located_best_sentence
+
+    text = "（試用期間）\n第６条　試用期間は３か月とする。\n２　延長することがある。\n【第６条 試用期間】\n２　解雇には予告が要ります。"
+    passage = Passage(doc="m.pdf", seq=0, title="M", text=text, article="第６条", page=13)
+    sentence, place = located_best_sentence(text, {"解雇", "予告"}, Analyzer())
+    assert sentence == "解雇には予告が要ります。"
+    assert _paragraph_label(passage, place) == "（解説）"  # not 第２項, which is the article's own
+    sentence, place = located_best_sentence(text, {"延長"}, Analyzer())
+    assert _paragraph_label(passage, place) == "第２項"
+
+
 def test_pieces_on_different_pdf_pages_stay_apart():
     paged = [_piece(0, "（休暇）\n第三条　一項。", page=1), _piece(1, "（休暇）\n第三条　２　二項。", page=2)]
     assert list(article_pieces(paged).values()) == [[0], [1]]
