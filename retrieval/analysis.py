@@ -113,6 +113,12 @@ def _stem(word: str) -> str:
     return "-".join(stemmer.stemWord(part) if part else part for part in word.split("-"))
 
 
+def _read_as_statutes(text: str) -> str:
+    """NFKC, no thousands separators, digits before Japanese as the statutes' kanji numerals."""
+    text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
+    return _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
+
+
 class Analyzer:
     """Thread-safe term extractor. The Sudachi dictionary (~190 MB) loads once, on first use."""
 
@@ -137,8 +143,7 @@ class Analyzer:
     def tagged_terms(self, text: str, *, skip: frozenset[str] = frozenset()) -> list[tuple[str, bool]]:
         """(term, is_noun) pairs; English words count as nouns (they name things, mostly)."""
         out: list[tuple[str, bool]] = []
-        text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
-        text = _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
+        text = _read_as_statutes(text)
         for segment in _SEGMENTS.split(_LINE_BROKEN_COMPOUND.sub("-", text)):
             # Sudachi makes no term of ASCII white space (the space before an English run): not asked.
             if not segment or (segment.isspace() and segment.isascii()):
@@ -175,8 +180,7 @@ class Analyzer:
         suffixes, broken by anything else (a particle, a verb, punctuation, a line break).
         Sudachi's short units split what a question and an article both write as one compound;
         which terms stand together is what term proximity is measured in."""
-        text = _THOUSANDS_SEPARATOR.sub("", normalize(text))
-        text = _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
+        text = _read_as_statutes(text)
         tokenizer = self._tokenizer()
         compounds: list[list[str]] = []
         for start in range(0, len(text), _MAX_CHUNK_CHARS):

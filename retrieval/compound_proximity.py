@@ -30,18 +30,7 @@ def question_pairs(analyzer: Analyzer, text: str, terms: Iterable[str]) -> list[
     return pairs
 
 
-class PassageCompoundPairs:
-    """Per matrix row, the adjacent parts of the passage's compounds: computed the first time the
-    passage is a candidate, then kept (rows are fixed per index generation and audience)."""
-
-    def __init__(self, analyzer: Analyzer) -> None:
-        self._analyzer = analyzer
-        self._pairs: dict[int, frozenset[Pair]] = {}
-
-    def of(self, row: int, passage: Passage) -> frozenset[Pair]:
-        pairs = self._pairs.get(row)
-        if pairs is None:
-            pairs = self._pairs[row] = frozenset(
-                pair for compound in self._analyzer.japanese_compounds(passage.text)
-                for pair in zip(compound, compound[1:]))
-        return pairs
+def passage_pairs(analyzer: Analyzer, passage: Passage) -> frozenset[Pair]:
+    """Adjacent parts of the passage's compounds (kept per row by english_proximity.PassagePairs)."""
+    return frozenset(pair for compound in analyzer.japanese_compounds(passage.text)
+                     for pair in zip(compound, compound[1:]))

@@ -15,7 +15,7 @@ each passage's pairs are kept for the matrix's lifetime.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from retrieval.analysis import Analyzer
 from retrieval.models import Passage
@@ -57,14 +57,16 @@ def proximity_share(pairs: Sequence[Pair], weights: Mapping[Pair, float], held: 
 
 
 class PassagePairs:
-    """Per matrix row, the passage's adjacent English term pairs: computed the first time the
-    passage is a candidate, then kept (rows are fixed per index generation and audience)."""
+    """Per matrix row, the passage's term pairs (`pairs_of`: the English ones by default): computed
+    the first time the passage is a candidate, then kept (rows are fixed per index generation and
+    audience)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pairs_of: Callable[[Passage], frozenset[Pair]] = passage_pairs) -> None:
+        self._pairs_of = pairs_of
         self._pairs: dict[int, frozenset[Pair]] = {}
 
     def of(self, row: int, passage: Passage) -> frozenset[Pair]:
         pairs = self._pairs.get(row)
         if pairs is None:
-            pairs = self._pairs[row] = passage_pairs(passage)
+            pairs = self._pairs[row] = self._pairs_of(passage)
         return pairs

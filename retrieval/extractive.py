@@ -16,7 +16,7 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_bound,
                                     states_in_unit, states_value, value_span)
-from retrieval.models import Answer, Citation, Passage, Question, ScoredPassage
+from retrieval.models import COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
 
@@ -61,8 +61,7 @@ _HEADING_LINE = re.compile(r"[A-Z][A-Za-z0-9&/,:'’\- ]{2,79}")
 _TITLE_SMALL_WORDS = r"(?:a|an|the|and|or|of|for|to|in|on|at|by|with|from|vs)"
 _LOWER_WORD = re.compile(rf"\b(?!{_TITLE_SMALL_WORDS}\b)[a-z][a-z']*\b")
 _WRAP = re.compile(r"(\S)\n(\S)")
-# 【第６条 試用期間】 on a line of its own: an article's commentary (解説) follows, not its next 項.
-COMMENTARY_HEADING = re.compile(r"^【[^】\n]{1,40}】$", re.M)
+# After a COMMENTARY_HEADING line (【第６条 試用期間】) an article's commentary (解説) follows, not its next 項.
 COMMENTARY = 0  # the "paragraph" of a sentence in an article's commentary (a Place's first part)
 _PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -15,6 +15,7 @@ import re
 import subprocess
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import PurePosixPath
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -25,7 +26,7 @@ from retrieval.answer_types import AnswerType
 from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
 from retrieval.cpu_work import run_cpu
 from retrieval.local_index import LocalIndex
-from retrieval.compound_proximity import PassageCompoundPairs
+from retrieval.compound_proximity import passage_pairs as compound_passage_pairs
 from retrieval.compound_proximity import question_pairs as compound_pairs
 from retrieval.english_proximity import Pair, PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
@@ -414,7 +415,9 @@ class LocalSearcher:
         pairs = compound_pairs(analyzer, plan.text, plan.terms)
         if not pairs:
             return score
-        cache = matrix.derived.setdefault("compound_pairs", PassageCompoundPairs(analyzer))
+        cache = matrix.derived.get("compound_pairs")
+        if cache is None:
+            cache = matrix.derived["compound_pairs"] = PassagePairs(partial(compound_passage_pairs, analyzer))
         return _with_proximity(matrix, score, pairs, weight, cache)
 
     def _rules_cited_by_guidance(self, matrix: TermMatrix, plan: QueryPlan, titles: Mapping[str, str],
@@ -771,7 +774,7 @@ def _translation_weights(matrix: TermMatrix, concepts, loose: set | frozenset, l
 
 
 def _with_proximity(matrix: TermMatrix, score: np.ndarray, pairs: Sequence[Pair], weight: float,
-                    cache: PassagePairs | PassageCompoundPairs) -> np.ndarray:
+                    cache: PassagePairs) -> np.ndarray:
     """`score` plus `weight` times the share of `pairs` each of the top candidates holds."""
     top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
     top = top[np.isfinite(score[top])]

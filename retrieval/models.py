@@ -49,12 +49,14 @@ _LIST_ITEM_HEADING = re.compile(r"^(?:[Ａ-Ｚａ-ｚ]|[０-９]{1,2}|[①-⑳]|
 
 # 【第６条 試用期間】: the heading of a commentary (解説) block on an article, as a model set of rules
 # prints one after each article (indexer.structure keeps it apart from the article).
-_COMMENTARY_ON = re.compile(r"^【(第[0-9０-９一二三四五六七八九十百千]+条(?:の[0-9０-９一二三四五六七八九十]+)*)")
+# A line of its own in a text (re.M), as retrieval.whole_articles writes it before the commentary.
+COMMENTARY_HEADING = re.compile(r"^【(第[0-9０-９一二三四五六七八九十百千]+条(?:の[0-9０-９一二三四五六七八九十]+)*)"
+                                r"[^】\n]{0,40}】$", re.M)
 
 
 def commented_article(heading: str) -> str | None:
     """The article a commentary heading is on (【第６条 試用期間】 -> 第６条), else None."""
-    match = _COMMENTARY_ON.match(heading)
+    match = COMMENTARY_HEADING.fullmatch(heading.strip())
     return match.group(1) if match else None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.compound_proximity import PassageCompoundPairs, question_pairs
+from retrieval.compound_proximity import passage_pairs, question_pairs
 from retrieval.models import Passage
 from tests.test_english_retrieval import index_corpus, ranked
 
@@ -31,7 +31,7 @@ def test_question_pairs_are_adjacent_parts_that_are_search_terms(analyzer):
 
 def test_a_passage_pair_is_found_whatever_the_order_of_its_compounds(analyzer):
     passage = Passage(doc="a.txt", seq=0, title="A", text="期間を一年未満とする賃貸借", article="第一条")
-    held = PassageCompoundPairs(analyzer).of(0, passage)
+    held = passage_pairs(analyzer, passage)
     assert set(question_pairs(analyzer, "1年未満の期間は有効？", ["1", "年", "未満", "期間"])) <= held
 
 
