@@ -26,6 +26,7 @@ ANALYZER_VERSION = "en-snowball-3/compound-verbs-1/kanji-numerals-1"
 _MAX_CHUNK_CHARS = 12_000
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
 _COMPOUND_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
+_KANJI = re.compile(r"[\u4e00-\u9fff々]")
 # Digits written into Japanese (3歳, 3親等, 10万円, 1回) are read as the statutes' kanji numerals are
 # (三歳, 三親等, 十万円, 一回). Sudachi analyses a digit run apart from its counter, and the two
 # spellings then yield different terms: 歳 alone is read as とし (年), 3 親 等 / 三 親等, 10 万 円 /
@@ -195,6 +196,27 @@ class Analyzer:
             if len(run) > 1:
                 compounds.append(run)
         return compounds
+
+    def with_topic_markers_read(self, text: str) -> str:
+        """`text` with a colloquial topic marker って that Sudachi read as a verb ending written as
+        は、 (same length): in 「出張の日当っていくら？」 it takes 当って for 当たる, and the noun 日当 is
+        lost. Only where the noun then read takes in the character before the verb (日当, not 持って:
+        持 stays a verb stem), so a real verb (言って, 持って) is left alone."""
+        if "って" not in text or len(text) > _MAX_CHUNK_CHARS:
+            return text
+        tokenizer = self._tokenizer()
+        morphemes = list(tokenizer.tokenize(text))
+        for morpheme, following in zip(morphemes, morphemes[1:]):
+            surface = morpheme.surface()
+            if not (morpheme.part_of_speech()[0] == "動詞" and surface.endswith("っ") and len(surface) >= 2
+                    and following.surface() == "て" and _KANJI.match(surface[-2])):
+                continue
+            cut = morpheme.end() - 1  # where って starts
+            candidate = text[:cut] + "は、" + text[cut + 2:]
+            noun = next((m for m in tokenizer.tokenize(candidate) if m.begin() <= cut - 1 < m.end()), None)
+            if noun is not None and noun.part_of_speech()[0] == "名詞" and noun.begin() < morpheme.begin():
+                text = candidate
+        return text
 
     def is_one_word(self, text: str) -> bool:
         """Whether Japanese `text` is a single morpheme (断る, 怪我), not a phrase (クビになる)."""

@@ -81,7 +81,8 @@ QUESTION_ONLY_SKIPPED_POS = frozenset({"副詞", "連体詞", "代名詞", "感�
 @lru_cache(maxsize=512)
 def _tagged_content(analyzer: Analyzer, text: str) -> tuple[tuple[str, bool], ...]:
     stop = load_word_list("query_stopwords.txt")
-    tagged = analyzer.tagged_terms(_KANA_TOKI.sub("時", text), skip=QUESTION_ONLY_SKIPPED_POS)
+    text = analyzer.with_topic_markers_read(_KANA_TOKI.sub("時", text))
+    tagged = analyzer.tagged_terms(text, skip=QUESTION_ONLY_SKIPPED_POS)
     return tuple((t, noun) for t, noun in tagged if t not in stop)
 
 

@@ -108,3 +108,11 @@ def test_time_relative_to_the_asker_is_no_search_term(planner):
 
 def test_a_formal_questions_conjunctions_stay():
     assert {"又", "及び"} <= set(QueryPlanner(Analyzer()).plan("届出又は申請及び報告の期限は？").terms)
+
+
+def test_a_colloquial_topic_marker_read_as_a_verb_ending_keeps_its_noun(planner):
+    """Sudachi reads 「日当って」 in 「出張の日当っていくら？」 as 日 + 当たる: the noun asked about was lost."""
+    assert "日当" in planner.plan("出張の日当っていくら？").terms
+    assert planner.analyzer.with_topic_markers_read("出張の日当っていくら？") == "出張の日当は、いくら？"
+    for verb in ("書類を持っていく", "上司が言ってた"):  # a real verb before て stays one
+        assert planner.analyzer.with_topic_markers_read(verb) == verb

@@ -44,3 +44,9 @@ def test_common_questions_cite_the_right_article(samples, question, doc, article
 @pytest.mark.parametrize("question", ["本庁舎の食堂のカレーはいくら？", "What time does the canteen open?"])
 def test_questions_the_rules_do_not_cover_abstain(samples, question):
     assert answer(samples, question).abstained
+
+
+def test_a_colloquial_topic_marker_does_not_lose_the_noun_asked_about(samples):
+    """「日当って」 was read as 日 + 当たる: the answer quoted the 出張 report rule of the 服務規程."""
+    result = answer(samples, "出張の日当っていくら？")
+    assert (result.citations[0].passage.doc, result.citations[0].passage.article) == ("ryohi.md", "第十二条")
