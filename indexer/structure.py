@@ -92,9 +92,6 @@ class _Parser:
         self.headings: list[tuple[int, str]] = []
         self.supplementary = False
         self.pending_caption: str | None = None
-        # The caption of the article just read: a 共通見出し covers the articles after it that have
-        # none of their own (（扶養手当） over 第十一条 and 第十一条の二), up to the next heading.
-        self.shared_caption: str | None = None
         self.current: _Unit | None = None
         self.commentary_on: tuple[int, ...] | None = None  # the article the current 解説 block is on
         self.last_article: tuple[int, ...] | None = None  # the number of the document's own last article
@@ -146,14 +143,15 @@ class _Parser:
 
     def start_article(self, label: str) -> None:
         article = ("附則" if self.supplementary else "") + label
-        follows_article = self.current is not None and self.current.article is not None
-        caption = self.pending_caption or (self.shared_caption if follows_article and not self.supplementary
-                                           else None)
+        # A 共通見出し covers the articles after it that have none of their own (（扶養手当） over
+        # 第十一条 and 第十一条の二), up to the next heading: the caption of the article just read.
+        previous = self.current
+        shared = (previous.caption if previous is not None and previous.article is not None
+                  and not previous.article.startswith("別表") and not self.supplementary else None)
         self.commentary_on = None
         self.last_article = _article_order(label)
-        self.current = _Unit(article, caption, self._heading_path(), self.supplementary)
+        self.current = _Unit(article, self.pending_caption or shared, self._heading_path(), self.supplementary)
         self.pending_caption = None
-        self.shared_caption = caption
         self.units.append(self.current)
 
     def text_unit(self) -> _Unit:

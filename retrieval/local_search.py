@@ -141,6 +141,7 @@ class LocalSearcher:
         matrix = self.snapshot().audience(()).matrix
         _rows_defining(matrix, "")  # which passage defines which term: one pass over the corpus
         _guidance_rows(matrix)
+        _article_pieces(matrix)  # which rows are pieces of one article: one pass over the corpus
         self.english_dictionary()
 
     def english_dictionary(self, snapshot: IndexSnapshot | None = None) -> EnglishDictionary | None:
@@ -243,9 +244,7 @@ class LocalSearcher:
                          confidence: np.ndarray) -> list[ScoredPassage]:
         """STEP 4: the k best, an article's best piece standing for the whole article
         (retrieval.whole_articles); its later pieces give their places to other articles."""
-        if "article_pieces" not in matrix.derived:
-            matrix.derived["article_pieces"] = article_pieces(matrix.passages)
-        pieces = matrix.derived["article_pieces"]
+        pieces = _article_pieces(matrix)
         out: list[ScoredPassage] = []
         seen: set[PieceKey] = set()
         for row in order:
@@ -826,6 +825,13 @@ def _cited_rows(matrix: TermMatrix, row: int, titles: Mapping[str, str]) -> list
             continue
         rows += [r for r in matrix.article_rows(ref.article_key) if matrix.passages[r].title == ref.law]
     return rows
+
+
+def _article_pieces(matrix: TermMatrix) -> dict[PieceKey, list[int]]:
+    pieces = matrix.derived.get("article_pieces")
+    if pieces is None:
+        pieces = matrix.derived["article_pieces"] = article_pieces(matrix.passages)
+    return pieces
 
 
 def _guidance_rows(matrix: TermMatrix) -> np.ndarray:
