@@ -34,7 +34,7 @@ from retrieval.ports import IndexWriter
 from retrieval.tokens import TokenCounter
 
 # Bump when parsing or chunking changes, so every document is re-parsed once.
-PARSER_VERSION = "2026-12-03.18"
+PARSER_VERSION = "2026-12-03.19"
 
 
 @dataclass

@@ -243,6 +243,8 @@ class _Parser:
         article = ARTICLE_START.match(text)
         if article and self._quoted_in_commentary(article.group(1)):
             article = None  # 労基法の第３８条 quoted in the 解説 of 第７０条: a line of the commentary
+        if article and self.current is not None and (self.current.article or "").startswith("別表"):
+            article = None  # 第三条　… in an appendix is a row of its table (a provision it lists)
         if article:
             # Keep the label as written (第三十八条 stays 漢数字, 第19条 stays Arabic).
             self.start_article(re.sub(r"\s", "", article.group(1)))

@@ -45,6 +45,13 @@ def test_an_appendix_after_the_supplementary_provisions_is_part_of_the_law_and_c
     assert appendix.caption == "内国旅行の旅費（第二条関係）" and appendix.headings == ()
 
 
+def test_a_row_of_an_appendix_that_names_an_article_stays_in_the_appendix():
+    passages = _chunk(["第七条　次の表の手続は電子で行う。", "別表（第七条関係）", "地方自治法",
+                       "第三条　第七十四条第一項", "第五条　第七十五条第一項"])
+    assert [p.article for p in passages] == ["第七条", "別表"]
+    assert passages[1].text.endswith("第三条　第七十四条第一項\n第五条　第七十五条第一項")
+
+
 def test_an_appendix_title_without_a_name_and_a_table_cell_naming_an_appendix():
     passages = _chunk(["第三条　読替えは次の表による。", "別表第五", "別表第八の上欄に掲げる機械等",
                        "別表第二（第三条関係）", "一　工事"])
