@@ -17,7 +17,7 @@ from retrieval.analysis import Analyzer
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.groups import CachedGroupResolver, GraphGroupResolver, GroupResolver, MappingGroupResolver
 from retrieval.pipeline import AnswerPipeline
-from retrieval.ports import Answerer, IndexWriter, QueryRewriter, Searcher
+from retrieval.ports import Answerer, IndexWriter, QueryExpander, QueryRewriter, Searcher
 from retrieval.tokens import TokenCounter
 from settings import Settings, SettingsError
 
@@ -63,7 +63,7 @@ def build_services(settings: Settings, *, index_path: Path | None = None) -> Ser
     index, searcher = _search_backend(settings, analyzer, index_path)
     answerer, rewriter = _answerer(settings, analyzer, tokens)
     pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k,
-                              groups=group_resolver(settings))
+                              groups=group_resolver(settings), expander=_expander(settings, answerer))
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
     return Services(settings=settings, analyzer=analyzer, tokens=tokens, index=index, indexer=indexer,
                     pipeline=pipeline)
@@ -91,6 +91,17 @@ def _answerer(settings: Settings, analyzer: Analyzer,
         # The extractive answerer stays as the fallback when the model's answer cannot be shown.
         return build_llm_answerer(settings, tokens=tokens, fallback=extractive)
     return extractive, None
+
+
+def _expander(settings: Settings, answerer: Answerer) -> QueryExpander | None:
+    """The model that answers also gives each question's statutory words (it shares the
+    answerer's client, which the answerer closes)."""
+    chat = getattr(answerer, "chat", None)
+    if settings.answerer != "llm" or not settings.query_expansion or chat is None:
+        return None
+    from retrieval.query_expansion import LLMQueryExpander
+
+    return LLMQueryExpander(chat=chat, timeout_seconds=settings.query_expansion_timeout_seconds)
 
 
 def group_resolver(settings: Settings) -> GroupResolver | None:

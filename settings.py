@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(30.0, gt=0, le=300, validation_alias="REIKI_LLM_TIMEOUT_SECONDS")
     llm_max_source_tokens: int = Field(6000, ge=500, validation_alias="REIKI_LLM_MAX_SOURCE_TOKENS")
     llm_max_answer_tokens: int = Field(800, ge=50, validation_alias="REIKI_LLM_MAX_ANSWER_TOKENS")
+    # With REIKI_ANSWERER=llm, the model also gives the statutory words for each question before it is
+    # searched (retrieval/query_expansion.py): one short call more per question, bounded by its own timeout.
+    query_expansion: bool = Field(True, validation_alias="REIKI_QUERY_EXPANSION")
+    query_expansion_timeout_seconds: float = Field(4.0, gt=0, le=30,
+                                                   validation_alias="REIKI_QUERY_EXPANSION_TIMEOUT_SECONDS")
     # Model prices per 1,000 tokens (any currency; bench/llm_cost.py reports cost per 1,000 questions).
     # Defaults: gpt-4o-mini list prices in USD (0.15 / 0.60 per million); set your contract's.
     llm_price_input_per_1k: float = Field(0.00015, ge=0, validation_alias="REIKI_LLM_PRICE_INPUT_PER_1K")

@@ -207,11 +207,13 @@ class LocalSearcher:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         plan = _with_spelling_fixed(plan, matrix, dictionary)
         plan = self._without_name_words(plan, audience, matrix)
+        if question.search_terms:
+            plan = _with_model_terms(plan, question.search_terms, analyzer, matrix)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}
         translated = _translated_terms(plan)
-        for term in plan.expansions:
+        for term in plan.expansions + plan.model_terms:
             if term not in translated:
                 weighted.setdefault(term, self.weights.expansion_term)
         bm25 = matrix.scores(weighted)
@@ -308,6 +310,8 @@ class LocalSearcher:
             coverage = _concept_share(matrix, asked,
                                       weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
+        if plan.model_terms:  # ranked like the vocabulary's expansions; never part of the confidence
+            score += w.expansion_coverage * _weighted_share(matrix, list(plan.model_terms))
         for law in plan.laws:
             score[matrix.title_row_array(law)] += w.law_match
         for row, bonus in article_rows.items():
@@ -786,6 +790,16 @@ def _with_proximity(matrix: TermMatrix, score: np.ndarray, pairs: Sequence[Pair]
         if held:
             score[row] += weight * proximity_share(pairs, weights, held, total=total)
     return score
+
+
+def _with_model_terms(plan: QueryPlan, words: Sequence[str], analyzer: Analyzer, matrix: TermMatrix) -> QueryPlan:
+    """A language model's statutory words for the question (retrieval.query_expansion), as the
+    plan's `model_terms`. Only terms the index holds are kept: a word no passage contains changes
+    no score; one-character terms (日, 子) match inside too many words."""
+    known = set(plan.terms) | set(plan.expansions)
+    added = [t for word in words for t in vocabulary_terms(analyzer, word)
+             if t not in known and len(t) > 1 and matrix.idf(t)]
+    return dataclasses.replace(plan, model_terms=tuple(dict.fromkeys(added))) if added else plan
 
 
 def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:

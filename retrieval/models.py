@@ -144,6 +144,9 @@ class Question:
     user_id: str | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
     history: tuple[Turn, ...] = ()  # earlier turns of this conversation, oldest first
+    # Statutory wording for what is asked, from a language model (retrieval.query_expansion):
+    # searched beside the asker's words, never counted as them.
+    search_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

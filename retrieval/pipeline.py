@@ -6,17 +6,19 @@ from collections.abc import AsyncIterator
 
 from retrieval.groups import GroupResolver
 from retrieval.models import Answer, Question
-from retrieval.ports import Answerer, AnswerEvent, QueryRewriter, Searcher
+from retrieval.ports import Answerer, AnswerEvent, QueryExpander, QueryRewriter, Searcher
 
 DEFAULT_TOP_K = 10
 
 
 class AnswerPipeline:
     def __init__(self, *, searcher: Searcher, answerer: Answerer, top_k: int = DEFAULT_TOP_K,
-                 rewriter: QueryRewriter | None = None, groups: GroupResolver | None = None) -> None:
+                 rewriter: QueryRewriter | None = None, groups: GroupResolver | None = None,
+                 expander: QueryExpander | None = None) -> None:
         self.searcher = searcher
         self.answerer = answerer
         self.rewriter = rewriter
+        self.expander = expander
         self.groups = groups
         self.top_k = top_k
 
@@ -30,6 +32,10 @@ class AnswerPipeline:
         query = question
         if self.rewriter is not None and question.history:
             query = dataclasses.replace(question, text=await self.rewriter.rewrite(question))
+        # STEP 1b: the words the regulations would use for it (給料日前に先にもらう -> 非常時払);
+        # keyword search cannot bridge a paraphrase by itself
+        if self.expander is not None:
+            query = dataclasses.replace(query, search_terms=await self.expander.expand(query))
         # STEP 2: retrieve the candidate passages the asker may see
         passages = await self.searcher.search(query, self.top_k)
         # STEP 3: answer from them (or abstain), citing what was used
@@ -46,7 +52,7 @@ class AnswerPipeline:
         return final
 
     async def aclose(self) -> None:
-        for part in (self.searcher, self.answerer, self.rewriter, self.groups):
+        for part in (self.searcher, self.answerer, self.rewriter, self.groups, self.expander):
             close = getattr(part, "aclose", None)
             if close is not None:
                 await close()

@@ -43,6 +43,12 @@ class QueryRewriter(Protocol):
         """A self-contained search query for a follow-up question, using `question.history`."""
 
 
+class QueryExpander(Protocol):
+    async def expand(self, question: Question) -> tuple[str, ...]:
+        """The words the regulations would use for what is asked (育休 -> 育児休業): searched
+        beside the asker's own words; () when none can be given."""
+
+
 class Embedder(Protocol):
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """One vector per text."""

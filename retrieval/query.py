@@ -154,6 +154,9 @@ class QueryPlan:
     # English nouns the dictionary knows but the index has no word for (canteen: 食堂 is in no
     # passage): like an unknown Japanese noun, a sign the corpus does not cover the topic.
     untranslatable: tuple[str, ...] = ()
+    # A language model's statutory words for the question (Question.search_terms, as index terms):
+    # ranked like expansions, left out of coverage and confidence, which measure what was asked.
+    model_terms: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:

@@ -49,7 +49,9 @@ def test_index_then_ask_json_answers_from_azure_passages_with_renumbered_citatio
     assert all(c["doc"] and c["quote"] for c in data["citations"])
     searched = [r for r in search.requests if r["path"].endswith("/docs/search.post.search")]
     assert searched and searched[-1]["body"].get("queryType") == "semantic"
-    [chat] = openai.chat_requests()
+    # first the question's statutory words for the keyword query (retrieval.query_expansion), then the answer
+    [expansion, chat] = openai.chat_requests()
+    assert "法令用語" in expansion["body"]["messages"][-1]["content"] and expansion["body"]["stream"] is False
     assert chat["path"] == "/openai/deployments/chat/chat/completions" and chat["body"]["stream"] is True
 
 
@@ -76,5 +78,6 @@ def test_eval_runs_through_the_azure_path_with_the_judge(azure, tmp_path, corpus
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["settings"]["backend"] == "azure" and summary["settings"]["answerer"] == "llm"
     assert summary["overall"]["hit@5"] == 1.0
-    # one answer plus two judge calls (groundedness, relevance), all through Azure OpenAI
-    assert len(openai.chat_requests()) == 3
+    # the question's statutory words, one answer and two judge calls (groundedness, relevance), all
+    # through Azure OpenAI
+    assert len(openai.chat_requests()) == 4

@@ -168,7 +168,7 @@ async def test_personal_question_is_streamed_then_answered_with_renumbered_azure
     # The citations are the Azure AI Search passages the model was given, in the new numbering:
     # new [1] is what the model called [2], new [2] its [1]; its [12] pointed nowhere and is gone.
     assert len(bot.search.requests_to("/docs/search.post.search")) > searches_before
-    [chat] = bot.model.chat_requests()
+    [_expansion, chat] = bot.model.chat_requests()  # the statutory words first, then the answer
     sources = source_names(chat)
     assert len(sources) >= 2, sources
     entity = message_entity(final)
@@ -220,5 +220,6 @@ async def test_model_failure_still_gets_a_cited_extractive_answer_with_a_notice(
     assert claims and all(CITATION_NAME.match(c["appearance"]["name"]) for c in claims)
     assert stream_info(final)["streamType"] == "final"  # the informative update's stream is ended
     assert not [a for a in bot.connector.posted if (stream_info(a) or {}).get("streamType") == "streaming"]
-    # A retry-after longer than a Teams turn allows is not waited out: one request, no retry.
-    assert len(bot.model.chat_requests()) == 1
+    # A retry-after longer than a Teams turn allows is not waited out: one request for the statutory
+    # words and one for the answer, no retry.
+    assert len(bot.model.chat_requests()) == 2

@@ -342,7 +342,8 @@ def test_ask_json_gets_a_cited_llm_answer_from_azure_openai(tmp_path, corpus_dir
     [citation] = data["citations"]
     assert citation["position"] == 1 and (citation["doc"], citation["article"]) == ("kyuka.md", "第三条")
     assert "三歳に達する日まで" in citation["quote"]
-    [request] = fake.chat_requests()
+    [expansion, request] = fake.chat_requests()  # the statutory words first (retrieval.query_expansion)
+    assert "法令用語" in user_prompt(expansion)
     assert request["path"] == "/openai/deployments/chat-dep/chat/completions"
     assert f"[1] {RULES} 第三条" in user_prompt(request)
 

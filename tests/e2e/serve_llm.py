@@ -41,19 +41,23 @@ MODEL_REPLY = (f"{MODEL_OPENING}、一の年（一月一日から十二月三十
                "使わなかった日数は、二十日を限度として翌年に限り繰り越せます[2]。")
 CHUNK_DELAY_SECONDS = 0.2  # 4 characters per chunk: ~6 s of writing, so several updates a second apart
 _LATEST_MESSAGE = "LATEST MESSAGE:"  # where prompts/rewrite_query.txt puts the question
+_QUESTION = "QUESTION:"  # where prompts/expand_query.txt puts it
 
 
 class ScriptedModel(FakeOpenAI):
     """FAKE (test only): streams MODEL_REPLY for every answer; a query-rewriting request (the
     non-streamed call made once the conversation has history) gets the latest question back
     unchanged, as a model does with a self-contained question. Without this, the fixed reply
-    would become the search query of the next turn and answer an off-topic question."""
+    would become the search query of the next turn and answer an off-topic question. A request
+    for the question's statutory words (also non-streamed) gets the question back too: a sentence,
+    which retrieval.query_expansion reads as no words, so the search is the question as asked."""
 
     async def _chat(self, request):
         body = await request.json()  # aiohttp keeps the body: the base class reads it again
         if not body.get("stream"):
             prompt = body["messages"][-1]["content"]
-            latest = prompt.rsplit(_LATEST_MESSAGE, 1)[-1].strip()
+            marker = _LATEST_MESSAGE if _LATEST_MESSAGE in prompt else _QUESTION
+            latest = prompt.rsplit(marker, 1)[-1].strip()
             self.script.insert(0, Step(reply=latest))
         return await super()._chat(request)
 
