@@ -7,6 +7,7 @@ as our own dataclasses; SDK types stay inside the retrieval/azure_* modules.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -14,9 +15,10 @@ from datetime import datetime, UTC
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from retrieval import azure_index_schema as schema
-from retrieval.azure_filters import any_of, group_filter
+from retrieval.azure_filters import any_of, equals, group_filter
 from retrieval.models import DocumentRecord, IndexedPassage, Passage, Question, ScoredPassage
 from retrieval.ports import Embedder, IndexWriter, Searcher
+from retrieval.whole_articles import PieceKey, piece_key, whole_article
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,13 @@ RETRYABLE_REQUEST_STATUS = {429, 503}
 # Semantic reranker scores run 0..4; below 1 the ranker calls a passage irrelevant.
 RERANKER_IRRELEVANT = 1.0
 RERANKER_MAX = 4.0
+# One result per article (retrieval.whole_articles): ask for this many times k pieces, so that the
+# k best articles are still there after an article's later pieces are dropped.
+ARTICLE_OVERFETCH = 3
+# Sibling pieces are looked for this many seqs either side of the matched piece. An article's
+# pieces are consecutive passages (indexer.structure), packed up to 600 tokens, so two neighbours
+# together exceed a piece; MAX_ARTICLE_CHARS (~2,500 tokens) then never joins more than ~8 of them.
+SIBLING_SPAN = 8
 
 
 class AzureSearchError(RuntimeError):
@@ -321,17 +330,24 @@ class AzureSearcher:
         text = question.text.strip()
         if not text:
             return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._timeout
         try:
-            return await asyncio.wait_for(self._search(text, question.groups, k), self._timeout)
+            found = await asyncio.wait_for(self._search(text, question.groups, k), self._timeout)
         except TimeoutError:
             raise AzureSearchError(f"search timed out after {self._timeout:g} s") from None
+        # The sibling fetch shares the question's time budget: what is left of it.
+        return await self._whole_articles(found, question.groups, deadline - loop.time())
 
     async def _search(self, text: str, groups: Sequence[str], k: int) -> list[ScoredPassage]:
         from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-        options = dict(search_text=text, top=k, select=schema.RETRIEVED_FIELDS,
+        # Over-fetch: an article's later pieces give their places to other articles, as in the
+        # local backend (LocalSearcher._one_per_article); bounded by what the ranker re-ranks.
+        fetch = min(ARTICLE_OVERFETCH * k, max(k, SEMANTIC_CANDIDATES))
+        options = dict(search_text=text, top=fetch, select=schema.RETRIEVED_FIELDS,
                        filter=group_filter(schema.ALLOWED_GROUPS, groups),
-                       vector_queries=[await self._vector_query(text, k)])
+                       vector_queries=[await self._vector_query(text, fetch)])
         if self._semantic:
             # "partial": if the ranker is unavailable the hybrid results still come back.
             options.update(query_type="semantic", semantic_configuration_name=schema.SEMANTIC_CONFIGURATION,
@@ -346,7 +362,47 @@ class AzureSearcher:
             raise AzureSearchError(f"search failed: HTTP {exc.status_code} {_service_message(exc)}") from exc
         except AzureError as exc:  # no connection, TLS, credentials
             raise AzureSearchError(f"search failed: {exc.__class__.__name__}: {str(exc)[:200]}") from exc
-        return [_scored(row) for row in rows[:k]]
+        return _one_per_article([_scored(row) for row in rows], k)
+
+    async def _whole_articles(self, found: list[ScoredPassage], groups: Sequence[str],
+                              seconds: float) -> list[ScoredPassage]:
+        """Each result that is a piece of an article (or section) carries the whole of it, joined by
+        retrieval.whole_articles like the local backend. The other pieces come from ONE extra search,
+        under the asker's group filter; if it fails or runs out of time, the matched pieces are
+        returned alone: a fragment still answers, a failed question does not."""
+        from azure.core.exceptions import AzureError
+
+        if not any(piece_key(r.passage) is not None for r in found):
+            return found
+        try:
+            if seconds <= 0:
+                raise TimeoutError
+            pieces = await asyncio.wait_for(self._pieces_near(found, groups), seconds)
+        except (TimeoutError, AzureError) as exc:
+            log.warning("whole articles not fetched (%s); returning the matched pieces alone",
+                        exc.__class__.__name__)
+            return found
+        return [_joined(r, pieces) for r in found]
+
+    async def _pieces_near(self, found: list[ScoredPassage], groups: Sequence[str]) -> list[Passage]:
+        """Passages within SIBLING_SPAN seqs of each result, in its document (and of its article, by
+        the filterable article_key; a commentary block has none). Which of them are the same
+        article is decided by `piece_key`: page and headings are not filterable in the index."""
+        clauses = []
+        for result in found:
+            passage = result.passage
+            if piece_key(passage) is None:
+                continue
+            clause = (f"{equals(schema.DOC_ID, passage.doc)} and {schema.SEQ} ge {max(0, passage.seq - SIBLING_SPAN)}"
+                      f" and {schema.SEQ} le {passage.seq + SIBLING_SPAN}")
+            if passage.article_key:
+                clause += (f" and ({equals(schema.ARTICLE_KEY, passage.article_key)}"
+                           f" or {schema.ARTICLE_KEY} eq null)")
+            clauses.append(f"({clause})")
+        where = f"({group_filter(schema.ALLOWED_GROUPS, groups)}) and ({' or '.join(clauses)})"
+        results = await self._client.search(search_text="*", filter=where, select=schema.RETRIEVED_FIELDS,
+                                            top=len(clauses) * (2 * SIBLING_SPAN + 1))
+        return [schema.to_passage(row) async for row in results]
 
     async def _vector_query(self, text: str, k: int):
         from azure.search.documents.models import VectorizableTextQuery, VectorizedQuery
@@ -365,6 +421,34 @@ class AzureSearcher:
         embedder_close = getattr(self._query_embedder, "aclose", None)
         if embedder_close is not None:
             await embedder_close()
+
+
+def _one_per_article(ranked: list[ScoredPassage], k: int) -> list[ScoredPassage]:
+    """The k best, an article's best piece standing for it; its later pieces are dropped."""
+    out: list[ScoredPassage] = []
+    seen: set[PieceKey] = set()
+    for result in ranked:
+        key = piece_key(result.passage)
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(result)
+        if len(out) == k:
+            break
+    return out
+
+
+def _joined(result: ScoredPassage, pieces: list[Passage]) -> ScoredPassage:
+    """The result's article joined from its pieces (in seq order), keeping its score and confidence."""
+    key = piece_key(result.passage)
+    if key is None:
+        return result
+    same = {p.seq: p for p in pieces if piece_key(p) == key}
+    same[result.passage.seq] = result.passage  # the piece that matched, as ranked
+    seqs = sorted(same)
+    passage, focus = whole_article([same[seq] for seq in seqs], range(len(seqs)), seqs.index(result.passage.seq))
+    return dataclasses.replace(result, passage=passage, focus=focus)
 
 
 def _scored(row) -> ScoredPassage:

@@ -47,7 +47,9 @@ def test_index_then_ask_json_answers_from_azure_passages_with_renumbered_citatio
     assert not data["abstained"] and data["notice"] is None
     assert [c["position"] for c in data["citations"]] == [1, 2]
     assert all(c["doc"] and c["quote"] for c in data["citations"])
-    searched = [r for r in search.requests if r["path"].endswith("/docs/search.post.search")]
+    # the question's search (the fetch of its articles' other pieces, which follows, carries no vectors)
+    searched = [r for r in search.requests if r["path"].endswith("/docs/search.post.search")
+                and "vectorQueries" in r["body"]]
     assert searched and searched[-1]["body"].get("queryType") == "semantic"
     # first the question's statutory words for the keyword query (retrieval.query_expansion), then the answer
     [expansion, chat] = openai.chat_requests()
