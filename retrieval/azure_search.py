@@ -333,25 +333,30 @@ class AzureSearcher:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout
         try:
-            found = await asyncio.wait_for(self._search(text, question.groups, k), self._timeout)
+            found = await asyncio.wait_for(self._search(text, question.groups, k, question.search_terms),
+                                           self._timeout)
         except TimeoutError:
             raise AzureSearchError(f"search timed out after {self._timeout:g} s") from None
         # The sibling fetch shares the question's time budget: what is left of it.
         return await self._whole_articles(found, question.groups, deadline - loop.time())
 
-    async def _search(self, text: str, groups: Sequence[str], k: int) -> list[ScoredPassage]:
+    async def _search(self, text: str, groups: Sequence[str], k: int,
+                      search_terms: Sequence[str] = ()) -> list[ScoredPassage]:
         from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
         # Over-fetch: an article's later pieces give their places to other articles, as in the
         # local backend (LocalSearcher._one_per_article); bounded by what the ranker re-ranks.
         fetch = min(ARTICLE_OVERFETCH * k, max(k, SEMANTIC_CANDIDATES))
-        options = dict(search_text=text, top=fetch, select=schema.RETRIEVED_FIELDS,
+        # A model's statutory words for the question (retrieval.query_expansion) widen the keyword
+        # query only: the vector and the semantic ranker read the question as asked.
+        keywords = " ".join([text, *search_terms])
+        options = dict(search_text=keywords, top=fetch, select=schema.RETRIEVED_FIELDS,
                        filter=group_filter(schema.ALLOWED_GROUPS, groups),
                        vector_queries=[await self._vector_query(text, fetch)])
         if self._semantic:
             # "partial": if the ranker is unavailable the hybrid results still come back.
             options.update(query_type="semantic", semantic_configuration_name=schema.SEMANTIC_CONFIGURATION,
-                           semantic_error_mode="partial")
+                           semantic_error_mode="partial", semantic_query=text)
         try:
             results = await self._client.search(**options)
             rows = [row async for row in results]

@@ -277,6 +277,20 @@ async def test_hybrid_query_sends_text_vector_semantic_configuration_and_group_f
     assert "content_vector" not in body["select"]
 
 
+async def test_a_models_statutory_words_widen_the_keyword_query_only(backend, search_fake):
+    writer, searcher = backend
+    await asyncio.to_thread(index_restricted_and_public, writer)
+
+    question = Question(text="年休って何日？", language="ja", search_terms=("年次休暇", "日数"))
+    await searcher.search(question, 5)
+    await searcher.aclose()
+
+    body = last_search(search_fake)
+    assert body["search"] == "年休って何日？ 年次休暇 日数"  # keywords: the question and the words
+    assert body["semanticQuery"] == "年休って何日？"  # the ranker reads the question as asked
+    assert body["vectorQueries"][0]["text"] == "年休って何日？"
+
+
 async def test_results_are_our_passages_with_confidence_from_the_reranker(backend, search_fake):
     writer, searcher = backend
     await asyncio.to_thread(index_restricted_and_public, writer)
