@@ -175,6 +175,57 @@ _ASKS_A_RULE = re.compile(r"もらえ|貰え|取れ|とれる|使え|取得で�
 _OCCASION_TYPES = frozenset({AnswerType.DEADLINE, AnswerType.AMOUNT})
 
 
+class Modality(str, Enum):
+    """What kind of rule a yes/no question asks about, and so which kind of rule answers it."""
+
+    OBLIGATION = "obligation"  # 申請しなきゃだめ？ 答える義務ある？ do we have to …?
+    PROHIBITION = "prohibition"  # これってアウト？ 禁止されてる？ is it forbidden?
+    PERMISSION = "permission"  # 断れる？ 出していいの？ can we …?
+
+
+_ASKS_OBLIGATION = re.compile(
+    r"なきゃ|なければ(?:いけない|ならない|だめ|ダメ)|なくちゃ|ないと(?:いけない|だめ|ダメ)|義務|必須|"
+    r"必要(?:が|は)?(?:ある|あります)|要(?:る|ります)(?:か|の)|"
+    r"\bmust\b|\bha(?:ve|s) to\b|\brequired\b|\bobligat|\bobliged\b|\bneeds? to\b", re.I)
+_ASKS_PROHIBITION = re.compile(
+    r"禁止|違反|(?<![ァ-ヶー])アウト(?![ァ-ヶー])|(?<![a-z])NG(?![a-z])|ダメ(?!ージ)|だめ|駄目|"
+    r"\bprohibit|\bforbid|\bbanned\b|\bnot allowed\b", re.I)
+# How statutes word each kind of rule. A permission question (出していいの？) is answered as often
+# by the exception to a prohibition (…の場合を除き、…してはならない; ただし…この限りでない) as
+# by a grant (…することができる).
+_STATES_MODALITY = {
+    Modality.OBLIGATION: re.compile(r"なければならない|義務"),
+    Modality.PROHIBITION: re.compile(r"てはならない|禁止|ことができない"),
+    Modality.PERMISSION: re.compile(r"ことができる|この限りでない|妨げない|差し支えない|を除き|場合を除く"),
+}
+
+
+_SENTENCE_AFTER = re.compile(r"(?<=[。！!？?])|(?<=\.)\s+")
+# A value asked for (何年とっとかないといけない？ 誰が決めなきゃいけない？) is answered by the
+# article stating it, whatever kind of rule that article is.
+_YES_NO_TYPES = frozenset({AnswerType.PERMISSION, AnswerType.OTHER})
+
+
+def asked_modality(text: str) -> Modality | None:
+    """The kind of rule a yes/no question's asking sentence is about, or None. An obligation is
+    looked for first: 申請しなきゃだめ？ asks whether one must, not whether it is forbidden. Only
+    the sentence that asks counts: "The rules say it has to be on paper. Can we accept it online?"
+    asks for a permission."""
+    if classify(text) not in _YES_NO_TYPES:
+        return None
+    sentences = [s for s in _SENTENCE_AFTER.split(_question_line(normalize(text))) if s.strip()]
+    asking = next((s for s in reversed(sentences) if "?" in s or "？" in s), sentences[-1] if sentences else "")
+    if _ASKS_OBLIGATION.search(asking):
+        return Modality.OBLIGATION
+    if _ASKS_PROHIBITION.search(asking):
+        return Modality.PROHIBITION
+    return Modality.PERMISSION if classify(asking) is AnswerType.PERMISSION else None
+
+
+def states_modality(modality: Modality, text: str) -> bool:
+    return bool(_STATES_MODALITY[modality].search(text))
+
+
 _LOCAL_TYPES = frozenset({AnswerType.DEADLINE, AnswerType.QUANTITY, AnswerType.AMOUNT, AnswerType.CONTACT,
                           AnswerType.PERSON})
 
@@ -189,6 +240,7 @@ class QuestionIntent:
     given: frozenset[tuple[int, str]] = frozenset()
     occasion: str | None = None  # 今年度 in 今年度の健康診断はいつ？: a dated occasion, not a rule
     bound: str | None = None  # "max" / "min" when a limit is asked for (最大何日, 最低何日)
+    modality: Modality | None = None  # the kind of rule a yes/no question is about
 
     @property
     def asks_for_occasion(self) -> bool:
@@ -226,7 +278,7 @@ def analyse(text: str) -> QuestionIntent:
     occasion = _OCCASION.search(line) if not _ASKS_A_RULE.search(line) else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None,
-                          bound=asked_bound(text))
+                          bound=asked_bound(text), modality=asked_modality(text))
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"

@@ -393,7 +393,7 @@ class LocalSearcher:
             present = [term for term, flag in zip(terms, held) if flag]
             bonus = rerank_bonus(row, matrix.passages[row], present, total, plan.answer_type,
                                  self.rerank_weights, texts, plan.given_values, plan.value_unit,
-                                 plan.value_bound)
+                                 plan.value_bound, plan.modality)
             if bonus:  # most candidates get none: adding 0.0 changes no (finite) score
                 score[row] += bonus
         return score

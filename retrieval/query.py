@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from retrieval.analysis import Analyzer, detect_language, normalize, without_courtesies
-from retrieval.answer_types import AnswerType, analyse
+from retrieval.answer_types import AnswerType, Modality, analyse
 from retrieval.numerals import NUMBER_CLASS, article_key, kanji_to_int
 
 if TYPE_CHECKING:
@@ -142,6 +142,8 @@ class QueryPlan:
     value_unit: str | None = None
     # "max" / "min" when the question asks for a limit (最大何日, 最低何日), or None.
     value_bound: str | None = None
+    # The kind of rule a yes/no question is about (obligation, prohibition, permission), or None.
+    modality: Modality | None = None
     # The expansions as concepts: per matched synonym/glossary key, its alternative wordings, each
     # as its terms (年休 -> ((年次, 有給, 休暇), (年次, 休暇))). A passage using one wording of a
     # concept covers the concept: alternatives must not split its weight.
@@ -224,6 +226,7 @@ class QueryPlanner:
             given_values=analyse(text).given,
             value_unit=analyse(text).value_unit,
             value_bound=analyse(text).bound,
+            modality=analyse(text).modality,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),
