@@ -16,7 +16,7 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_bound,
                                     states_in_unit, states_value, value_span)
-from retrieval.models import COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage
+from retrieval.models import ANSWER_CONFIDENCE, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
 
@@ -69,7 +69,7 @@ _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|�
 
 
 class ExtractiveAnswerer:
-    def __init__(self, *, analyzer: Analyzer, min_coverage: float = 0.3, max_citations: int = 2,
+    def __init__(self, *, analyzer: Analyzer, min_coverage: float = ANSWER_CONFIDENCE, max_citations: int = 2,
                  second_score_ratio: float = 0.95) -> None:
         self.analyzer = analyzer
         self.min_coverage = min_coverage

@@ -30,7 +30,7 @@ from retrieval.compound_proximity import passage_pairs as compound_passage_pairs
 from retrieval.compound_proximity import question_pairs as compound_pairs
 from retrieval.english_proximity import Pair, PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
-from retrieval.models import Passage, Question, ScoredPassage
+from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, vocabulary_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
@@ -259,7 +259,8 @@ class LocalSearcher:
                 passage, focus = whole_article(matrix.passages, pieces[key], row)
             else:
                 focus = None
-            out.append(ScoredPassage(passage, float(score[row]), confidence=float(confidence[row]), focus=focus))
+            out.append(ScoredPassage(passage, float(score[row]), focus=focus,
+                                     confidence=_answer_confidence(score[row], confidence[row])))
             if len(out) == k:
                 break
         return out
@@ -790,6 +791,24 @@ def _with_proximity(matrix: TermMatrix, score: np.ndarray, pairs: Sequence[Pair]
         if held:
             score[row] += weight * proximity_share(pairs, weights, held, total=total)
     return score
+
+
+# A question told in everyday words covers little of any article, even when the ranking is sure of
+# its answer: the confidence (the share of the asker's words the passage holds) stays under the
+# answer bar while the score (BM25, coverage, the law named, the caption, the value or the kind of
+# rule asked for) is as high as that of well-covered answers. A passage scoring this much whose
+# confidence is not near nothing reaches the bar; a noun the corpus has never seen (クールビズ,
+# お菓子) keeps the confidence near nothing, and the question unanswered. Tune sets: answerable
+# questions answered +7 of 256 (colloquial held half .842 -> .947), unanswerable ones abstained
+# unchanged (their best scores reach 2.14); 2.4 gains +3.
+STRONG_SCORE = 2.2
+STRONG_MIN_CONFIDENCE = 0.1
+
+
+def _answer_confidence(score: float, confidence: float) -> float:
+    if score >= STRONG_SCORE and confidence >= STRONG_MIN_CONFIDENCE:
+        return max(float(confidence), ANSWER_CONFIDENCE)
+    return float(confidence)
 
 
 def _with_model_terms(plan: QueryPlan, words: Sequence[str], analyzer: Analyzer, matrix: TermMatrix) -> QueryPlan:

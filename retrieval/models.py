@@ -80,6 +80,11 @@ def section_name(headings: Sequence[str], title: str = "") -> str:
     return headings[-1]
 
 
+# The confidence at which a passage is taken to answer: below it for every candidate, the answerers
+# abstain (retrieval.extractive; the LLM answerer defers to the same bar).
+ANSWER_CONFIDENCE = 0.3
+
+
 @dataclass(frozen=True)
 class ScoredPassage:
     passage: Passage

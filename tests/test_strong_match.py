@@ -1,0 +1,60 @@
+"""A question told in everyday words covers little of the article that answers it; when the ranking
+is sure of that article (retrieval.local_search.STRONG_SCORE), it is answered, not abstained on.
+A noun the corpus has never seen still keeps it unanswered."""
+import asyncio
+
+import pytest
+
+import retrieval.local_search as local_search
+from indexer.build import Indexer
+from retrieval.analysis import Analyzer
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.local_index import LocalIndex
+from retrieval.local_search import STRONG_MIN_CONFIDENCE, STRONG_SCORE, LocalSearcher, _answer_confidence
+from retrieval.models import ANSWER_CONFIDENCE, Question
+from retrieval.pipeline import AnswerPipeline
+from retrieval.tokens import TokenCounter
+
+RULES = ("出張旅費規程\n（日当）\n第十二条　日当は、出張の日数に応じ、一日につき千百円を支給する。\n"
+         "（宿泊料）\n第十三条　宿泊料は、一夜につき一万円とする。\n")
+
+
+def test_a_strong_score_lifts_a_low_confidence_to_the_answer_bar_only():
+    assert _answer_confidence(STRONG_SCORE, 0.15) == ANSWER_CONFIDENCE
+    assert _answer_confidence(STRONG_SCORE + 1, 0.6) == 0.6  # never lowered
+    assert _answer_confidence(STRONG_SCORE - 0.01, 0.15) == 0.15  # not sure enough of the article
+    assert _answer_confidence(STRONG_SCORE + 1, STRONG_MIN_CONFIDENCE - 0.01) < ANSWER_CONFIDENCE  # クールビズ-like
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("strong")
+    (tmp / "corpus").mkdir()
+    (tmp / "corpus" / "出張旅費規程.txt").write_text(RULES, encoding="utf-8")
+    analyzer = Analyzer()
+    index = LocalIndex(tmp / "index.sqlite")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=400).run(tmp / "corpus")
+    built = AnswerPipeline(searcher=LocalSearcher(index=index, analyzer=analyzer),
+                           answerer=ExtractiveAnswerer(analyzer=analyzer))
+    yield built
+    index.close()
+
+
+def ask(pipeline, text):
+    return asyncio.run(pipeline.answer(Question(text=text, language="ja")))
+
+
+def test_an_everyday_question_the_ranking_is_sure_of_is_answered(pipeline, monkeypatch):
+    question = "出張旅費規程だと、近場の現場に朝から行く日も日当もらえる？"
+    answer = ask(pipeline, question)
+    assert not answer.abstained and answer.citations[0].passage.article == "第十二条"
+    monkeypatch.setattr(local_search, "STRONG_SCORE", 99.0)  # without the rule: coverage alone abstains
+    assert ask(pipeline, question).abstained
+
+
+def test_a_question_about_something_the_rules_never_mention_stays_unanswered(pipeline):
+    # the regulation is named, so its articles score high; but クールビズ is in no passage
+    question = Question(text="出張旅費規程だと、出張先でのクールビズってOK？", language="ja")
+    top = pipeline.searcher.rank(question, 1)[0]
+    assert top.score >= STRONG_SCORE and top.confidence < STRONG_MIN_CONFIDENCE
+    assert asyncio.run(pipeline.answer(question)).abstained
