@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import OrderedDict
 
 from prompts import load_prompt, render
 from retrieval.chat_model import ChatMessage, ChatModel, ChatModelError
@@ -28,6 +29,9 @@ MAX_TERMS = 8
 MAX_TERM_CHARS = 20
 MAX_QUESTION_CHARS = 1000  # the rest of a long message adds tokens, not words
 MAX_REPLY_TOKENS = 80
+# Staff ask the same questions (年休は何日？) over and over: the words of a recent question are kept,
+# so a repeat costs no model call. Only successful replies are kept; a failure is tried again.
+CACHED_QUESTIONS = 512
 _SEPARATORS = re.compile(r"[、,，・/／;；\n]+")
 # Numbering, bullets and quotes a model may add around the words despite the prompt
 _DECORATION = re.compile(r"^(?:[0-9０-９]+[.)．、]|[-*•・])\s*|[「」『』\"'`*]")
@@ -42,11 +46,15 @@ class LLMQueryExpander:
         self.chat = chat
         self.timeout_seconds = timeout_seconds
         self._owns_chat = owns_chat  # the answerer normally owns (and closes) the shared client
+        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
     async def expand(self, question: Question) -> tuple[str, ...]:
         text = question.text.strip()[:MAX_QUESTION_CHARS]
         if not text:
             return ()
+        if text in self._recent:
+            self._recent.move_to_end(text)
+            return self._recent[text]
         prompt = render(load_prompt("expand_query.txt"), question=text)
         try:
             reply = await asyncio.wait_for(
@@ -57,7 +65,11 @@ class LLMQueryExpander:
         except ChatModelError as exc:
             log.warning("query expansion failed (%s); searching the question as asked", exc.kind)
             return ()
-        return parse_terms(reply)
+        terms = parse_terms(reply)
+        self._recent[text] = terms
+        if len(self._recent) > CACHED_QUESTIONS:
+            self._recent.popitem(last=False)
+        return terms
 
     async def aclose(self) -> None:
         if self._owns_chat:

@@ -57,6 +57,25 @@ async def test_the_model_is_asked_for_statutory_words(fake, samples):
     await answerer.aclose()
 
 
+async def test_a_repeated_question_costs_no_second_call_and_the_memory_is_bounded(fake, samples, monkeypatch):
+    import retrieval.query_expansion as query_expansion
+
+    monkeypatch.setattr(query_expansion, "CACHED_QUESTIONS", 2)
+    answerer, _ = build_llm_answerer(azure_settings(fake.url), tokens=samples.tokens,
+                                     fallback=ExtractiveAnswerer(analyzer=samples.analyzer))
+    expander = LLMQueryExpander(chat=answerer.chat, timeout_seconds=5)
+    fake.reply = "年次休暇"
+    asked = [Question(text=t, language="ja") for t in ("年休は何日？", "育休は？", "出張は？")]
+    assert await expander.expand(asked[0]) == ("年次休暇",)
+    assert await expander.expand(asked[0]) == ("年次休暇",)
+    assert len(fake.chat_requests()) == 1  # the repeat came from memory
+    await expander.expand(asked[1])
+    await expander.expand(asked[2])  # the oldest (年休) is forgotten: at most 2 are kept
+    await expander.expand(asked[0])
+    assert len(fake.chat_requests()) == 4
+    await answerer.aclose()
+
+
 async def test_a_failing_or_slow_model_costs_nothing_but_the_expansion(fake, samples, caplog):
     answerer, _ = build_llm_answerer(azure_settings(fake.url), tokens=samples.tokens,
                                      fallback=ExtractiveAnswerer(analyzer=samples.analyzer))
@@ -65,8 +84,9 @@ async def test_a_failing_or_slow_model_costs_nothing_but_the_expansion(fake, sam
     fake.script = [Step(status=500), Step(reply="在宅勤務", delay_seconds=2.0)]
     with caplog.at_level(logging.WARNING, logger="retrieval.query_expansion"):
         assert await expander.expand(question) == ()
-        assert await expander.expand(question) == ()
+        assert await expander.expand(question) == ()  # a failure is not remembered: asked again
     assert "failed" in caplog.text and "timed out" in caplog.text
+    assert len(fake.chat_requests()) == 2
     await answerer.aclose()
 
 
