@@ -183,6 +183,8 @@ class ExtractiveAnswerer:
         lead = next((p for p in passages[:LEAD_DEPTH]
                      if (p is passages[0] or p.score >= passages[0].score * LEAD_SCORE_RATIO)
                      and self._confidence(terms, p) >= self.min_coverage), None)
+        if lead is None and passages and passages[0].decisive:
+            lead = passages[0]  # the ranking is sure of it, though it covers few of the asker's words
         if lead is None:
             return []
         chosen = [lead]

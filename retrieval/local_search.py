@@ -259,8 +259,8 @@ class LocalSearcher:
                 passage, focus = whole_article(matrix.passages, pieces[key], row)
             else:
                 focus = None
-            out.append(ScoredPassage(passage, float(score[row]), focus=focus,
-                                     confidence=_answer_confidence(score[row], confidence[row])))
+            out.append(ScoredPassage(passage, float(score[row]), confidence=float(confidence[row]), focus=focus,
+                                     decisive=_decisive(score[row], confidence[row])))
             if len(out) == k:
                 break
         return out
@@ -796,19 +796,17 @@ def _with_proximity(matrix: TermMatrix, score: np.ndarray, pairs: Sequence[Pair]
 # A question told in everyday words covers little of any article, even when the ranking is sure of
 # its answer: the confidence (the share of the asker's words the passage holds) stays under the
 # answer bar while the score (BM25, coverage, the law named, the caption, the value or the kind of
-# rule asked for) is as high as that of well-covered answers. A passage scoring this much whose
-# confidence is not near nothing reaches the bar; a noun the corpus has never seen (クールビズ,
-# お菓子) keeps the confidence near nothing, and the question unanswered. Tune sets: answerable
-# questions answered +7 of 256 (colloquial held half .842 -> .947), unanswerable ones abstained
-# unchanged (their best scores reach 2.14); 2.4 gains +3.
+# rule asked for) is as high as that of well-covered answers. Such a passage is `decisive`: the
+# answerer leads with it when no passage reaches the bar (one that does still leads). A noun the
+# corpus has never seen (クールビズ, お菓子) keeps the confidence near nothing, and the question
+# unanswered. Tune sets: answerable questions answered +7 of 256 (colloquial held half .842 ->
+# .947), unanswerable ones abstained unchanged (their best scores reach 2.14); 2.4 gains +3.
 STRONG_SCORE = 2.2
 STRONG_MIN_CONFIDENCE = 0.1
 
 
-def _answer_confidence(score: float, confidence: float) -> float:
-    if score >= STRONG_SCORE and confidence >= STRONG_MIN_CONFIDENCE:
-        return max(float(confidence), ANSWER_CONFIDENCE)
-    return float(confidence)
+def _decisive(score: float, confidence: float) -> bool:
+    return bool(ANSWER_CONFIDENCE > confidence >= STRONG_MIN_CONFIDENCE and score >= STRONG_SCORE)
 
 
 def _with_model_terms(plan: QueryPlan, words: Sequence[str], analyzer: Analyzer, matrix: TermMatrix) -> QueryPlan:

@@ -94,6 +94,9 @@ class ScoredPassage:
     # (start, end) in passage.text of the piece that matched, when the passage carries more than it
     # (a whole article returned for its best piece: retrieval.whole_articles); None: all of it.
     focus: tuple[int, int] | None = None
+    # The ranking is sure of this passage though its confidence is under the answer bar (a question
+    # told in everyday words: retrieval.local_search.STRONG_SCORE): it may answer when nothing else does.
+    decisive: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from indexer.build import Indexer
 from retrieval.analysis import Analyzer
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.local_index import LocalIndex
-from retrieval.local_search import STRONG_MIN_CONFIDENCE, STRONG_SCORE, LocalSearcher, _answer_confidence
-from retrieval.models import ANSWER_CONFIDENCE, Question
+from retrieval.local_search import STRONG_MIN_CONFIDENCE, STRONG_SCORE, LocalSearcher, _decisive
+from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
 from retrieval.pipeline import AnswerPipeline
 from retrieval.tokens import TokenCounter
 
@@ -19,11 +19,26 @@ RULES = ("出張旅費規程\n（日当）\n第十二条　日当は、出張の
          "（宿泊料）\n第十三条　宿泊料は、一夜につき一万円とする。\n")
 
 
-def test_a_strong_score_lifts_a_low_confidence_to_the_answer_bar_only():
-    assert _answer_confidence(STRONG_SCORE, 0.15) == ANSWER_CONFIDENCE
-    assert _answer_confidence(STRONG_SCORE + 1, 0.6) == 0.6  # never lowered
-    assert _answer_confidence(STRONG_SCORE - 0.01, 0.15) == 0.15  # not sure enough of the article
-    assert _answer_confidence(STRONG_SCORE + 1, STRONG_MIN_CONFIDENCE - 0.01) < ANSWER_CONFIDENCE  # クールビズ-like
+def test_a_strong_score_makes_a_low_confidence_passage_decisive_only():
+    assert _decisive(STRONG_SCORE, 0.15)
+    assert not _decisive(STRONG_SCORE + 1, ANSWER_CONFIDENCE)  # it reaches the bar by itself
+    assert not _decisive(STRONG_SCORE - 0.01, 0.15)  # not sure enough of the article
+    assert not _decisive(STRONG_SCORE + 1, STRONG_MIN_CONFIDENCE - 0.01)  # クールビズ-like
+
+
+def test_a_decisive_passage_leads_only_when_no_passage_reaches_the_bar():
+    answerer = ExtractiveAnswerer(analyzer=Analyzer())
+
+    def scored(article, score, confidence, decisive=False):
+        text = f"{article}　日当は、一日につき千百円を支給する。"
+        return ScoredPassage(Passage(doc="r.md", seq=0, title="旅費規程", text=text, article=article),
+                             score, confidence=confidence, decisive=decisive)
+
+    question = Question(text="日当って満額出るの？", language="ja")
+    sure, covering = scored("第四十四条", 2.5, 0.2, decisive=True), scored("第二十条", 2.4, 0.4)
+    assert answerer.compose(question, [sure, covering]).citations[0].passage.article == "第二十条"
+    assert answerer.compose(question, [sure, scored("第二十条", 2.4, 0.2)]).citations[0].passage.article == "第四十四条"
+    assert answerer.compose(question, [scored("第四十四条", 2.5, 0.2), scored("第二十条", 2.4, 0.2)]).abstained
 
 
 @pytest.fixture(scope="module")
