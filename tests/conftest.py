@@ -78,3 +78,25 @@ def slow_answers(services, monkeypatch):
 
     monkeypatch.setattr(services.pipeline, "stream", stream)
     return state
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory):
+    """The product as `make run` serves it: the bundled samples/regulations on the embedded default."""
+    settings = load_settings(_env_file=None, index_path=tmp_path_factory.mktemp("samples") / "index.sqlite")
+    built = build_services(settings)
+    built.indexer.run(ROOT / "samples" / "regulations")
+    yield built
+    built.close()
+
+
+@pytest.fixture
+async def fake():
+    """The local HTTP FAKE of Azure OpenAI (tests/fakes/azure_openai_fake.py: scripted replies, not
+    a model), serving for one test; `fake.url` is its endpoint."""
+    from tests.fakes.azure_openai_fake import FakeOpenAI, serving
+
+    fake = FakeOpenAI()
+    async with serving(fake) as url:
+        fake.url = url
+        yield fake

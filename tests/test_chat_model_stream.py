@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.chat_model import ChatMessage, ChatModelError, ContentFiltered, ModelTimeout, build_chat_model
 from settings import load_settings
-from tests.fakes.azure_openai_fake import FakeOpenAI, Step, serving
+from tests.fakes.azure_openai_fake import Step
 
 QUESTION = [ChatMessage("user", "年休は何日ですか")]
 
@@ -28,14 +28,6 @@ PRELUDE = {"id": "", "object": "", "created": 0, "model": "", "choices": [],  # 
            "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
 USAGE = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": [],
          "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}}
-
-
-@pytest.fixture
-async def fake():
-    fake = FakeOpenAI()
-    async with serving(fake) as url:
-        fake.url = url
-        yield fake
 
 
 async def pieces(fake, *, azure: bool = True, timeout: float = 5.0) -> list[str]:

@@ -13,7 +13,7 @@ from retrieval.pipeline import AnswerPipeline
 from retrieval.source_packing import pack_sources
 from settings import load_settings
 from tests.fakes.azure_openai_fake import (FakeOpenAI, Step, content_filter_error, context_length_error,
-                                           rate_limit_error, serving, serving_in_thread)
+                                           rate_limit_error, serving_in_thread)
 from tests.test_cli import run
 
 RULES = "テスト町職員の休暇に関する規程"
@@ -32,14 +32,6 @@ QUESTION = Question(text="年休は何日もらえますか", language="ja")
 GOOD_REPLY = ("年次休暇は一の年において二十日です[1]。使わなかった日数は二十日を限度に翌年へ繰り越せます[1][7]。"
               "育休とは別の制度です[2]。\n<<FOLLOW_UPS>>\n1. 繰り越した年休はいつまで使えますか？\n"
               "- 時間単位で取れますか？[1]\n・育休は何歳まで取れますか？\n4. 四つ目は捨てられますか？")
-
-
-@pytest.fixture
-async def fake():
-    fake = FakeOpenAI()
-    async with serving(fake) as url:
-        fake.url = url
-        yield fake
 
 
 def azure_settings(url, **overrides):

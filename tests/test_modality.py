@@ -4,8 +4,9 @@ retrieval.rerank's modality feature)."""
 import pytest
 
 from retrieval.answer_types import AnswerType, Modality, asked_modality, states_modality
-from retrieval.models import Passage
+from retrieval.models import Passage, Question
 from retrieval.rerank import PassageText, RerankWeights, rerank_bonus
+from tests.support import local_searcher
 
 
 @pytest.mark.parametrize("question, modality", [
@@ -59,25 +60,11 @@ def test_the_passage_stating_the_asked_kind_of_rule_gets_the_bonus():
 def test_a_permission_question_leads_with_the_article_that_grants_it(tmp_path):
     """End to end through LocalSearcher on a real SQLite index: both articles share the question's
     words, one sets the rule, the other the leave the question asks about."""
-    from indexer.build import Indexer
-    from retrieval.analysis import Analyzer
-    from retrieval.local_index import LocalIndex
-    from retrieval.local_search import LocalSearcher
-    from retrieval.models import Question
-    from retrieval.tokens import TokenCounter
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "休暇規程.txt").write_text(
+    searcher = local_searcher(tmp_path, {"休暇規程.txt": (
         "休暇規程\n"
         "（休暇の申請）\n第五条　休暇の申請は、あらかじめ所属長の定めるところにより休暇簿を出して行う。\n"
         "（事後の申請）\n第六条　病気その他やむを得ない事由により前条の申請ができなかった職員は、"
-        "事後に休暇簿を出して休暇の申請をすることができる。\n",
-        encoding="utf-8")
-    analyzer = Analyzer()
-    index = LocalIndex(tmp_path / "i.sqlite")
-    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=400).run(corpus)
-    searcher = LocalSearcher(index=index, analyzer=analyzer)
+        "事後に休暇簿を出して休暇の申請をすることができる。\n")})
     question = Question(text="休暇の申請って、あとから出してもいいの？", language="ja")
     assert searcher.rank(question, 2)[0].passage.article == "第六条"
     searcher.rerank_weights = RerankWeights(modality=0.0)

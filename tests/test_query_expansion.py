@@ -12,26 +12,9 @@ from retrieval.models import Question, Turn
 from retrieval.pipeline import AnswerPipeline
 from retrieval.query_expansion import MAX_TERMS, LLMQueryExpander, parse_terms
 from services import build_services
-from settings import ROOT, load_settings
-from tests.fakes.azure_openai_fake import FakeOpenAI, Step, serving
+from settings import load_settings
+from tests.fakes.azure_openai_fake import Step
 from tests.test_llm_answerer import azure_settings, user_prompt
-
-
-@pytest.fixture
-async def fake():
-    fake = FakeOpenAI()
-    async with serving(fake) as url:
-        fake.url = url
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory):
-    settings = load_settings(_env_file=None, index_path=tmp_path_factory.mktemp("samples") / "index.sqlite")
-    built = build_services(settings)
-    built.indexer.run(ROOT / "samples" / "regulations")
-    yield built
-    built.close()
 
 
 def test_the_reply_is_read_as_japanese_words_only():

@@ -6,17 +6,6 @@ import pytest
 
 from retrieval.analysis import detect_language
 from retrieval.models import Question
-from services import build_services
-from settings import ROOT, load_settings
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory):
-    settings = load_settings(_env_file=None, index_path=tmp_path_factory.mktemp("samples") / "index.sqlite")
-    built = build_services(settings)
-    built.indexer.run(ROOT / "samples" / "regulations")
-    yield built
-    built.close()
 
 
 def answer(services, text):

@@ -6,14 +6,12 @@ import asyncio
 import pytest
 
 import retrieval.local_search as local_search
-from indexer.build import Indexer
 from retrieval.analysis import Analyzer
 from retrieval.extractive import ExtractiveAnswerer
-from retrieval.local_index import LocalIndex
-from retrieval.local_search import STRONG_MIN_CONFIDENCE, STRONG_SCORE, LocalSearcher, _decisive
+from retrieval.local_search import STRONG_MIN_CONFIDENCE, STRONG_SCORE, _decisive
 from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
 from retrieval.pipeline import AnswerPipeline
-from retrieval.tokens import TokenCounter
+from tests.support import local_searcher
 
 RULES = ("出張旅費規程\n（日当）\n第十二条　日当は、出張の日数に応じ、一日につき千百円を支給する。\n"
          "（宿泊料）\n第十三条　宿泊料は、一夜につき一万円とする。\n")
@@ -43,16 +41,9 @@ def test_a_decisive_passage_leads_only_when_no_passage_reaches_the_bar():
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("strong")
-    (tmp / "corpus").mkdir()
-    (tmp / "corpus" / "出張旅費規程.txt").write_text(RULES, encoding="utf-8")
-    analyzer = Analyzer()
-    index = LocalIndex(tmp / "index.sqlite")
-    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), max_tokens=400).run(tmp / "corpus")
-    built = AnswerPipeline(searcher=LocalSearcher(index=index, analyzer=analyzer),
-                           answerer=ExtractiveAnswerer(analyzer=analyzer))
-    yield built
-    index.close()
+    searcher = local_searcher(tmp_path_factory.mktemp("strong"), {"出張旅費規程.txt": RULES})
+    yield AnswerPipeline(searcher=searcher, answerer=ExtractiveAnswerer(analyzer=searcher.planner.analyzer))
+    searcher.index.close()
 
 
 def ask(pipeline, text):
