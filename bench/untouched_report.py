@@ -1,0 +1,58 @@
+"""The untouched estimates in one run, summary figures only: what a closing note reports.
+
+    .venv/bin/python bench/untouched_report.py
+
+The sets never chosen on (blind3, blind7, blind8, blind9 over ja-regulations; contoso-blind2 over
+the contoso handbook) are scored the way `app.py eval` scores them, in one process. Only each set's
+summary is printed (hit@1 / hit@5 / hit@10 / MRR@10 / answer F1 / unanswerable abstained /
+answerable answered, and how many English questions are found in the top 5) and the pooled figures
+of the dev-shaped sets: never a question, so running it does not turn a set into a tuned one. A set
+written for a later session (blind11) is deliberately left out until its one evaluation is recorded.
+Needs the eval indexes (`app.py eval` on each corpus builds them).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.halves_eval import evaluate  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+# (label, dataset, question file, dev-shaped: pooled with the others)
+SETS = (("blind7", "ja-regulations", "eval/blind7/questions.jsonl", True),
+        ("blind8", "ja-regulations", "eval/blind8/questions.jsonl", True),
+        ("blind9", "ja-regulations", "eval/blind9/questions.jsonl", True),
+        ("blind3", "ja-regulations", "eval/blind3/questions.jsonl", False),
+        ("contoso-blind2", "contoso-handbook", "eval/contoso-blind2/questions.jsonl", False))
+METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer_f1", "abstain_recall", "answered_rate")
+
+
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def main() -> int:
+    pooled: list[tuple[int | None, bool, bool]] = []  # (first gold rank, answerable, answered) per question
+    for label, dataset, questions, dev_shaped in SETS:
+        result = evaluate(dataset, questions_file=REPO / questions)
+        figures = result["all"]
+        english = [metrics.get("hit@5") for question, metrics, _ in result["rows"]
+                   if question.answerable and question.sources and question.lang == "en"]
+        print(f"{label:<15} n={figures['n_questions']:<3} "
+              + " ".join(f"{m}={_cell(figures.get(m))}" for m in METRICS)
+              + f" english_top5={sum(1 for h in english if h)}/{len(english)}")
+        if dev_shaped:
+            pooled += [(metrics.get("first_hit_rank"), question.answerable, not metrics.get("abstained"))
+                       for question, metrics, _ in result["rows"] if question.answerable and question.sources]
+    n = len(pooled)
+    mrr = sum(1 / rank for rank, _, _ in pooled if rank) / n
+    hit5 = sum(1 for rank, _, _ in pooled if rank and rank <= 5) / n
+    answered = sum(1 for _, _, said in pooled if said) / n
+    print(f"pooled blind7-9 answerable n={n} MRR@10={mrr:.3f} hit@5={hit5:.3f} answered={answered:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
