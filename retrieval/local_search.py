@@ -31,7 +31,7 @@ from retrieval.compound_proximity import question_pairs as compound_pairs
 from retrieval.english_proximity import Pair, PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
-from retrieval.query import QueryPlan, QueryPlanner, cited_articles, vocabulary_terms
+from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
 from retrieval.question_parts import situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
@@ -814,7 +814,9 @@ def _with_model_terms(plan: QueryPlan, words: Sequence[str], analyzer: Analyzer,
     plan's `model_terms`. Only terms the index holds are kept: a word no passage contains changes
     no score; one-character terms (日, 子) match inside too many words."""
     known = set(plan.terms) | set(plan.expansions)
-    added = [t for word in words for t in vocabulary_terms(analyzer, word)
+    # Analysed with the question's texts (one cache entry per question), not as vocabulary: a
+    # model's words differ per question and must not evict the reviewed vocabulary's cached terms.
+    added = [t for t in content_terms(analyzer, "、".join(words))
              if t not in known and len(t) > 1 and matrix.idf(t)]
     return dataclasses.replace(plan, model_terms=tuple(dict.fromkeys(added))) if added else plan
 
