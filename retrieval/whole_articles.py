@@ -16,6 +16,7 @@ Pieces on different PDF pages stay apart: a page citation must stay exact.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 
 from retrieval.models import Passage, article_header, commented_article
@@ -48,8 +49,21 @@ def piece_key(passage: Passage) -> PieceKey | None:
         article = commented_article(passage.headings[-1])
         if article is not None:
             return (passage.doc, article, (), passage.page)
-        return (passage.doc, None, tuple(passage.headings), passage.page)
+        return (passage.doc, None, section_headings(passage.headings), passage.page)
     return None
+
+
+# A guideline's numbered section heading: 2-3　要配慮個人情報, 3-5-3-1　報告対象となる事態, 第４－２－⑴　委託の取扱い.
+_SECTION_NUMBER = re.compile(r"^\s*第?[0-9０-９]+(?:[-－‐][0-9０-９⑴-⒇]+)+(?![0-9０-９章節条款編])\s")
+
+
+def section_headings(headings: Sequence[str]) -> tuple[str, ...]:
+    """The headings down to the innermost numbered section (2-16　「本人の同意」): the examples and
+    notes under it (①…, 【事例】) belong to that section and are joined with it."""
+    for depth in range(len(headings), 0, -1):
+        if _SECTION_NUMBER.match(headings[depth - 1]):
+            return tuple(headings[:depth])
+    return tuple(headings)
 
 
 def whole_article(passages: Sequence[Passage], rows: Sequence[int], best: int,

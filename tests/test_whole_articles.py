@@ -51,6 +51,25 @@ def test_a_section_without_articles_is_joined_by_its_headings():
     assert whole_article(section, [1, 2], best=2)[0].text == "定義の一。\n定義の二。"
 
 
+def test_a_guideline_section_is_joined_with_the_examples_and_notes_under_it():
+    """A guideline's numbered section (2-16　「本人の同意」) is the unit: its lists (①…) and examples
+    (【…事例】) are headed under it but say nothing alone ("(1)～(7)　略")."""
+    consent = ("2　定義", "2-16　「本人の同意」")
+    section = [Passage(doc="g.html", seq=i, title="G", text=t, headings=h) for i, (t, h) in enumerate([
+        ("「本人の同意」とは、本人の意思表示をいう。", consent),
+        ("法第18条第2項", consent + ("①　利用目的に関するもの",)),
+        ("事例1）口頭による意思表示", consent + ("【本人の同意を得ている事例】",)),
+        ("「提供」とは、利用可能な状態に置くことをいう。", ("2　定義", "2-17　「提供」")),
+        ("委託先の監督。", ("第４－２－⑴　委託の取扱い", "Ｂ　再委託の効果")),
+        ("第２章の前文。", ("第２章　定義", "（１）用語"))])]
+    pieces = article_pieces(section)
+    assert sorted(pieces.values()) == [[0, 1, 2], [3], [4], [5]]
+    assert pieces[("g.html", None, ("第４－２－⑴　委託の取扱い",), None)] == [4]
+    # a chapter (第２章) is no numbered section: its passages stay under their own headings
+    assert pieces[("g.html", None, ("第２章　定義", "（１）用語"), None)] == [5]
+    assert whole_article(section, [0, 1, 2], best=2)[0].text.startswith("「本人の同意」とは")
+
+
 def test_a_commentary_on_an_article_is_returned_with_it():
     """モデル就業規則 prints a 解説 after each article: the rule and its explanation answer together,
     and the result is the article even when the commentary matched (or comes first)."""
