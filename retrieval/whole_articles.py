@@ -9,7 +9,8 @@ another slot of the top k. So the best-ranked piece stands for its article, keep
 score and confidence, and the passage returned holds the article's other pieces too, nearest first,
 up to a size bound (the answerer and a language model's prompt read it whole). A section of text
 without articles (a guideline's 2-1 個人情報, a handbook section) is cut the same way and joined
-the same way: its pieces are the passages of the document with the same headings.
+the same way: its pieces are the passages of the document with the same headings, down to the
+innermost numbered section (2-16　「本人の同意」), so that its lists and examples come with it.
 
 Pieces on different PDF pages stay apart: a page citation must stay exact.
 """
