@@ -87,9 +87,16 @@ SELF_INTRODUCTION = re.compile(rf"(?:^|(?<=[。\n]))(?:[^。\n?？]{{1,20}}(?:�
                                rf"|[^。\n?？]{{0,20}}担当(?:の{_NAME})?){_INTRODUCED}", re.M)
 
 
+# 人事係で給与を担当しております。/ 会員の受付をしている者です。/ 本庁に勤務しております。: the asker's
+# role, a sentence of its own that says who asks, not what. Humble おります and no は / が: 「精算は
+# 会計課が担当しています。」 says who does what the question is about.
+ROLE_INTRODUCTION = re.compile(r"(?:^|(?<=[。\n]))[^。\n?？はが]{1,30}(?:担当しております|"
+                               r"している者(?:です|でございます)|に(?:勤務|在籍)しております)(?:[。.]|$)", re.M)
+
+
 def without_courtesies(text: str) -> str:
     """`text` with its greetings, courtesies and the asker's self-introduction blanked out."""
-    return COURTESY.sub(" ", SELF_INTRODUCTION.sub(" ", text))
+    return COURTESY.sub(" ", ROLE_INTRODUCTION.sub(" ", SELF_INTRODUCTION.sub(" ", text)))
 
 
 def detect_language(text: str) -> str:

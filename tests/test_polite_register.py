@@ -41,9 +41,18 @@ def test_a_self_introduction_adds_no_search_terms(planner):
     "法務担当です。育児休業の期間は？",  # a role, with no name after it
     "人事担当の佐藤です。育児休業の期間は？",
     "出張の多い部署の者です。育児休業の期間は？",
+    # the asker's role, a sentence of its own
+    "人事係で給与事務を担当しております。育児休業の期間は？",
+    "図書館で貸出の受付をしている者です。育児休業の期間は？",
+    "本庁舎に勤務しております。育児休業の期間は？",
 ])
 def test_more_self_introductions_add_no_search_terms(planner, message):
     assert set(planner.plan(message).terms) == set(planner.plan("育児休業の期間は？").terms)
+
+
+def test_a_question_about_who_is_in_charge_keeps_its_words(planner):
+    assert {"旅費", "精算"} <= set(planner.plan("旅費の精算は誰が担当していますか？").terms)
+    assert "精算" in planner.plan("旅費の精算は会計課が担当しています。期限は？").terms
 
 
 def test_a_sentence_that_ends_in_a_place_is_no_self_introduction(planner):
