@@ -32,7 +32,7 @@ from retrieval.english_proximity import Pair, PassagePairs, proximity_share, que
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
-from retrieval.question_parts import situation_terms, split_situation
+from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 from retrieval.whole_articles import PieceKey, article_pieces, piece_key, whole_article
@@ -358,10 +358,10 @@ class LocalSearcher:
         return score, self._confidence(matrix, plan, user_terms, concepts, article_rows, coverage=coverage)
 
     def _asking_sentence_terms(self, matrix: TermMatrix, plan: QueryPlan) -> list[str]:
-        """The question's terms its asking sentence uses, when sentences telling the situation come
-        first (retrieval.question_parts); none for a question of one sentence."""
-        situation, asking = split_situation(plan.text)
-        if not situation:
+        """The question's terms its asking part uses, when a story is told first (sentences or a
+        background clause: retrieval.question_parts.asking_part); none when the whole question asks."""
+        asking = asking_part(plan.text)
+        if asking is None:
             return []
         used = set(content_terms(self.planner.analyzer, asking))
         return [t for t in plan.terms if t in used and matrix.idf(t)]

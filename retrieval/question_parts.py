@@ -45,3 +45,23 @@ def situation_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
         return ()
     asked = set(content_terms(analyzer, question))
     return tuple(t for t in dict.fromkeys(content_terms(analyzer, situation)) if t not in asked)
+
+
+# The clause that tells the background inside one sentence ends with a concessive connector:
+# 「台風で残れって言われたんだけど、定時後に働かせるのってどんな時ならOK？」.
+_BACKGROUND_CLAUSE = re.compile(r"(?:んだけど|んですけど|けど|けれど|けれども|"
+                                r"のですが|んですが|ですが|ましたが|したが)[、,]")
+
+
+def asking_part(text: str) -> str | None:
+    """The part of the question that asks when a story is told first: the asking sentence after the
+    situation's sentences or, in a question of one sentence, what follows its last background
+    clause (…んだけど、 / …のですが、). None when the whole question asks."""
+    situation, question = split_situation(text)
+    if situation:
+        return question
+    clauses = list(_BACKGROUND_CLAUSE.finditer(question))
+    if not clauses:
+        return None
+    asking = question[clauses[-1].end():]
+    return asking if _WORD.search(asking) else None

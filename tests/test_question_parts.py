@@ -2,7 +2,7 @@
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.question_parts import situation_terms, split_situation
+from retrieval.question_parts import asking_part, situation_terms, split_situation
 
 
 @pytest.mark.parametrize("text, situation, question", [
@@ -45,3 +45,18 @@ def test_a_polite_question_without_a_question_mark_is_the_asking_sentence():
     situation, question = split_situation("年休は1日単位でしか取れないのでしょうか。1時間だけ使いたいのですが。")
     assert situation == "" and question.startswith("年休は")
     assert situation_terms(Analyzer(), "市民から苦情がありました。窓口の対応についてご教示ください。") == ("市民", "苦情")
+
+
+@pytest.mark.parametrize("text, asking", [
+    # sentences telling the situation, then the question
+    ("係長に今は無理と言われた。育休の請求は断れるの？", "育休の請求は断れるの？"),
+    # one sentence: the clause after its last background connector asks
+    ("雪で電車が止まったんだけど、遅刻したら年休扱いになる？", "遅刻したら年休扱いになる？"),
+    ("先月異動したのですが、旅費の精算期限はいつですか？", "旅費の精算期限はいつですか？"),
+    # the whole question asks: nothing to weigh apart
+    ("育休はいつまで取れますか？", None),
+    ("兼業の許可が必要な場合は？", None),  # が alone joins a noun, it is no background clause
+    ("年休を取ったんだけど、", None),  # a connector with nothing after it asks nothing apart
+])
+def test_asking_part(text, asking):
+    assert asking_part(text) == asking
