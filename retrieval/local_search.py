@@ -317,7 +317,7 @@ class LocalSearcher:
             coverage = _concept_share(matrix, asked,
                                       weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
-        if w.asked_coverage and plan.language == "ja":
+        if w.asked_coverage:
             asking_terms = self._asking_sentence_terms(matrix, plan)
             if asking_terms:
                 score += w.asked_coverage * _weighted_share(matrix, asking_terms)
