@@ -84,7 +84,7 @@ class RankWeights:
     # (0.1 .5909, 0.4 .5883); held halves: ja MRR .868 -> .861 (one question 3 -> 5), colloquial same.
     compound_proximity: float = 0.2
     # A question that first tells its situation (「療養中の職員が退職したいと申し出ています。…退職後も補償は
-    # 受けられるのでしょうか。」): the IDF-weighted share of the asking sentence's own terms in the passage,
+    # 受けられるのでしょうか。」): the IDF-weighted share of the asking part's own terms in the passage,
     # on top of the whole question's coverage, so the words of the story do not outvote the words of the
     # question. Tune sets (291 answerable): pooled MRR .6057 -> .6097, hit@5 .725 -> .729, hit@10
     # .832 -> .838 (0.1: .6087, 0.3: .6089); ja and colloquial held halves unchanged; lawqa unchanged.
@@ -318,7 +318,7 @@ class LocalSearcher:
                                       weights=_translation_weights(matrix, asked, loose, w.loose_concept))
         score = w.bm25 * bm25 / (bm25.max() or 1.0) + w.coverage * coverage + w.expansion_coverage * expansion
         if w.asked_coverage:
-            asking_terms = self._asking_sentence_terms(matrix, plan)
+            asking_terms = self._asking_part_terms(matrix, plan)
             if asking_terms:
                 score += w.asked_coverage * _weighted_share(matrix, asking_terms)
         if plan.model_terms:  # ranked like the vocabulary's expansions; never part of the confidence
@@ -357,7 +357,7 @@ class LocalSearcher:
         concepts = _concept_share(matrix, plan.concepts) if plan.concepts else expansion
         return score, self._confidence(matrix, plan, user_terms, concepts, article_rows, coverage=coverage)
 
-    def _asking_sentence_terms(self, matrix: TermMatrix, plan: QueryPlan) -> list[str]:
+    def _asking_part_terms(self, matrix: TermMatrix, plan: QueryPlan) -> list[str]:
         """The question's terms its asking part uses, when a story is told first (sentences or a
         background clause: retrieval.question_parts.asking_part); none when the whole question asks."""
         asking = asking_part(plan.text)
