@@ -3,8 +3,8 @@
     .venv/bin/python bench/tune_report.py [--weight NAME=VALUE ...] [--ranks out.json] [--compare before.json]
 
 The sets are the ones changes may be chosen on (the ja dev and colloquial halves, blind2, blind4,
-blind5, blind6, and since sessions 21 and 22 blind10 and blind11, each after its one untouched
-evaluation); the untouched estimates (blind3, blind7, blind8, blind9) are deliberately not here.
+blind5, blind6, and since sessions 21, 22 and 23 blind10, blind11 and blind12, each after its one
+untouched evaluation); the untouched estimates (blind3, blind7, blind8, blind9) are deliberately not here.
 Prints hit@1 / hit@5 / MRR@10 / F1 / abstained / answered per set and half, then the pooled gold-rank
 figures over every answerable tune and held question. `--ranks` writes each question's first gold
 rank; `--compare` lists the questions whose rank moved against such a file.
@@ -31,7 +31,8 @@ SETS = (("ja-dev", None, ("tune", "held")),
         ("blind5", REPO / "eval/blind5/questions.jsonl", ("all",)),
         ("blind6", REPO / "eval/blind6/questions.jsonl", ("all",)),
         ("blind10", REPO / "eval/blind10/questions.jsonl", ("all",)),
-        ("blind11", REPO / "eval/blind11/questions.jsonl", ("all",)))
+        ("blind11", REPO / "eval/blind11/questions.jsonl", ("all",)),
+        ("blind12", REPO / "eval/blind12/questions.jsonl", ("all",)))
 
 
 def _cells(values: dict) -> str:
