@@ -40,7 +40,7 @@ _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|�
 # (「何日まで取得できる？」 asks for a deadline, not a permission).
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
-                         r"(?:どこ|どちら)(?:に|へ)(?:連絡|問い?合わせ|電話)|"
+                         r"(?:どこ|どちら|誰|だれ|どなた)(?:に|へ|宛てに)(?:連絡|相談|問い?合わせ|電話)|"
                          r"メールアドレス|\bcontact\b|phone|extension"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
                         r"お金(?:が|は|って)?(?:かか|要る|いる|必要)|費用(?:が|は|って)?(?:かか|要る|いる|必要)|タダ|"
@@ -118,8 +118,10 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # the phrase (四年以下の拘禁刑, 二百万円以下の罰金), so the bold value says how heavy.
     AnswerType.PENALTY: re.compile(rf"(?:{_N}(?:年|月)以下の)?(?:懲役|禁錮|拘禁刑)|(?:{_N}万?円以下の)?(?:罰金|科料)|"
                                    r"過料|拘留|戒告|減給|停職|免職|imprisonment|\bfines?\b|penalt", re.I),
-    AnswerType.CONTACT: re.compile(r"内線|電話|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|\bcall\b|phone|website",
-                                   re.I),
+    # A contact is a number, an address or a named desk: the bare word 電話 (電話その他の方法,
+    # 携帯電話) is a topic, not a way to reach anyone.
+    AnswerType.CONTACT: re.compile(r"内線|電話(?:番号)?[:\s]*[0-9]|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|"
+                                   r"\bcall\b|phone|website", re.I),
 }
 CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)
 # An enumeration as statutes write one: three or more short nouns (no particle inside) joined by 、

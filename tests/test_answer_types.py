@@ -48,6 +48,8 @@ A = AnswerType
     ("相談窓口はどこ？", A.CONTACT),
     ("Who should I contact? What is the phone number?", A.CONTACT),
     ("システムのパスワードを忘れたらどこに連絡すればいい？", A.CONTACT),  # where to call: a contact
+    ("故障の相談は、どちらの係のどなたに連絡すればよいでしょうか。", A.CONTACT),  # whom to call, too
+    ("異動のことは誰に相談すればいい？", A.CONTACT),
     # person / body
     ("公務災害は誰が認定するの？", A.PERSON),
     ("Who approves overtime work?", A.PERSON),
@@ -132,6 +134,9 @@ def test_local_unit(question, unit):
     (A.AMOUNT, "給与を支給しない。", False),
     (A.CONTACT, "問い合わせ先 総務課 内線1234", True),
     (A.CONTACT, "この条例は公布の日から施行する。", False),
+    (A.CONTACT, "電話: 03-1234-5678", True),
+    (A.CONTACT, "携帯電話の電話番号を送受信のために用いて電磁的記録を送信する方法", False),  # the topic
+    (A.CONTACT, "電話その他の方法により通知する。", False),
     (A.PERMISSION, "どんな文でも", True),  # open kinds are not checked for a value
 ])
 def test_states_value(kind, text, expected):
