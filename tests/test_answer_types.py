@@ -135,6 +135,8 @@ def test_local_unit(question, unit):
     (A.CONTACT, "問い合わせ先 総務課 内線1234", True),
     (A.CONTACT, "この条例は公布の日から施行する。", False),
     (A.CONTACT, "電話: 03-1234-5678", True),
+    (A.QUANTITY, "その全部又は一部を公にしないことを条件に", False),  # a part, not one copy
+    (A.QUANTITY, "写しを二部提出する", True),
     (A.CONTACT, "携帯電話の電話番号を送受信のために用いて電磁的記録を送信する方法", False),  # the topic
     (A.CONTACT, "電話その他の方法により通知する。", False),
     (A.PERMISSION, "どんな文でも", True),  # open kinds are not checked for a value
