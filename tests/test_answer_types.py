@@ -137,6 +137,9 @@ def test_local_unit(question, unit):
     (A.CONTACT, "電話: 03-1234-5678", True),
     (A.QUANTITY, "その全部又は一部を公にしないことを条件に", False),  # a part, not one copy
     (A.QUANTITY, "写しを二部提出する", True),
+    (A.QUANTITY, "十分な配慮をしなければならない", False),  # sufficient, not ten minutes
+    (A.QUANTITY, "午後五時三十分まで", True),
+    (A.QUANTITY, "一の年度において五労働日を限度として", True),  # working days are days
     (A.CONTACT, "携帯電話の電話番号を送受信のために用いて電磁的記録を送信する方法", False),  # the topic
     (A.CONTACT, "電話その他の方法により通知する。", False),
     (A.PERMISSION, "どんな文でも", True),  # open kinds are not checked for a value
@@ -375,3 +378,10 @@ def test_an_age_limit_written_as_a_school_stage_is_bold_whole():
     text = "当該職員の小学校就学の始期に達するまでの子を養育するため"
     start, end = value_span(A.DEADLINE, text, unit="歳")
     assert text[start:end] == "小学校就学の始期に達するまで"
+
+
+def test_value_span_bolds_the_working_days_not_the_number_the_question_gave():
+    # 「子どもが2人いるんだけど、看護休暇って年に何日？」: the days are the answer, the two children its premise
+    text = "一の年度において五労働日（その養育する子が二人以上の場合にあっては、十労働日）を限度として"
+    start, end = value_span(A.QUANTITY, text, unit="日", given=frozenset({(2, "人")}))
+    assert text[start:end] == "五労働日"
