@@ -438,7 +438,8 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
             found = match.group(0)
             if found[:1].isdigit() or found[:1] in _NUMERAL_START:
                 in_unit = unit is not None and re.search(
-                    rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?{re.escape(unit)}", found)
+                    rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?{re.escape(unit)}",
+                    found)
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
                 repeats_question = _leading_value(found) in given
                 numeric.append((repeats_question, unit is not None and not in_unit, match.start(), -len(found),
