@@ -98,7 +98,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # words, not counts. 五労働日 (five working days) counts days.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
-        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間|分|回|歳|人|割|キロメートル|パーセント|%|"
+        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分|回|歳|人|割|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"

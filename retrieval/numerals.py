@@ -93,9 +93,9 @@ def wareki_to_iso(text: str) -> str | None:
 
 
 # --- key facts in English (二十日 -> 20 days) ------------------------------------------------------
-_UNIT_EN = {"日": "day", "日間": "day", "月": "month", "箇月": "month", "か月": "month", "ヶ月": "month",
-            "カ月": "month", "年": "year", "週": "week", "週間": "week", "時間": "hour", "分": "minute",
-            "回": "time", "人": "person", "円": "yen", "歳": "age", "キロメートル": "km"}
+_UNIT_EN = {"日": "day", "日間": "day", "労働日": "working day", "月": "month", "箇月": "month", "か月": "month",
+            "ヶ月": "month", "カ月": "month", "年": "year", "週": "week", "週間": "week", "時間": "hour",
+            "分": "minute", "回": "time", "人": "person", "円": "yen", "歳": "age", "キロメートル": "km"}
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
 _N = f"{NUMBER_CLASS}+"
@@ -105,8 +105,9 @@ _FRACTION = re.compile(rf"百分の({_N})")
 _TENTHS = re.compile(rf"({_N})割")
 _PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
 _QUANTITY_EN = re.compile(
-    rf"({_N})\s*(日間|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
+    rf"({_N})\s*(日間|労働日|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
     rf"(以内|以上|以下|未満|まで|を超えない範囲内?|を経過する日まで|を経過した日|を超える|前|後)?")
+_HOURS_MINUTES = re.compile(rf"({_N})時間({_N})分")  # 三十八時間四十五分: one length of time
 _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to {}", "未満": "less than {}",
                  "まで": "up to {}", "を超えない範囲": "up to {}", "を超えない範囲内": "up to {}",
                  "を経過する日まで": "until {} have passed", "を経過した日": "after {}",
@@ -173,7 +174,12 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
     if dates and all(dates):
         return " to ".join(d for d in dates if d)
-    if match := _QUANTITY_EN.search(text):
+    quantity = _QUANTITY_EN.search(text)
+    if quantity and (match := _HOURS_MINUTES.match(text, quantity.start())):
+        hours, minutes = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
+        if hours is not None and minutes is not None:
+            return f"{_plural(hours, 'hour')} {_plural(minutes, 'minute')}"
+    if match := quantity:
         number = kanji_to_int(match.group(1))
         if number is None:
             return None

@@ -385,3 +385,9 @@ def test_value_span_bolds_the_working_days_not_the_number_the_question_gave():
     text = "一の年度において五労働日（その養育する子が二人以上の場合にあっては、十労働日）を限度として"
     start, end = value_span(A.QUANTITY, text, unit="日", given=frozenset({(2, "人")}))
     assert text[start:end] == "五労働日"
+
+
+def test_value_span_keeps_hours_and_minutes_together():
+    text = "職員の勤務時間は、休憩時間を除き、一週間当たり三十八時間四十五分とする。"
+    start, end = value_span(A.QUANTITY, text, unit="時間")
+    assert text[start:end] == "三十八時間四十五分"

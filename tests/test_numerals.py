@@ -46,6 +46,8 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("一キロメートルにつき三十七円", "", "37 yen per km"),
     ("５割", "", "50%"),
     ("１０人以上", "", "10 people or more"),
+    ("三十八時間四十五分", "", "38 hours 45 minutes"),  # one length of time, not 38 hours
+    ("五労働日", "", "5 working days"),
     ("任命権者の承認", "", None),
     ("無料", "駐車場等の使用料は、無料とする。", "free of charge"),
     # Digits mixed with 漢数字 match the number pattern but are no number: no value, not a crash.
