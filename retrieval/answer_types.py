@@ -422,6 +422,9 @@ def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | No
     return frozenset(_leading_value(m.group(0)) for m in pattern.finditer(normalize(text)))
 
 
+_PER_BASE = re.compile(r"(?:間)?(?:につき|当たり|あたり|ごと|について)")
+
+
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
                given: frozenset[tuple[int, str]] = frozenset()) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
@@ -442,7 +445,9 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                     found)
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
                 repeats_question = _leading_value(found) in given
-                numeric.append((repeats_question, unit is not None and not in_unit, match.start(), -len(found),
+                # 一日につき四時間 / 一週間当たり: the number before につき is what the value is per
+                per = _PER_BASE.match(text, match.end()) is not None
+                numeric.append((repeats_question, unit is not None and not in_unit, per, match.start(), -len(found),
                                 order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())

@@ -391,3 +391,9 @@ def test_value_span_keeps_hours_and_minutes_together():
     text = "職員の勤務時間は、休憩時間を除き、一週間当たり三十八時間四十五分とする。"
     start, end = value_span(A.QUANTITY, text, unit="時間")
     assert text[start:end] == "三十八時間四十五分"
+
+
+def test_value_span_skips_the_base_of_a_rate():
+    text = "勤務時間は、一日につき四時間以上とすること。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "四時間"
