@@ -6,8 +6,12 @@ import unicodedata
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
+_MYRIADS = {"万": 10_000, "億": 100_000_000}
 KANJI_NUMBER_CHARS = "〇零一二三四五六七八九十百千"
 NUMBER_CLASS = f"[{KANJI_NUMBER_CHARS}0-9０-９]"
+# A sum of money is written with 万 and 億 too (二万三千円, 百十万円, 2万円): a number up to the
+# yen sign. Article and paragraph numbers never have them, so NUMBER_CLASS does not.
+AMOUNT_NUMBER = rf"{NUMBER_CLASS}+(?:[万億]{NUMBER_CLASS}*)*"
 
 # 第三十八条, 第38条, 第二十七条の二, 第27条の22の2 (no spaces inside once NFKC-normalised)
 ARTICLE_PATTERN = re.compile(
@@ -22,6 +26,17 @@ def kanji_to_int(text: str) -> int | None:
         return None
     if text.isdigit():
         return int(text)
+    if any(ch in _MYRIADS for ch in text):  # 二万三千, 2万: each group below 万 parsed alone
+        total, rest = 0, text
+        for myriad in ("億", "万"):
+            if myriad in rest:
+                head, rest = rest.split(myriad, 1)
+                group = _myriad_group(head) if head else 1
+                if group is None:
+                    return None
+                total += group * _MYRIADS[myriad]
+        tail = _myriad_group(rest) if rest else 0
+        return None if tail is None else total + tail
     if any(ch not in _DIGITS and ch not in _UNITS for ch in text):
         return None
     if not any(ch in _UNITS for ch in text):  # positional form: 二〇二四
@@ -34,6 +49,13 @@ def kanji_to_int(text: str) -> int | None:
             total += (current or 1) * _UNITS[ch]
             current = 0
     return total + current
+
+
+def _myriad_group(text: str) -> int | None:
+    """A group below 万 in a sum of money: 漢数字 or digits, or digits before one unit (2万3千円)."""
+    if match := re.fullmatch(r"([0-9]+)([千百十])", text):
+        return int(match.group(1)) * _UNITS[match.group(2)]
+    return kanji_to_int(text)
 
 
 def int_to_kanji(number: int) -> str:
@@ -103,6 +125,7 @@ _DATE = re.compile(rf"({_N})月({_N})日")
 _AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
 _FRACTION = re.compile(rf"百分の({_N})")
 _TENTHS = re.compile(rf"({_N})割")
+_YEN = re.compile(rf"(?<![0-9〇一二三四五六七八九十百千万億])({AMOUNT_NUMBER})円")
 _PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
 _QUANTITY_EN = re.compile(
     rf"({_N})\s*(日間|労働日|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
@@ -175,6 +198,10 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if dates and all(dates):
         return " to ".join(d for d in dates if d)
     quantity = _QUANTITY_EN.search(text)
+    yen = _YEN.search(text)
+    if yen and (quantity is None or yen.start() <= quantity.start()):
+        amount = kanji_to_int(yen.group(1))
+        return f"{amount:,} yen" if amount is not None else None
     if quantity and (match := _HOURS_MINUTES.match(text, quantity.start())):
         hours, minutes = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
         if hours is not None and minutes is not None:

@@ -397,3 +397,12 @@ def test_value_span_skips_the_base_of_a_rate():
     text = "勤務時間は、一日につき四時間以上とすること。"
     start, end = value_span(A.QUANTITY, text)
     assert text[start:end] == "四時間"
+
+
+def test_an_amount_is_the_whole_sum_and_a_question_amount_is_a_premise():
+    text = "単身赴任手当の月額は、二万三千円とする。"
+    start, end = value_span(A.AMOUNT, text)
+    assert text[start:end] == "二万三千円"
+    # the question's 2万3千円 is the same sum as the statute's 二万三千円
+    assert analyse("家賃が月2万3千円なんだけど、住居手当っていくら？").given == frozenset({(23_000, "円")})
+    assert not states_value(A.AMOUNT, text, given=frozenset({(23_000, "円")}))

@@ -47,6 +47,8 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("５割", "", "50%"),
     ("１０人以上", "", "10 people or more"),
     ("三十八時間四十五分", "", "38 hours 45 minutes"),  # one length of time, not 38 hours
+    ("二万三千円", "", "23,000 yen"),  # the whole sum, not its 三千円
+    ("百十万円", "", "1,100,000 yen"),
     ("五労働日", "", "5 working days"),
     ("任命権者の承認", "", None),
     ("無料", "駐車場等の使用料は、無料とする。", "free of charge"),
@@ -118,3 +120,12 @@ def test_digits_that_are_not_a_japanese_count_are_left_alone():
     assert analyzer.terms("1.5日") == ["1", "5", "日"]  # a decimal is not 一 and 五日
     assert analyzer.terms("090-1234-5678に電話") == ["090-1234-5678", "電話"]
     assert analyzer.terms("PerksPlus covers 2 visits") == ["perksplus", "cover", "2", "visit"]
+
+
+@pytest.mark.parametrize("text, number", [
+    ("二万三千", 23_000), ("百十万", 1_100_000), ("一億二千万", 120_000_000), ("2万", 20_000),
+    ("2万3千", 23_000),  # as a question writes it
+    ("1十", None),  # digits and 漢数字 mixed outside a sum of money: no number
+])
+def test_kanji_to_int_reads_myriads(text, number):
+    assert kanji_to_int(text) == number
