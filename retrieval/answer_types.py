@@ -95,10 +95,10 @@ _NOT_ERA = "(?<!明治)(?<!大正)(?<!昭和)(?<!平成)(?<!令和)"
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) is not a quantity.
     # 一部 (a part: その全部又は一部), 一個人 (an individual) and 十分 (sufficient: 十分な配慮) are
-    # words, not counts. 五労働日 (five working days) counts days.
+    # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
-        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分|回|歳|人|割|キロメートル|パーセント|%|"
+        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|人|割|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
@@ -448,9 +448,9 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
         for match in pattern.finditer(text) if pattern else ():
             found = match.group(0)
             if found[:1].isdigit() or found[:1] in _NUMERAL_START:
-                in_unit = unit is not None and re.search(
+                in_unit = unit is not None and (re.search(
                     rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?{re.escape(unit)}",
-                    found)
+                    found) or (unit == "割" and found.startswith("百分の")))  # 何割増し: 百分の百二十五
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
                 repeats_question = _leading_value(found) in given
                 # 一日につき四時間 / 一週間当たり: the number before につき is what the value is per

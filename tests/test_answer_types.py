@@ -406,3 +406,9 @@ def test_an_amount_is_the_whole_sum_and_a_question_amount_is_a_premise():
     # the question's 2万3千円 is the same sum as the statute's 二万三千円
     assert analyse("家賃が月2万3千円なんだけど、住居手当っていくら？").given == frozenset({(23_000, "円")})
     assert not states_value(A.AMOUNT, text, given=frozenset({(23_000, "円")}))
+
+
+def test_a_rate_asked_in_wari_is_answered_by_a_hundredths_fraction():
+    text = "一箇月について六十時間を超えて勤務した時間については、百分の百五十の割合とする。"
+    start, end = value_span(A.QUANTITY, text, unit="割")
+    assert text[start:end] == "百分の百五十"
