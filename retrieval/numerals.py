@@ -138,6 +138,11 @@ _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to
 
 
 _PRICE_WORDS_EN = {"無料": "free of charge", "無償": "free of charge", "有料": "a fee is charged"}
+# The statutes' fixed words for "when" (a deadline without a number), as English readers know them.
+_WHEN_WORDS_EN = {"直ちに": "immediately", "遅滞なく": "without delay", "速やかに": "promptly",
+                  "同時に": "at the same time"}
+_SCHOOL_AGE = re.compile(r"小学校就学の始期に達する(?:日)?まで")
+_TIME_OF_DAY = re.compile(rf"(午前|午後)({_N})時(?:({_N})分)?")
 # Penalties as the statutes name them (四年以下の拘禁刑, 二百万円以下の罰金) and disciplinary measures.
 _PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料)")
 _PENALTY_WORDS_EN = {"過料": "a non-criminal fine (過料)", "拘留": "short detention", "戒告": "a reprimand",
@@ -179,6 +184,14 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     text = unicodedata.normalize("NFKC", phrase)
     if text in _PRICE_WORDS_EN:
         return _PRICE_WORDS_EN[text]
+    if text in _WHEN_WORDS_EN:
+        return _WHEN_WORDS_EN[text]
+    if _SCHOOL_AGE.search(text):
+        return "until the child starts elementary school"
+    if match := _TIME_OF_DAY.search(text):
+        hour, minute = kanji_to_int(match.group(2)), kanji_to_int(match.group(3) or "〇")
+        if hour is not None and minute is not None:
+            return f"{hour}:{minute:02d} {'a.m.' if match.group(1) == '午前' else 'p.m.'}"
     if match := _PENALTY.search(text):
         return _penalty_in_english(match)
     if text in _PENALTY_WORDS_EN:

@@ -48,6 +48,10 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("１０人以上", "", "10 people or more"),
     ("三十八時間四十五分", "", "38 hours 45 minutes"),  # one length of time, not 38 hours
     ("二万三千円", "", "23,000 yen"),  # the whole sum, not its 三千円
+    ("遅滞なく", "", "without delay"),
+    ("小学校就学の始期に達するまで", "当該子が小学校就学の始期に達するまで", "until the child starts elementary school"),
+    ("午後五時十五分", "", "5:15 p.m."),
+    ("午前八時", "", "8:00 a.m."),
     ("百十万円", "", "1,100,000 yen"),
     ("五労働日", "", "5 working days"),
     ("任命権者の承認", "", None),
