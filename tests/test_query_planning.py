@@ -92,6 +92,23 @@ def test_law_abbreviation_and_article_reference():
     assert "38" not in plan.terms and "地公" not in plan.terms
 
 
+@pytest.mark.parametrize("question, title", [
+    # an ordinance named after the law it implements is that ordinance, not the law
+    ("東京都の個人情報保護法施行条例では手数料はいくら？", "個人情報の保護に関する法律施行条例"),
+    ("自治令167条の2の随意契約", "地方自治法施行令"),
+    ("番号法ガイドラインだと削除はどうする？", "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）"),
+    ("個人情報保護法ガイドライン（通則編）の漏えい報告", "個人情報の保護に関する法律についてのガイドライン（通則編）"),
+    ("デジタル手続法で通知を電子にできる？", "行政手続等における情報通信の技術の利用に関する法律"),
+])
+def test_a_longer_abbreviation_names_its_own_document(question, title):
+    titles = ["個人情報の保護に関する法律", "個人情報の保護に関する法律施行条例", "地方自治法", "地方自治法施行令",
+              "行政手続における特定の個人を識別するための番号の利用等に関する法律",
+              "特定個人情報の適正な取扱いに関するガイドライン（行政機関等編）",
+              "個人情報の保護に関する法律についてのガイドライン（通則編）",
+              "行政手続等における情報通信の技術の利用に関する法律"]
+    assert PLANNER.plan(question, titles).laws == (title,)
+
+
 def test_an_abbreviation_followed_by_its_order_names_the_order():
     titles = ["地方自治法", "地方自治法施行令"]
     plan = PLANNER.plan("自治法施行令162条の概算払って補助金にも使える？", titles)
