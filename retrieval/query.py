@@ -28,6 +28,10 @@ DATA_DIR = Path(__file__).parent / "data"
 _ARTICLE_REF = re.compile(
     rf"第?({NUMBER_CLASS}+)条((?:の{NUMBER_CLASS}+)*)(?:第({NUMBER_CLASS}+)項)?"
 )
+# Article 39, Article 26-5(2), Article 39, paragraph 4 (as English texts and Japanese Law
+# Translation cite articles: a branch number after a hyphen, the paragraph in brackets)
+_ENGLISH_ARTICLE_REF = re.compile(r"\barticles?\s+([0-9]+)((?:-[0-9]+)*)(?:\s*\(([0-9]+)\)|,?\s*paragraph\s+([0-9]+))?",
+                                  re.I)
 _OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
 # Version phrases steer which version of a law is preferred; as search words they only add noise.
 _VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|"
@@ -261,7 +265,7 @@ class QueryPlanner:
         out = flat
         for key in sorted(set(keys), key=len, reverse=True):
             out = re.sub(re.escape(key), " ", out, flags=re.I)
-        return _VERSION_PHRASE.sub(" ", _ARTICLE_REF.sub(" ", out))
+        return _VERSION_PHRASE.sub(" ", _ENGLISH_ARTICLE_REF.sub(" ", _ARTICLE_REF.sub(" ", out)))
 
     @staticmethod
     def _synonyms(flat: str) -> tuple[list[str], list[str]]:
@@ -317,6 +321,16 @@ class QueryPlanner:
                 continue
             paragraph = kanji_to_int(match.group(3)) if match.group(3) else None
             law = _law_before(flat[: match.start()], laws)
+            refs.append(ArticleRef(law, key, paragraph))
+        for match in _ENGLISH_ARTICLE_REF.finditer(flat):
+            branches = "".join(f"の{branch}" for branch in match.group(2).split("-") if branch)
+            key = article_key(f"第{match.group(1)}条{branches}")
+            if key is None or any(part == "0" for part in key.split("-")):
+                continue
+            paragraph = int(match.group(3) or match.group(4)) if (match.group(3) or match.group(4)) else None
+            # "Article 39 of the Labor Standards Act": the law follows; "Labor Standards Act, Article 39" too
+            law = _law_after(flat[match.end(): match.end() + _CITING_CONTEXT], laws) or \
+                _law_before(flat[: match.start()], laws)
             refs.append(ArticleRef(law, key, paragraph))
         return list(dict.fromkeys(refs))
 
@@ -520,6 +534,17 @@ def _glossary_remainder(text: str) -> str:
 def _untranslated_patterns() -> list[tuple[str, re.Pattern]]:
     keys = sorted(load_word_list("english_untranslated.txt"), key=len, reverse=True)
     return [(key, re.compile(rf" {re.escape(key)}(?:e?s)? ")) for key in keys]
+
+
+def _law_after(suffix: str, laws: list[str]) -> str | None:
+    """The law an English reference names right after it ("Article 39 of the Labor Standards Act")."""
+    head = re.match(r"\s*(?:,\s*)?of\s+(?:the\s+)?(.*)", suffix, re.I | re.S)
+    if head is None:
+        return None
+    rest = head.group(1).lower()
+    found = [(title, len(key)) for key, title in [*_aliases(laws).items(), *((normalize(t).lower(), t) for t in laws)]
+             if title in laws and rest.startswith(key)]
+    return max(found, key=lambda item: item[1])[0] if found else None
 
 
 def _law_before(prefix: str, laws: list[str]) -> str | None:

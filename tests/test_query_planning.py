@@ -109,6 +109,20 @@ def test_a_longer_abbreviation_names_its_own_document(question, title):
     assert PLANNER.plan(question, titles).laws == (title,)
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("What does Article 39 of the Labor Standards Act say?", (ArticleRef("労働基準法", "39", None),)),
+    ("Labor Standards Act, Article 39, paragraph 4", (ArticleRef("労働基準法", "39", 4),)),
+    ("Is Article 26-5(2) of the Local Public Service Act about leave?", (ArticleRef("地方公務員法", "26-5", 2),)),
+    ("Compare Article 38 of the Local Public Service Act and Article 103 of the National Public Service Act",
+     (ArticleRef("地方公務員法", "38", None), ArticleRef("国家公務員法", "103", None))),
+])
+def test_an_english_article_reference_names_the_article_and_its_law(question, expected):
+    titles = ["労働基準法", "地方公務員法", "国家公務員法"]
+    plan = PLANNER.plan(question, titles)
+    assert plan.articles == expected
+    assert not {"39", "38", "103", "26", "5"} & set(plan.terms)  # matched structurally, not as words
+
+
 def test_an_abbreviation_followed_by_its_order_names_the_order():
     titles = ["地方自治法", "地方自治法施行令"]
     plan = PLANNER.plan("自治法施行令162条の概算払って補助金にも使える？", titles)
