@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 DATA_DIR = Path(__file__).parent / "data"
 
 # 地公法38条, 第三十八条第2項, 第27条の2の2, 法第4条第1項
-_ARTICLE_REF = re.compile(
-    rf"第?({NUMBER_CLASS}+)条((?:の{NUMBER_CLASS}+)*)(?:第({NUMBER_CLASS}+)項)?"
+_ARTICLE_REF = re.compile(  # 第39条第4項, 39条の2, and as staff type it, 39条4項 (a 号 after it is read too)
+    rf"第?({NUMBER_CLASS}+)条((?:の{NUMBER_CLASS}+)*)(?:第?({NUMBER_CLASS}+)項)?(?:第?{NUMBER_CLASS}+号)?"
 )
 # Article 39, Article 26-5(2), Article 39, paragraph 4 (as English texts and Japanese Law
 # Translation cite articles: a branch number after a hyphen, the paragraph in brackets)

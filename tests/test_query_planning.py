@@ -84,6 +84,14 @@ def test_everyday_words_reach_corpus_statutory_terms(question, expected):
     assert expected <= set(PLANNER.plan(question).expansions)
 
 
+@pytest.mark.parametrize("question, paragraph", [("労基法39条1項の年休", 1), ("労基法第39条7項", 7),
+                                                ("労基法36条6項2号の上限", 6), ("労基法第39条第4項", 4)])
+def test_a_paragraph_typed_without_dai_is_read(question, paragraph):
+    plan = PLANNER.plan(question)
+    assert plan.articles[0].paragraph == paragraph
+    assert not {"二号", "号", "項"} & set(plan.terms)
+
+
 def test_law_abbreviation_and_article_reference():
     plan = PLANNER.plan("地公法38条の許可の基準は？")
     assert plan.laws == ("地方公務員法",)
