@@ -32,11 +32,26 @@ _ARTICLE_REF = re.compile(  # 第39条第4項, 39条の2, and as staff type it, 
 # Translation cite articles: a branch number after a hyphen, the paragraph in brackets)
 _ENGLISH_ARTICLE_REF = re.compile(r"\barticles?\s+([0-9]+)((?:-[0-9]+)*)(?:\s*\(([0-9]+)\)|,?\s*paragraph\s+([0-9]+))?",
                                   re.I)
-_OLD_VERSION = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時|の)|平成\d+年|旧法|当時|改正前")
+# Which version of a law is asked about. The index holds a 2013 snapshot and the current texts: a
+# year before 2020 (or a 平成 year) means the old one, a later year (or a 令和 year) the current one.
+_YEAR = re.compile(r"((?:19|20)\d\d)年(?:版|時点|当時|の|改正|以降|\d+月)|\b((?:19|20)\d\d) (?:version|text)\b|"
+                   r"\bas of ((?:19|20)\d\d)\b", re.I)
+_OLD_VERSION = re.compile(r"平成\d+年|旧法|当時|改正前|\b(?:old|former|previous) (?:version|text|act|law)\b|"
+                          r"\bbefore the (?:\d{4} )?(?:amendment|revision)", re.I)
+_CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の|改正後|新法|令和\d+年|"
+                              r"\b(?:current|latest|present|amended)\b|\bnow in force\b|\bas amended\b", re.I)
 # Version phrases steer which version of a law is preferred; as search words they only add noise.
-_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|旧法|当時|改正前|"
-                             r"今の|現行|最新|現在の")
-_CURRENT_VERSION = re.compile(r"今の|現行|最新|現在の")
+_VERSION_PHRASE = re.compile(r"(?:19|20)\d\d年(?:版|時点|当時)?|平成\d+年(?:版|時点)?|令和\d+年(?:版|時点)?|旧法|"
+                             r"当時|改正前|改正後|今の|現行|最新|現在の")
+
+
+def wanted_versions(flat: str) -> tuple[bool, bool]:
+    """(old, current): whether the question asks about the 2013 text, the current one, or (both
+    False) says nothing of it. A year decides by itself; words (旧法, 現行, current) otherwise."""
+    years = [int(next(g for g in m.groups() if g)) for m in _YEAR.finditer(flat)]
+    old = bool(_OLD_VERSION.search(flat)) or any(year < 2020 for year in years)
+    current = bool(_CURRENT_VERSION.search(flat)) or any(year >= 2020 for year in years)
+    return old, current
 
 
 @cache
@@ -216,14 +231,15 @@ class QueryPlanner:
         concepts = tuple(tuple(vocabulary_terms(self.analyzer, w) for w in group) for group in groups)
         loose = concepts[len(groups) - len(loose_groups):]
         explained = {t for key in synonym_keys for t in vocabulary_terms(self.analyzer, key)}
+        versions = wanted_versions(flat)
         return QueryPlan(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
             expansions=tuple(t for t in dict.fromkeys(expansions) if t not in terms),
             laws=tuple(laws),
             articles=tuple(self._articles(flat, laws)),
-            wants_old_version=bool(_OLD_VERSION.search(flat)),
-            wants_current_version=bool(_CURRENT_VERSION.search(flat)),
+            wants_old_version=versions[0],
+            wants_current_version=versions[1],
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,

@@ -315,3 +315,20 @@ def test_online_is_searched_as_the_statutes_name_it_in_both_languages():
     expected = {"電子", "情報", "処理", "組織"}
     assert expected <= set(PLANNER.plan("Can residents submit the application online?").expansions)
     assert expected <= set(PLANNER.plan("申請をオンラインで受け付けてもいい？").expansions)
+
+
+@pytest.mark.parametrize("question, old, current", [
+    ("2013年版の労基法で年休は？", True, False),
+    ("平成25年時点の労基法", True, False),
+    ("改正前の労基法では？", True, False),
+    ("Under the 2013 version of the Labor Standards Act, how many days?", True, False),
+    ("2022年4月以降の個人情報保護法で漏えい報告は？", False, True),  # a year after the snapshot
+    ("令和4年改正後の個人情報保護法", False, True),
+    ("Under the current Labor Standards Act, how many days?", False, True),
+    ("I was hired in 2019. How many days of leave do I get?", False, False),  # a date of the asker's, not of the law
+    ("新しい職員の年休は何日？", False, False),
+])
+def test_which_version_of_a_law_is_asked_about(question, old, current):
+    plan = PLANNER.plan(question)
+    assert (plan.wants_old_version, plan.wants_current_version) == (old, current)
+
