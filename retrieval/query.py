@@ -30,8 +30,8 @@ _ARTICLE_REF = re.compile(  # 第39条第4項, 39条の2, and as staff type it, 
 )
 # Article 39, Article 26-5(2), Article 39, paragraph 4 (as English texts and Japanese Law
 # Translation cite articles: a branch number after a hyphen, the paragraph in brackets)
-_ENGLISH_ARTICLE_REF = re.compile(r"\barticles?\s+([0-9]+)((?:-[0-9]+)*)(?:\s*\(([0-9]+)\)|,?\s*paragraph\s+([0-9]+))?",
-                                  re.I)
+_ENGLISH_ARTICLE_REF = re.compile(r"\b(?:articles?|art\.)\s*([0-9]+)((?:-[0-9]+)*)"
+                                  r"(?:\s*\(([0-9]+)\)|,?\s*paragraph\s+([0-9]+))?", re.I)
 # Which version of a law is asked about. The index holds a 2013 snapshot and the current texts: a
 # year before 2020 (or a 平成 year) means the old one, a later year (or a 令和 year) the current one.
 _YEAR = re.compile(r"((?:19|20)\d\d)年(?:版|時点|当時|の|改正|以降|\d+月)|\b((?:19|20)\d\d) (?:version|text)\b|"

@@ -120,6 +120,7 @@ def test_a_longer_abbreviation_names_its_own_document(question, title):
 @pytest.mark.parametrize("question, expected", [
     ("What does Article 39 of the Labor Standards Act say?", (ArticleRef("労働基準法", "39", None),)),
     ("Labor Standards Act, Article 39, paragraph 4", (ArticleRef("労働基準法", "39", 4),)),
+    ("Labor Standards Act Art. 39: how many days?", (ArticleRef("労働基準法", "39", None),)),
     ("Is Article 26-5(2) of the Local Public Service Act about leave?", (ArticleRef("地方公務員法", "26-5", 2),)),
     ("Compare Article 38 of the Local Public Service Act and Article 103 of the National Public Service Act",
      (ArticleRef("地方公務員法", "38", None), ArticleRef("国家公務員法", "103", None))),
