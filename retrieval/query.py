@@ -219,7 +219,8 @@ class QueryPlanner:
                 synonym_keys.append(key)
                 synonym_words.extend(mapping[key])
         english_groups: list[list[str]] = []
-        expansion_words = synonym_words + self._english(flat, english_groups)
+        # "Article 39" is a reference, matched structurally: not the glossary's 条 as a search word
+        expansion_words = synonym_words + self._english(_ENGLISH_ARTICLE_REF.sub(" ", flat), english_groups)
         language = detect_language(text)
         loose_groups: list[list[str]] = []
         untranslatable: list[str] = []

@@ -130,6 +130,7 @@ def test_an_english_article_reference_names_the_article_and_its_law(question, ex
     plan = PLANNER.plan(question, titles)
     assert plan.articles == expected
     assert not {"39", "38", "103", "26", "5"} & set(plan.terms)  # matched structurally, not as words
+    assert "条" not in plan.expansions  # nor is "Article" the glossary's 条
 
 
 def test_an_abbreviation_followed_by_its_order_names_the_order():
