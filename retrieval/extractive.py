@@ -6,6 +6,7 @@ not cover enough of what the question asks about.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -14,11 +15,12 @@ from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
-from retrieval.answer_types import (AnswerType, QuestionIntent, analyse, compares, enumerates, states_bound,
-                                    states_in_unit, states_value, value_span)
+from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, classify, compares,
+                                    enumerates, states_bound, states_in_unit, states_value, value_span)
 from retrieval.models import ANSWER_CONFIDENCE, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
+from retrieval.question_parts import asking_part
 
 MAX_QUOTE_CHARS = 220
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
@@ -42,6 +44,7 @@ RULING_BONUS = 0.8  # under one shared word: it decides between sentences that s
 # enumeration (授乳 一日二回 in the 特別休暇 article asked about 夏季休暇) does not lead. Tune
 # sets: ja dev F1 .509 -> .520 (held .514 -> .521); 2 and 4 gain no more.
 FOCUS_BONUS = 1.0
+_ASKS = re.compile(r"[？?]")
 # A sentence that rules (…することができる / …してはならない / …しなければならない): what a yes/no
 # question (断れる？ してもいい？) is answered by, rather than the sentence that sets out the procedure.
 _RULES_ON = re.compile(r"(?:ことができ(?:る|ない)|てはならない|なければならない|妨げない|限りでない)。?$")
@@ -107,7 +110,7 @@ class ExtractiveAnswerer:
         chosen = self._choose(terms, passages)
         if not chosen:
             return self._abstain(question, terms, passages)
-        if intent.wants_value and not any(states_value(intent.answer_type, p.passage.text)
+        if _as_asked(intent, question.text).wants_value and not any(states_value(intent.answer_type, p.passage.text)
                                           for p in passages[:VALUE_CHECK_DEPTH]):
             # A value was asked for (an amount, a number of days) and no top article states one:
             # quoting an article that merely shares the topic would look like an answer.
@@ -228,6 +231,21 @@ class ExtractiveAnswerer:
 def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:
     """Whether a retrieved document belongs to a section (its title names a 課/係/…)."""
     return any(unit in p.passage.title for p in passages)
+
+
+def _as_asked(intent: QuestionIntent, text: str) -> QuestionIntent:
+    """The intent whose value an answer must state. When a story is told before the question
+    (期限までに払っていない団体があります。督促は必ずしなければならないのでしょうか。), a value the story
+    mentions (期限) is not what is asked: no stated value is no reason to abstain. (A value still
+    leads the quote when one is stated: it is context the asker gave.) Several questions in a row
+    keep the whole text's kind."""
+    if intent.answer_type not in CONCRETE_VALUE_TYPES:
+        return intent
+    asking = asking_part(text)
+    if not asking or _ASKS.search(text[: text.rfind(asking)]):
+        return intent
+    kind = classify(asking)
+    return intent if kind in CONCRETE_VALUE_TYPES else dataclasses.replace(intent, answer_type=kind)
 
 
 def _first_paragraph(passage: Passage) -> int:

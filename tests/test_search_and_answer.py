@@ -150,3 +150,19 @@ def test_version_penalty_is_computed_once_per_matrix(services):
     searcher.rank(question, 5)
     assert matrix.derived[("other_version", False)] is memo
     assert all(isinstance(key, str) or key[0] == "other_version" for key in matrix.derived)
+
+
+def test_a_value_the_story_mentions_is_not_a_value_the_question_asks_for():
+    from retrieval.analysis import Analyzer
+    from retrieval.extractive import ExtractiveAnswerer
+    from retrieval.models import Passage, Question, ScoredPassage
+
+    rule = ScoredPassage(Passage(doc="d.md", seq=0, title="地方自治法", article="第二百三十一条の三",
+                                 text="第二百三十一条の三　使用料を納付しない者があるときは、普通地方公共団体の長は、"
+                                      "督促しなければならない。"), 1.0, confidence=0.9)
+    answerer = ExtractiveAnswerer(analyzer=Analyzer())
+    # 期限 is in the story; the question asks whether to send a reminder: no value need be stated
+    told = "公民館の使用料を期限までに払っていない団体があります。督促は必ずしなければならないものでしょうか。"
+    assert not answerer.compose(Question(told, "ja"), [rule]).abstained
+    # asked outright, a deadline must be stated, and this rule states none
+    assert answerer.compose(Question("使用料の督促の期限はいつまで？", "ja"), [rule]).abstained
