@@ -100,21 +100,24 @@ class ExtractiveAnswerer:
         # The words of a law the question names pick the document, not the sentence.
         terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
         intent = analyse(question.text)
-        if intent.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
+        asked = _as_asked(intent, question.text)
+        if asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
-        if intent.asks_for_occasion:
+        if asked.asks_for_occasion:
             # 今年度の健康診断はいつ？: a date or amount for this year's occasion is set by a notice,
             # not a rule; quoting a rule on the same topic would look like an answer.
-            return self._abstain(question, terms, passages, reason="abstain_occasion", intent=intent)
+            return self._abstain(question, terms, passages, reason="abstain_occasion", intent=asked)
         chosen = self._choose(terms, passages)
         if not chosen:
             return self._abstain(question, terms, passages)
-        if _as_asked(intent, question.text).wants_value and not any(states_value(intent.answer_type, p.passage.text)
-                                          for p in passages[:VALUE_CHECK_DEPTH]):
+        if asked.wants_value and not any(states_value(asked.answer_type, p.passage.text)
+                                         for p in passages[:VALUE_CHECK_DEPTH]):
             # A value was asked for (an amount, a number of days) and no top article states one:
             # quoting an article that merely shares the topic would look like an answer.
-            return self._abstain(question, terms, passages, reason="abstain_value", intent=intent)
+            return self._abstain(question, terms, passages, reason="abstain_value", intent=asked)
+        if asked.wants_value:
+            intent = asked  # the value the asking sentence wants is the one to lead with and bold
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order; when a value
         # was asked for, the article stating it leads, and its value is the key phrase in bold.
         # The answer is the quotes themselves: no preamble, no closing boilerplate; each citation
@@ -244,8 +247,7 @@ def _as_asked(intent: QuestionIntent, text: str) -> QuestionIntent:
     asking = asking_part(text)
     if not asking or _ASKS.search(text[: text.rfind(asking)]):
         return intent
-    kind = classify(asking)
-    return intent if kind in CONCRETE_VALUE_TYPES else dataclasses.replace(intent, answer_type=kind)
+    return dataclasses.replace(intent, answer_type=classify(asking))
 
 
 def _first_paragraph(passage: Passage) -> int:

@@ -166,3 +166,11 @@ def test_a_value_the_story_mentions_is_not_a_value_the_question_asks_for():
     assert not answerer.compose(Question(told, "ja"), [rule]).abstained
     # asked outright, a deadline must be stated, and this rule states none
     assert answerer.compose(Question("使用料の督促の期限はいつまで？", "ja"), [rule]).abstained
+    # the story's いつ and 今年度 make no dated-occasion question of a question about the penalty
+    penal = ScoredPassage(Passage(doc="d.md", seq=0, title="労働安全衛生法", article="第百二十条",
+                                  text="第百二十条　次の各号のいずれかに該当する者は、五十万円以下の罰金に処する。"),
+                          1.0, confidence=0.9)
+    story = "今年度の健康診断がいつだったか忘れて、受けそびれてしまいました。受けなかった場合、罰則はありますか。"
+    answer = answerer.compose(Question(story, "ja"), [penal])
+    assert not answer.abstained and "**五十万円以下の罰金**" in answer.text
+
