@@ -14,7 +14,7 @@ from enum import Enum
 from functools import lru_cache
 
 from retrieval.analysis import normalize, without_courtesies
-from retrieval.numerals import AMOUNT_NUMBER, NUMBER_CLASS, kanji_to_int
+from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CLASS, kanji_to_int
 
 
 class AnswerType(str, Enum):
@@ -112,7 +112,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
-    AnswerType.AMOUNT: re.compile(rf"(?<![0-9〇一二三四五六七八九十百千万億]){AMOUNT_NUMBER}\s*円|{_N}\s*割|"
+    AnswerType.AMOUNT: re.compile(rf"{AMOUNT_START}{AMOUNT_NUMBER}\s*円|{_N}\s*割|"
                                   rf"百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
                                   r"\$\s?[0-9][0-9,]*(?:\.[0-9]+)?|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|"
                                   r"\bfree of charge", re.I),
@@ -307,7 +307,7 @@ def asked_unit(text: str) -> str | None:
 
 # A number with its unit, as a question or a statute writes it: 20日, 二十日, 六月, 3歳, 20 days.
 _NUMBER_WITH_UNIT = re.compile(
-    rf"(?<![0-9〇一二三四五六七八九十百千万億])(?:(?P<yen>{AMOUNT_NUMBER})\s*円|"
+    rf"{AMOUNT_START}(?:(?P<yen>{AMOUNT_NUMBER})\s*円|"
     rf"(?P<number>{_N})\s*(?P<unit>箇月|か月|ヶ月|カ月|月|日|年|週間|週|時間|分|回|歳|人|割))|"
     r"\b(?P<english>[0-9]+)\s*(?P<english_unit>days?|months?|years?|weeks?|hours?|times)\b", re.I)
 _UNIT_OF = {"箇月": "月", "か月": "月", "ヶ月": "月", "カ月": "月", "週間": "週", "day": "日", "days": "日",

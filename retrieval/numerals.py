@@ -12,6 +12,7 @@ NUMBER_CLASS = f"[{KANJI_NUMBER_CHARS}0-9０-９]"
 # A sum of money is written with 万 and 億 too (二万三千円, 百十万円, 2万円): a number up to the
 # yen sign. Article and paragraph numbers never have them, so NUMBER_CLASS does not.
 AMOUNT_NUMBER = rf"{NUMBER_CLASS}+(?:[万億]{NUMBER_CLASS}*)*"
+AMOUNT_START = "(?<![0-9〇一二三四五六七八九十百千万億])"  # not inside a longer number (the 三千 of 二万三千)
 
 # 第三十八条, 第38条, 第二十七条の二, 第27条の22の2 (no spaces inside once NFKC-normalised)
 ARTICLE_PATTERN = re.compile(
@@ -125,7 +126,7 @@ _DATE = re.compile(rf"({_N})月({_N})日")
 _AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
 _FRACTION = re.compile(rf"百分の({_N})")
 _TENTHS = re.compile(rf"({_N})割")
-_YEN = re.compile(rf"(?<![0-9〇一二三四五六七八九十百千万億])({AMOUNT_NUMBER})円")
+_YEN = re.compile(rf"{AMOUNT_START}({AMOUNT_NUMBER})円")
 _PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
 _QUANTITY_EN = re.compile(
     rf"({_N})\s*(日間|労働日|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"

@@ -232,15 +232,15 @@ class QueryPlanner:
         concepts = tuple(tuple(vocabulary_terms(self.analyzer, w) for w in group) for group in groups)
         loose = concepts[len(groups) - len(loose_groups):]
         explained = {t for key in synonym_keys for t in vocabulary_terms(self.analyzer, key)}
-        versions = wanted_versions(flat)
+        wants_old, wants_current = wanted_versions(flat)
         return QueryPlan(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
             expansions=tuple(t for t in dict.fromkeys(expansions) if t not in terms),
             laws=tuple(laws),
             articles=tuple(self._articles(flat, laws)),
-            wants_old_version=versions[0],
-            wants_current_version=versions[1],
+            wants_old_version=wants_old,
+            wants_current_version=wants_current,
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
             answer_type=analyse(text).answer_type,
@@ -559,17 +559,20 @@ def _law_after(suffix: str, laws: list[str]) -> str | None:
     if head is None:
         return None
     rest = head.group(1).lower()
-    found = [(title, len(key)) for key, title in [*_aliases(laws).items(), *((normalize(t).lower(), t) for t in laws)]
-             if title in laws and rest.startswith(key)]
+    found = [(title, len(key)) for key, title in _names_of(laws) if rest.startswith(key)]
     return max(found, key=lambda item: item[1])[0] if found else None
+
+
+def _names_of(laws: list[str]) -> list[tuple[str, str]]:
+    """(name, title) for each way the question may write one of `laws`: its abbreviations and title."""
+    return [(key, title) for key, title in [*_aliases(laws).items(), *((normalize(t).lower(), t) for t in laws)]
+            if title in laws]
 
 
 def _law_before(prefix: str, laws: list[str]) -> str | None:
     """The law named closest before an article reference (地公法38条 -> 地方公務員法)."""
     best, best_pos = None, -1
-    for key, title in [*_aliases(laws).items(), *((normalize(t).lower(), t) for t in laws)]:
-        if title not in laws:
-            continue
+    for key, title in _names_of(laws):
         pos = prefix.lower().rfind(key)
         if pos > best_pos:
             best, best_pos = title, pos
