@@ -98,7 +98,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
-        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|人|割|キロメートル|パーセント|%|"
+        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
@@ -112,7 +112,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         r"\b(?:within|before|after|until|by)\s+(?:[0-9]+|the end|the date)|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?)\b",
         re.I),
-    AnswerType.AMOUNT: re.compile(rf"{AMOUNT_START}{AMOUNT_NUMBER}\s*円|{_N}\s*割|"
+    AnswerType.AMOUNT: re.compile(rf"{AMOUNT_START}{AMOUNT_NUMBER}\s*円|{_N}\s*割(?:{_N}分)?|"
                                   rf"百分の{_N}|{_N}分の{_N}|パーセント|無料|有料|"
                                   r"\$\s?[0-9][0-9,]*(?:\.[0-9]+)?|\b[0-9][0-9,.]*\s*(?:dollars|yen|percent|%)|"
                                   r"\bfree of charge", re.I),
@@ -286,14 +286,16 @@ def analyse(text: str) -> QuestionIntent:
                           bound=asked_bound(text), modality=asked_modality(text))
 
 
-_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|回|歳|人|割|円)|"
+_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円)|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する))|"
-                         r"how many (days|months|years|weeks|hours|times|people|employees|workers|persons|staff)",
-                         re.I)
+                         r"how many (days|months|years|weeks|hours|minutes|times|people|employees|workers|persons|"
+                         r"staff)|what (percent)(?:age)?", re.I)
 _UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳",
                "か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
                "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人",
-               "employees": "人", "workers": "人", "persons": "人", "staff": "人"}
+               "employees": "人", "workers": "人", "persons": "人", "staff": "人", "minutes": "分",
+               # a rate is stated as 割 or 百分の…: a percentage asked is answered by either
+               "パーセント": "割", "%": "割", "percent": "割"}
 
 
 def asked_unit(text: str) -> str | None:

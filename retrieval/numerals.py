@@ -125,7 +125,7 @@ _N = f"{NUMBER_CLASS}+"
 _DATE = re.compile(rf"({_N})月({_N})日")
 _AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
 _FRACTION = re.compile(rf"百分の({_N})")
-_TENTHS = re.compile(rf"({_N})割")
+_TENTHS = re.compile(rf"({_N})割(?:({_N})分)?")  # 二割五分: 25%
 _YEN = re.compile(rf"{AMOUNT_START}({AMOUNT_NUMBER})円")
 _PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
 _QUANTITY_EN = re.compile(
@@ -216,6 +216,11 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if yen and (quantity is None or yen.start() <= quantity.start()):
         amount = kanji_to_int(yen.group(1))
         return f"{amount:,} yen" if amount is not None else None
+    rate = _TENTHS.search(text)
+    if rate and (quantity is None or rate.start() <= quantity.start()):  # 二割五分 is 25%, not 五分 minutes
+        rate_en = _percent(rate)
+        bound = next((word for word in _QUALIFIER_EN if text.startswith(word, rate.end())), "")
+        return _QUALIFIER_EN[bound].format(rate_en) if rate_en and bound else rate_en
     if quantity and (match := _HOURS_MINUTES.match(text, quantity.start())):
         hours, minutes = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
         if hours is not None and minutes is not None:
@@ -228,6 +233,11 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         qualifier = _QUALIFIER_EN.get(match.group(3) or "")
         return qualifier.format(value) if qualifier else value
     if match := _TENTHS.search(text):
-        tenths = kanji_to_int(match.group(1))
-        return f"{tenths * 10}%" if tenths is not None else None
+        return _percent(match)
     return None
+
+
+def _percent(match: re.Match[str]) -> str | None:
+    """五割 -> 50%, 二割五分 -> 25%."""
+    tenths, hundredths = kanji_to_int(match.group(1)), kanji_to_int(match.group(2) or "〇")
+    return f"{tenths * 10 + hundredths}%" if tenths is not None and hundredths is not None else None

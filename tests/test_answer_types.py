@@ -1,7 +1,8 @@
 """Answer-type rules: what a question asks for, from its own words (table-driven)."""
 import pytest
 
-from retrieval.answer_types import AnswerType, analyse, classify, enumerates, states_bound, states_in_unit, states_value, value_span
+from retrieval.answer_types import (AnswerType, analyse, asked_unit, classify, enumerates, states_bound, states_in_unit,
+                                    states_value, value_span)
 
 A = AnswerType
 
@@ -412,3 +413,16 @@ def test_a_rate_asked_in_wari_is_answered_by_a_hundredths_fraction():
     text = "一箇月について六十時間を超えて勤務した時間については、百分の百五十の割合とする。"
     start, end = value_span(A.QUANTITY, text, unit="割")
     assert text[start:end] == "百分の百五十"
+
+
+@pytest.mark.parametrize("question, unit", [("休憩は何分もらえる？", "分"), ("割増率って何パーセント？", "割"),
+                                            ("What percentage is the overtime premium?", "割"),
+                                            ("何分の一を支給するの？", None)])
+def test_minutes_and_percentages_are_asked_units(question, unit):
+    assert asked_unit(question) == unit
+
+
+def test_a_rate_in_wari_and_bu_is_one_value():
+    text = "通常の労働時間の賃金の計算額の二割五分以上の率で計算した割増賃金"
+    start, end = value_span(A.QUANTITY, text, unit="割")
+    assert text[start:end] == "二割五分"

@@ -49,6 +49,7 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("三十八時間四十五分", "", "38 hours 45 minutes"),  # one length of time, not 38 hours
     ("二万三千円", "", "23,000 yen"),  # the whole sum, not its 三千円
     ("遅滞なく", "", "without delay"),
+    ("二割五分以上", "", "25% or more"),  # a rate, not 五分 (five minutes)
     ("小学校就学の始期に達するまで", "当該子が小学校就学の始期に達するまで", "until the child starts elementary school"),
     ("午後五時十五分", "", "5:15 p.m."),
     ("午前八時", "", "8:00 a.m."),
