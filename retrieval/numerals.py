@@ -125,6 +125,7 @@ _N = f"{NUMBER_CLASS}+"
 _DATE = re.compile(rf"({_N})月({_N})日")
 _AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
 _FRACTION = re.compile(rf"百分の({_N})")
+_PART_OF = re.compile(rf"({_N})分の({_N})(以内|以上|以下|未満)?")
 _TENTHS = re.compile(rf"({_N})割(?:({_N})分)?")  # 二割五分: 25%
 _YEN = re.compile(rf"{AMOUNT_START}({AMOUNT_NUMBER})円")
 _PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
@@ -208,6 +209,11 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if match := _FRACTION.search(text):
         percent = kanji_to_int(match.group(1))
         return f"{percent}%" if percent is not None else None
+    if match := _PART_OF.search(text):  # 二分の一 is a half, not two minutes
+        whole, part = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
+        if whole and part is not None:
+            bound = _QUALIFIER_EN.get(match.group(3) or "")
+            return bound.format(f"{part}/{whole}") if bound else f"{part}/{whole}"
     dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
     if dates and all(dates):
         return " to ".join(d for d in dates if d)

@@ -50,6 +50,8 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("二万三千円", "", "23,000 yen"),  # the whole sum, not its 三千円
     ("遅滞なく", "", "without delay"),
     ("二割五分以上", "", "25% or more"),  # a rate, not 五分 (five minutes)
+    ("二分の一", "", "1/2"),  # a half, not two minutes
+    ("四分の三以上", "", "3/4 or more"),
     ("小学校就学の始期に達するまで", "当該子が小学校就学の始期に達するまで", "until the child starts elementary school"),
     ("午後五時十五分", "", "5:15 p.m."),
     ("午前八時", "", "8:00 a.m."),
