@@ -123,20 +123,29 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
               "October", "November", "December")
 _N = f"{NUMBER_CLASS}+"
 _DATE = re.compile(rf"({_N})月({_N})日")
-_AGE_UNTIL = re.compile(rf"({_N})歳に達する日(?:まで|の前日まで)?")
+_AGE_UNTIL = re.compile(rf"({_N})歳に達する日(まで|の前日まで|以後|以降|から)?")
+_AGE = re.compile(rf"満?({_N})歳(以上|以下|未満)?")
+# 一年六箇月: one length in years and months
+_YEARS_MONTHS = re.compile(rf"({_N})年({_N})(?:箇月|か月|ヶ月|カ月)")
+# 毎年一回, 六月ごとに一回: a frequency
+_FREQUENCY = re.compile(rf"(?:毎(年|月|週|日)|({_N})(箇月|か月|ヶ月|カ月|月|年|週間|週|日)ごとに)({_N})回")
+_NEXT_MONTH_DAY = re.compile(rf"翌月({_N})日")  # 翌月十日: the 10th of the following month
+# 一件につき三百円, 一キロメートルにつき三十七円: an amount per unit
+_PER = re.compile(rf"({_N})?(キロメートル|件|枚|回|日|人|時間)につき({_N})円")
+_PER_UNIT_EN = {"キロメートル": "km", "件": "case", "枚": "sheet", "回": "time", "日": "day", "人": "person",
+                "時間": "hour"}
 _FRACTION = re.compile(rf"百分の({_N})")
 _PART_OF = re.compile(rf"({_N})分の({_N})(以内|以上|以下|未満)?")
 _TENTHS = re.compile(rf"({_N})割(?:({_N})分)?")  # 二割五分: 25%
 _YEN = re.compile(rf"{AMOUNT_START}({AMOUNT_NUMBER})円")
-_PER = re.compile(rf"({_N})?キロメートルにつき({_N})円")
 _QUANTITY_EN = re.compile(
     rf"({_N})\s*(日間|労働日|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
-    rf"(以内|以上|以下|未満|まで|を超えない範囲内?|を経過する日まで|を経過した日|を超える|前|後)?")
+    rf"(以内|以上|以下|未満|まで|を超えない範囲内?|を経過する日まで|を経過した日|を超える|を超え|前|後)?")
 _HOURS_MINUTES = re.compile(rf"({_N})時間({_N})分")  # 三十八時間四十五分: one length of time
 _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to {}", "未満": "less than {}",
                  "まで": "up to {}", "を超えない範囲": "up to {}", "を超えない範囲内": "up to {}",
                  "を経過する日まで": "until {} have passed", "を経過した日": "after {}",
-                 "を超える": "more than {}", "前": "{} before", "後": "{} after"}
+                 "を超える": "more than {}", "を超え": "more than {}", "前": "{} before", "後": "{} after"}
 
 
 _PRICE_WORDS_EN = {"無料": "free of charge", "無償": "free of charge", "有料": "a fee is charged"}
@@ -146,7 +155,7 @@ _WHEN_WORDS_EN = {"直ちに": "immediately", "遅滞なく": "without delay", "
 _SCHOOL_AGE = re.compile(r"小学校就学の始期に達する(?:日)?まで")
 _TIME_OF_DAY = re.compile(rf"(午前|午後)({_N})時(?:({_N})分)?")
 # Penalties as the statutes name them (四年以下の拘禁刑, 二百万円以下の罰金) and disciplinary measures.
-_PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料)")
+_PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料|過料)")
 _PENALTY_WORDS_EN = {"過料": "a non-criminal fine (過料)", "拘留": "short detention", "戒告": "a reprimand",
                      "減給": "a pay cut", "停職": "suspension from duty", "免職": "dismissal"}
 
@@ -166,11 +175,13 @@ def _penalty_in_english(match: re.Match) -> str:
         years = kanji_to_int(match.group(1)) if match.group(1) else None
         unit = "year" if match.group(2) == "年" else "month"
         return f"imprisonment of up to {_plural(years, unit)}" if years else "imprisonment"
+    # 過料 is a non-criminal (administrative) fine, 罰金 and 科料 criminal ones
+    kind = "a non-criminal fine" if match.group(6) == "過料" else "a fine"
     amount = kanji_to_int(match.group(4)) if match.group(4) else None
     if amount is None:
-        return "a fine"
+        return f"{kind} (過料)" if match.group(6) == "過料" else kind
     amount *= 10_000 if match.group(5) else 1
-    return f"a fine of up to {amount:,} yen"
+    return f"{kind} of up to {amount:,} yen"
 
 
 def _date_in_english(match: re.Match) -> str | None:
@@ -201,19 +212,45 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if match := _AGE_UNTIL.search(text):
         age = kanji_to_int(match.group(1))
         who = "the child" if "子" in (context or text) else "the person"
-        return f"until {who} turns {age}" if age is not None else None
+        if age is None:
+            return None
+        if match.group(2) in ("以後", "以降", "から"):  # 六十五歳に達する日以後: from then on
+            return f"from the day {who} turns {age}"
+        return f"until {who} turns {age}"
     if match := _PER.search(text):
-        per, amount = match.group(1), kanji_to_int(match.group(2))
-        distance = kanji_to_int(per) if per else 1
-        return f"{amount} yen per {'' if distance == 1 else f'{distance} '}km"
+        count, amount = kanji_to_int(match.group(1)) if match.group(1) else 1, kanji_to_int(match.group(3))
+        unit = _PER_UNIT_EN[match.group(2)]
+        if amount is not None and count:
+            return f"{amount:,} yen per {_plural(count, unit) if count != 1 else unit}"
+    if match := _FREQUENCY.search(text):
+        times = kanji_to_int(match.group(4))
+        once = {1: "once", 2: "twice"}.get(times or 0, f"{times} times")
+        if match.group(1):  # 毎年一回
+            return f"{once} a {_UNIT_EN[match.group(1)]}"
+        every, unit = kanji_to_int(match.group(2)), _UNIT_EN[match.group(3)]
+        if times and every:
+            return f"{once} every {_plural(every, unit) if every != 1 else unit}"
+    if match := _NEXT_MONTH_DAY.search(text):
+        day = kanji_to_int(match.group(1))
+        if day:
+            return f"day {day} of the following month"
+    if match := _YEARS_MONTHS.search(text):
+        years, months = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
+        if years and months:
+            return f"{_plural(years, 'year')} and {_plural(months, 'month')}"
+    if match := _AGE.search(text):
+        age = kanji_to_int(match.group(1))
+        if age is not None:
+            bound = {"以上": " or older", "以下": " or younger", "未満": " (under)"}.get(match.group(2) or "", "")
+            return f"age {age}{bound}" if bound != " (under)" else f"under {age}"
     if match := _FRACTION.search(text):
         percent = kanji_to_int(match.group(1))
         return f"{percent}%" if percent is not None else None
     if match := _PART_OF.search(text):  # 二分の一 is a half, not two minutes
         whole, part = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
         if whole and part is not None:
-            bound = _QUALIFIER_EN.get(match.group(3) or "")
-            return bound.format(f"{part}/{whole}") if bound else f"{part}/{whole}"
+            qualifier = _QUALIFIER_EN.get(match.group(3) or "")
+            return qualifier.format(f"{part}/{whole}") if qualifier else f"{part}/{whole}"
     dates = [_date_in_english(m) for m in _DATE.finditer(text)][:2]
     if dates and all(dates):
         return " to ".join(d for d in dates if d)

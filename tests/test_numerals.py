@@ -51,6 +51,15 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("遅滞なく", "", "without delay"),
     ("二割五分以上", "", "25% or more"),  # a rate, not 五分 (five minutes)
     ("二分の一", "", "1/2"),  # a half, not two minutes
+    ("六十五歳に達する日以後", "職員が六十五歳に達する日以後", "from the day the person turns 65"),  # not until
+    ("六十歳以上", "", "age 60 or older"),
+    ("一年六箇月", "", "1 year and 6 months"),
+    ("九十日を超え", "", "more than 90 days"),
+    ("三十万円以下の過料", "", "a non-criminal fine of up to 300,000 yen"),
+    ("六月ごとに一回", "", "once every 6 months"),
+    ("毎年一回", "", "once a year"),
+    ("翌月十日", "", "day 10 of the following month"),
+    ("一件につき三百円", "", "300 yen per case"),
     ("四分の三以上", "", "3/4 or more"),
     ("小学校就学の始期に達するまで", "当該子が小学校就学の始期に達するまで", "until the child starts elementary school"),
     ("午後五時十五分", "", "5:15 p.m."),
