@@ -156,7 +156,7 @@ _SCHOOL_AGE = re.compile(r"小学校就学の始期に達する(?:日)?まで")
 _TIME_OF_DAY = re.compile(rf"(午前|午後)({_N})時(?:({_N})分)?")
 # Penalties as the statutes name them (四年以下の拘禁刑, 二百万円以下の罰金) and disciplinary measures.
 _PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料|過料)")
-_PENALTY_WORDS_EN = {"過料": "a non-criminal fine (過料)", "拘留": "short detention", "戒告": "a reprimand",
+_PENALTY_WORDS_EN = {"拘留": "short detention", "戒告": "a reprimand",
                      "減給": "a pay cut", "停職": "suspension from duty", "免職": "dismissal"}
 
 
@@ -241,8 +241,8 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if match := _AGE.search(text):
         age = kanji_to_int(match.group(1))
         if age is not None:
-            bound = {"以上": " or older", "以下": " or younger", "未満": " (under)"}.get(match.group(2) or "", "")
-            return f"age {age}{bound}" if bound != " (under)" else f"under {age}"
+            return {"以上": "age {} or older", "以下": "age {} or younger", "未満": "under {}"}.get(
+                match.group(2) or "", "age {}").format(age)
     if match := _FRACTION.search(text):
         percent = kanji_to_int(match.group(1))
         return f"{percent}%" if percent is not None else None
