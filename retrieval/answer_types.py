@@ -98,13 +98,13 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
-        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
+        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
-        rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         # (月曜日から金曜日まで is a span of the week, not a deadline); 始期に達するまで is one
         rf"(?<!曜)(?:日|時|月)まで|(?:[^\s、。（）「」の]{{1,8}}の(?:始期|終期))?に達する(?:日)?まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
@@ -451,7 +451,8 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
             found = match.group(0)
             if found[:1].isdigit() or found[:1] in _NUMERAL_START:
                 in_unit = unit is not None and (re.search(
-                    rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?{re.escape(unit)}",
+                    rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?"
+                    rf"{'[歳才]' if unit == '歳' else re.escape(unit)}",  # 十八才 in the older statutes
                     found) or (unit == "割" and found.startswith("百分の")))  # 何割増し: 百分の百二十五
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
                 repeats_question = _leading_value(found) in given

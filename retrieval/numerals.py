@@ -123,8 +123,8 @@ _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "A
               "October", "November", "December")
 _N = f"{NUMBER_CLASS}+"
 _DATE = re.compile(rf"({_N})月({_N})日")
-_AGE_UNTIL = re.compile(rf"({_N})歳に達する日(まで|の前日まで|以後|以降|から)?")
-_AGE = re.compile(rf"満?({_N})歳(以上|以下|未満)?")
+_AGE_UNTIL = re.compile(rf"({_N})[歳才]に達する日(まで|の前日まで|以後|以降|から)?")
+_AGE = re.compile(rf"満?({_N})[歳才](以上|以下|未満|に満たない)?")  # 才: the older statutes' spelling
 # 一年六箇月: one length in years and months
 _YEARS_MONTHS = re.compile(rf"({_N})年({_N})(?:箇月|か月|ヶ月|カ月)")
 # 毎年一回, 六月ごとに一回: a frequency
@@ -241,7 +241,8 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
     if match := _AGE.search(text):
         age = kanji_to_int(match.group(1))
         if age is not None:
-            return {"以上": "age {} or older", "以下": "age {} or younger", "未満": "under {}"}.get(
+            return {"以上": "age {} or older", "以下": "age {} or younger", "未満": "under {}",
+                    "に満たない": "under {}"}.get(
                 match.group(2) or "", "age {}").format(age)
     if match := _FRACTION.search(text):
         percent = kanji_to_int(match.group(1))

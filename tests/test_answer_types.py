@@ -426,3 +426,9 @@ def test_a_rate_in_wari_and_bu_is_one_value():
     text = "通常の労働時間の賃金の計算額の二割五分以上の率で計算した割増賃金"
     start, end = value_span(A.QUANTITY, text, unit="割")
     assert text[start:end] == "二割五分"
+
+
+def test_an_age_spelt_sai_in_an_older_statute_answers_a_nansai_question():
+    text = "使用者は、満十八才に満たない者を午後十時から午前五時までの間において使用してはならない。"
+    start, end = value_span(A.QUANTITY, text, unit="歳")
+    assert text[start:end] == "十八才"

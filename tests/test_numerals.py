@@ -53,6 +53,7 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("二分の一", "", "1/2"),  # a half, not two minutes
     ("六十五歳に達する日以後", "職員が六十五歳に達する日以後", "from the day the person turns 65"),  # not until
     ("六十歳以上", "", "age 60 or older"),
+    ("満十八才に満たない", "", "under 18"),  # 労基法 writes 才
     ("一年六箇月", "", "1 year and 6 months"),
     ("九十日を超え", "", "more than 90 days"),
     ("三十万円以下の過料", "", "a non-criminal fine of up to 300,000 yen"),
