@@ -381,23 +381,21 @@ def test_an_age_limit_written_as_a_school_stage_is_bold_whole():
     assert text[start:end] == "小学校就学の始期に達するまで"
 
 
-def test_value_span_bolds_the_working_days_not_the_number_the_question_gave():
+# The value a quantity question's answer bolds, read whole and in the unit asked.
+@pytest.mark.parametrize("text, unit, given, value", [
     # 「子どもが2人いるんだけど、看護休暇って年に何日？」: the days are the answer, the two children its premise
-    text = "一の年度において五労働日（その養育する子が二人以上の場合にあっては、十労働日）を限度として"
-    start, end = value_span(A.QUANTITY, text, unit="日", given=frozenset({(2, "人")}))
-    assert text[start:end] == "五労働日"
-
-
-def test_value_span_keeps_hours_and_minutes_together():
-    text = "職員の勤務時間は、休憩時間を除き、一週間当たり三十八時間四十五分とする。"
-    start, end = value_span(A.QUANTITY, text, unit="時間")
-    assert text[start:end] == "三十八時間四十五分"
-
-
-def test_value_span_skips_the_base_of_a_rate():
-    text = "勤務時間は、一日につき四時間以上とすること。"
-    start, end = value_span(A.QUANTITY, text)
-    assert text[start:end] == "四時間"
+    ("一の年度において五労働日（その養育する子が二人以上の場合にあっては、十労働日）を限度として", "日",
+     frozenset({(2, "人")}), "五労働日"),
+    ("職員の勤務時間は、休憩時間を除き、一週間当たり三十八時間四十五分とする。", "時間", frozenset(), "三十八時間四十五分"),
+    ("勤務時間は、一日につき四時間以上とすること。", None, frozenset(), "四時間"),  # not the base of the rate
+    ("一箇月について六十時間を超えて勤務した時間については、百分の百五十の割合とする。", "割", frozenset(), "百分の百五十"),
+    ("通常の労働時間の賃金の計算額の二割五分以上の率で計算した割増賃金", "割", frozenset(), "二割五分"),
+    # an age spelt 才 in an older statute answers a 何歳 question
+    ("使用者は、満十八才に満たない者を午後十時から午前五時までの間において使用してはならない。", "歳", frozenset(), "十八才"),
+])
+def test_value_span_reads_the_asked_quantity_whole(text, unit, given, value):
+    start, end = value_span(A.QUANTITY, text, unit=unit, given=given)
+    assert text[start:end] == value
 
 
 def test_an_amount_is_the_whole_sum_and_a_question_amount_is_a_premise():
@@ -409,26 +407,8 @@ def test_an_amount_is_the_whole_sum_and_a_question_amount_is_a_premise():
     assert not states_value(A.AMOUNT, text, given=frozenset({(23_000, "円")}))
 
 
-def test_a_rate_asked_in_wari_is_answered_by_a_hundredths_fraction():
-    text = "一箇月について六十時間を超えて勤務した時間については、百分の百五十の割合とする。"
-    start, end = value_span(A.QUANTITY, text, unit="割")
-    assert text[start:end] == "百分の百五十"
-
-
 @pytest.mark.parametrize("question, unit", [("休憩は何分もらえる？", "分"), ("割増率って何パーセント？", "割"),
                                             ("What percentage is the overtime premium?", "割"),
                                             ("何分の一を支給するの？", None)])
 def test_minutes_and_percentages_are_asked_units(question, unit):
     assert asked_unit(question) == unit
-
-
-def test_a_rate_in_wari_and_bu_is_one_value():
-    text = "通常の労働時間の賃金の計算額の二割五分以上の率で計算した割増賃金"
-    start, end = value_span(A.QUANTITY, text, unit="割")
-    assert text[start:end] == "二割五分"
-
-
-def test_an_age_spelt_sai_in_an_older_statute_answers_a_nansai_question():
-    text = "使用者は、満十八才に満たない者を午後十時から午前五時までの間において使用してはならない。"
-    start, end = value_span(A.QUANTITY, text, unit="歳")
-    assert text[start:end] == "十八才"
