@@ -3,7 +3,7 @@
     .venv/bin/python bench/tune_report.py [--weight NAME=VALUE ...] [--ranks out.json] [--compare before.json]
 
 The sets are the ones changes may be chosen on (the ja dev and colloquial halves, blind2, blind4,
-blind5, blind6, and since sessions 21, 22 and 23 blind10, blind11 and blind12, each after its one
+blind5, blind6, and since sessions 21 to 24 blind10, blind11, blind12 and blind13, each after its one
 untouched evaluation); the untouched estimates (blind3, blind7, blind8, blind9) are deliberately not here.
 Prints hit@1 / hit@5 / MRR@10 / F1 / abstained / answered per set and half, then the pooled gold-rank
 figures over every answerable tune and held question. `--ranks` writes each question's first gold
@@ -32,7 +32,8 @@ SETS = (("ja-dev", None, ("tune", "held")),
         ("blind6", REPO / "eval/blind6/questions.jsonl", ("all",)),
         ("blind10", REPO / "eval/blind10/questions.jsonl", ("all",)),
         ("blind11", REPO / "eval/blind11/questions.jsonl", ("all",)),
-        ("blind12", REPO / "eval/blind12/questions.jsonl", ("all",)))
+        ("blind12", REPO / "eval/blind12/questions.jsonl", ("all",)),
+        ("blind13", REPO / "eval/blind13/questions.jsonl", ("all",)))
 
 
 def _cells(values: dict) -> str:
