@@ -32,6 +32,7 @@ class AnswerType(str, Enum):
 
 
 # 何日, 何か月, 何時間: the number asked for, in its unit.
+_GIVEN_NUMBER = "[0-9〇一二三四五六七八九十百千]"
 _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%|"
                r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所)"  # counters too: 何台, 何部
                # 何年かにまたがる, 何日か休む: "some years / days", not how many (何年かかる still asks)
@@ -54,8 +55,12 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     # いくつになるまで / 何歳まで ask until when (an age), not how many
     # (いくつまで alone may ask how many: いくつまで登録できる？)
     (AnswerType.DEADLINE, r"(?:いくつ|幾つ)に(?:なる|達する)まで|何歳(?:に(?:なる|達する))?まで"),
+    # A limit or a count whose value the question itself gives (病気休暇の90日の上限を数えるとき…
+    # 別々に数えてよいのでしょうか) is a premise, not what is asked.
     (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
-                          r"どのくらい|どれくらい|どれだけ|上限|日数|回数|時間数|how many|how long|maximum|"
+                          rf"(?<!{_GIVEN_NUMBER}[日月年週回人円]の)(?<!{_GIVEN_NUMBER}時間の)"
+                          r"(?:上限|日数|回数|時間数)|"
+                          r"どのくらい|どれくらい|どれだけ|how many|how long|maximum|"
                           r"\bmax\b|number of"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
                           r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|"
@@ -67,8 +72,10 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
     (AnswerType.LIST, r"種類|何があ|どんなものがあ|どういったものがあ|\bwhat (?:kinds|types|sorts)\b|"
                       r"\bwhich (?:kinds|types)\b|\btypes of\b"),
-    # …したことは / あとは / もとは are not 「X」とは; 子どもとは is
-    (AnswerType.DEFINITION, r"(?<![こあそ])(?<!(?<!ど)も)とは|って何(?![日時年月回歳週人円])|ってなに|"
+    # …したことは / あとは / もとは are not 「X」とは; 子どもとは is; 前回の休みとは別々に (apart from)
+    # and 正規とは違う (unlike) compare, they define nothing
+    (AnswerType.DEFINITION, r"(?<![こあそ])(?<!(?<!ど)も)とは(?!別|違|異な|関係な|無関係)|"
+                            r"って何(?![日時年月回歳週人円])|ってなに|"
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"

@@ -94,6 +94,14 @@ A = AnswerType
     ("育休について質問です。\n非常勤の場合は何日取れますか？", A.QUANTITY),
     # without a question mark the first line is the question; pasted options below it are not
     ("育児休業はいつまで取れますか\n1. 一歳まで\n2. 何日でも", A.DEADLINE),
+    # a limit whose value the question gives is a premise; the question asks whether it may
+    ("病気休暇の90日の上限を数えるとき、前回の休みとは別々に数えてよいのでしょうか。", A.PERMISSION),
+    ("月45時間の上限を超えて残業させてもいいの？", A.PERMISSION),
+    ("病気休暇の日数の上限は？", A.QUANTITY),
+    ("残業の上限ってある？", A.QUANTITY),
+    # …とは別に / とは違う compare, they define nothing
+    ("年休とは別に夏休みはもらえる？", A.PERMISSION),
+    ("正規職員とは違う扱いになりますか", A.OTHER),
     # nothing specific
     ("懲戒処分 地公法", A.OTHER),
     ("育児休業の規定について", A.OTHER),
