@@ -444,6 +444,10 @@ def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | No
 _PER_BASE = re.compile(r"(?:間)?(?:につき|当たり|あたり|ごと|について)")
 
 
+# Counts that measure no time: a deadline question is not answered by one.
+_NO_PERIOD = re.compile(r"割|百分の|パーセント|%|回|人|台|個|件|枚|名|冊|部|社|箇所|キロ|percent|times|visits", re.I)
+
+
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
                given: frozenset[tuple[int, str]] = frozenset()) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
@@ -458,7 +462,9 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
         pattern = _VALUE_PATTERNS.get(candidate)
         for match in pattern.finditer(text) if pattern else ():
             found = match.group(0)
-            if found[:1].isdigit() or found[:1] in _NUMERAL_START:
+            if candidate is not kind and kind is AnswerType.DEADLINE and _NO_PERIOD.search(found):
+                continue  # 二割五分 or 三回 is no period: asked until when, a rate is no answer
+            if found[:1].isdigit() or found[:1] in _NUMERAL_START or found.startswith(("午前", "午後")):
                 in_unit = unit is not None and (re.search(
                     rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?"
                     rf"{'[歳才]' if unit == '歳' else re.escape(unit)}",  # 十八才 in the older statutes
