@@ -77,6 +77,10 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     (AnswerType.DEFINITION, r"(?<![こあそ])(?<!(?<!ど)も)とは(?!別|違|異な|関係な|無関係)|"
                             r"って何(?![日時年月回歳週人円])|ってなに|"
                             r"定義|意味|に当たる|に該当|に含まれ|what (?:is|are|does)|"
+                            # 通勤災害になる？ / 「漏えい」扱いになる？ / 補償の対象になりますか: whether a
+                            # case counts as what a term names (not 問題になる, not 何歳になるまで)
+                            r"(?<!問題)(?:(?<=[一-龥ァ-ヺー]{2})|(?<=」))(?:扱い|の対象)?に(?:なる|なります)(?:の|ん)?"
+                            r"(?:です|でしょう)?(?:か|？|\?)|"
                             r"\bdefin|\bmean"),
     (AnswerType.PERMISSION, r"できる|できます|でき(?:ない|ません)|してもいい|しても良い|してもよい|構わない|"
                             # 休んでもいい, 捨てていい？, しちゃっていいの (not 何でもいい, いい加減)

@@ -99,6 +99,12 @@ A = AnswerType
     ("月45時間の上限を超えて残業させてもいいの？", A.PERMISSION),
     ("病気休暇の日数の上限は？", A.QUANTITY),
     ("残業の上限ってある？", A.QUANTITY),
+    # whether a case counts as what a term names
+    ("帰りに買い物をして転んだ。これって通勤災害になる？", A.DEFINITION),
+    ("メールを誤送信した。これって「漏えい」扱いになる？", A.DEFINITION),
+    ("寄附をした人も表彰の対象になりますか。", A.DEFINITION),
+    ("勤務時間外のことでも問題になるのでしょうか。", A.OTHER),  # a problem: no term is asked about
+    ("子どもが何歳になるまで取れる？", A.DEADLINE),
     # …とは別に / とは違う compare, they define nothing
     ("年休とは別に夏休みはもらえる？", A.PERMISSION),
     ("正規職員とは違う扱いになりますか", A.OTHER),
