@@ -105,6 +105,9 @@ A = AnswerType
     ("寄附をした人も表彰の対象になりますか。", A.DEFINITION),
     ("勤務時間外のことでも問題になるのでしょうか。", A.OTHER),  # a problem: no term is asked about
     ("子どもが何歳になるまで取れる？", A.DEADLINE),
+    # 平気？ asks for a ruling as 大丈夫？ does (平気で嘘をつく is no question)
+    ("ハンコは後回しでも平気？", A.PERMISSION),
+    ("私物のPCを使っても平気ですか", A.PERMISSION),
     # …とは別に / とは違う compare, they define nothing
     ("年休とは別に夏休みはもらえる？", A.PERMISSION),
     ("正規職員とは違う扱いになりますか", A.OTHER),
