@@ -168,8 +168,6 @@ _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３�
 # is not in any 例規 unless a document of that section is indexed.
 _LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)"
                          r"(課|係|部署|部|班|室|チーム|担当)|"
-                         # staff say 課 / 係 alone for their own (課に置いてる…, 課の…): at a clause's start
-                         r"(?:^|(?<=[、。\n?!]))(課|係|部署|班)(?=に|の|で)|"
                          r"(内線)|\bour (team|section|division|department|office)\b|"
                          # 本市の…/本市で…/うちの町の…: the asker's own municipality's rule or building
                          # (本庁舎の食堂); 「うちの市は…」 is context, not what is asked about, and does not count.

@@ -134,11 +134,6 @@ def test_topic_words_are_not_the_asked_for_value(question):
     ("What is our team's rule for leave requests?", "team"),
     ("うちの市の育児休業の期間は？", "市"),  # answered only if a document of a 市 is retrieved
     ("育児休業の期間は？", None),
-    # 課 / 係 alone at a clause's start is the asker's own; inside a word (人事課, 会計課長) it is not
-    ("課に置いてるコピー機、月のリース代っていくら？", "課"),
-    ("お疲れさまです。係の飲み会の会費はいくらでしたっけ？", "係"),
-    ("人事課の規程で日当はいくら？", None),
-    ("会計課長の決裁は何日かかる？", None),
 ])
 def test_local_unit(question, unit):
     assert analyse(question).local_unit == unit
