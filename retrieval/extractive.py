@@ -23,6 +23,8 @@ from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part
 
 MAX_QUOTE_CHARS = 220
+TAIL_CHARS = 70  # of a quote too long to show whole, the close kept (where the rule is stated)
+TAIL_SLACK = 25  # how far the close may move to start after a 、
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
 # A concrete value must be stated in one of this many top passages, the ones the answer lists
@@ -378,7 +380,23 @@ def strip_labels(sentence: str) -> str:
 
 
 def truncated(text: str) -> str:
-    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1] + "…"
+    """The quote as shown, at most MAX_QUOTE_CHARS: a longer sentence keeps its opening and its
+    close. A statute states its rule at the sentence's end (…当該契約は、確定しないものとする /
+    …することができる), so cutting the end would cut the answer; the middle gives way instead."""
+    if len(text) <= MAX_QUOTE_CHARS:
+        return text
+    head_end, tail_start = _kept_ends(text)
+    return text[:head_end] + "…" + text[tail_start:]
+
+
+def _kept_ends(text: str) -> tuple[int, int]:
+    """(end of the kept opening, start of the kept close) of a sentence too long to show whole;
+    the close starts after a 、 near TAIL_CHARS from the end when there is one."""
+    tail_start = len(text) - TAIL_CHARS
+    comma = text.find("、", tail_start - TAIL_SLACK, tail_start + TAIL_SLACK)
+    if comma >= 0:
+        tail_start = comma + 1
+    return MAX_QUOTE_CHARS - 1 - (len(text) - tail_start), tail_start
 
 
 def truncated_around_bold(text: str) -> str:
@@ -386,8 +404,13 @@ def truncated_around_bold(text: str) -> str:
     the quote starts shortly before it instead ("…" on both sides)."""
     opening = text.find("**")
     closing = text.find("**", opening + 2) + 2 if opening >= 0 else -1
-    if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < 2 or closing <= MAX_QUOTE_CHARS - 1:
+    if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < 2:
         return truncated(text)
+    head_end, tail_start = _kept_ends(text)
+    if closing <= head_end or opening >= tail_start:
+        return truncated(text)  # the value lies in the opening or the close that are kept
+    if closing <= MAX_QUOTE_CHARS - 1:
+        return text[: MAX_QUOTE_CHARS - 1] + "…"
     width = MAX_QUOTE_CHARS - 2  # room between the two "…"
     if closing - opening > width:  # a value longer than the quote itself: plain text, cut
         return truncated(text.replace("**", ""))

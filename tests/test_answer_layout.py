@@ -206,11 +206,27 @@ def test_an_english_quote_is_the_sentence_that_answers_not_the_section_heading(a
     assert answer.citations[0].quote.startswith("This plan provides balance billing protection")
 
 
-@pytest.mark.parametrize("position", [10, 150, 215, 400])
+def test_a_long_quote_keeps_the_close_where_the_statute_states_its_rule():
+    from retrieval.extractive import MAX_QUOTE_CHARS, truncated
+
+    rule = "当該契約は、確定しないものとする。"
+    text = "普通地方公共団体が契約につき契約書を作成する場合においては、" + "当該普通地方公共団体の長が" * 30 + "記名押印しなければ、" + rule
+    shown = truncated(text)
+    assert len(shown) <= MAX_QUOTE_CHARS
+    assert shown.startswith("普通地方公共団体が契約につき契約書を作成する場合においては、")
+    assert shown.endswith(rule) and "…" in shown
+    assert truncated("短い文。") == "短い文。"
+    from retrieval.extractive import truncated_around_bold
+    with_value = "あ" * 300 + "、その期間は**二十日**を超えないものとする。"  # the value in the kept close
+    shown = truncated_around_bold(with_value)
+    assert shown.endswith("、その期間は**二十日**を超えないものとする。") and shown.startswith("あ")
+
+
+@pytest.mark.parametrize("position", [10, 150, 215, 250, 330, 400, 480, 560])
 def test_a_bold_value_is_never_cut_whatever_its_place_in_a_long_quote(position):
     from retrieval.extractive import MAX_QUOTE_CHARS, truncated_around_bold
 
-    text = "あ" * position + "**二十日**" + "い" * 300
+    text = "あ" * position + "**二十日**" + "い" * 300 + "、う" * 20
     shown = truncated_around_bold(text)
     assert "**二十日**" in shown and shown.count("**") == 2
     assert len(shown) <= MAX_QUOTE_CHARS
