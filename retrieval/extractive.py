@@ -23,7 +23,7 @@ from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part
 
 MAX_QUOTE_CHARS = 220
-TAIL_CHARS = 70  # of a quote too long to show whole, the close kept (where the rule is stated)
+TAIL_CHARS = 70  # of a quote too long to show whole, the close kept (where the rule is stated); 50 and 100 score alike
 TAIL_SLACK = 25  # how far the close may move to start after a 、
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
