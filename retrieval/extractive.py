@@ -380,11 +380,13 @@ def strip_labels(sentence: str) -> str:
 
 
 def truncated(text: str) -> str:
-    """The quote as shown, at most MAX_QUOTE_CHARS: a longer sentence keeps its opening and its
-    close. A statute states its rule at the sentence's end (…当該契約は、確定しないものとする /
+    """The quote as shown, at most MAX_QUOTE_CHARS: a longer Japanese sentence keeps its opening
+    and its close. A statute states its rule at the sentence's end (…当該契約は、確定しないものとする /
     …することができる), so cutting the end would cut the answer; the middle gives way instead."""
     if len(text) <= MAX_QUOTE_CHARS:
         return text
+    if detect_language(text) != "ja":  # an English sentence says what it rules on early
+        return text[: MAX_QUOTE_CHARS - 1] + "…"
     head_end, tail_start = _kept_ends(text)
     return text[:head_end] + "…" + text[tail_start:]
 
@@ -406,7 +408,7 @@ def truncated_around_bold(text: str) -> str:
     closing = text.find("**", opening + 2) + 2 if opening >= 0 else -1
     if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < 2:
         return truncated(text)
-    head_end, tail_start = _kept_ends(text)
+    head_end, tail_start = _kept_ends(text) if detect_language(text) == "ja" else (MAX_QUOTE_CHARS - 1, len(text))
     if closing <= head_end or opening >= tail_start:
         return truncated(text)  # the value lies in the opening or the close that are kept
     if closing <= MAX_QUOTE_CHARS - 1:

@@ -216,6 +216,8 @@ def test_a_long_quote_keeps_the_close_where_the_statute_states_its_rule():
     assert shown.startswith("普通地方公共団体が契約につき契約書を作成する場合においては、")
     assert shown.endswith(rule) and "…" in shown
     assert truncated("短い文。") == "短い文。"
+    english = "Employees may take up to ten days of paid leave " + "for reasons approved by the manager " * 10 + "."
+    assert truncated(english).startswith("Employees may take up to ten days") and truncated(english).endswith("…")
     from retrieval.extractive import truncated_around_bold
     with_value = "あ" * 300 + "、その期間は**二十日**を超えないものとする。"  # the value in the kept close
     shown = truncated_around_bold(with_value)
