@@ -385,15 +385,16 @@ def truncated(text: str) -> str:
     …することができる), so cutting the end would cut the answer; the middle gives way instead."""
     if len(text) <= MAX_QUOTE_CHARS:
         return text
-    if detect_language(text) != "ja":  # an English sentence says what it rules on early
-        return text[: MAX_QUOTE_CHARS - 1] + "…"
     head_end, tail_start = _kept_ends(text)
     return text[:head_end] + "…" + text[tail_start:]
 
 
 def _kept_ends(text: str) -> tuple[int, int]:
     """(end of the kept opening, start of the kept close) of a sentence too long to show whole;
-    the close starts after a 、 near TAIL_CHARS from the end when there is one."""
+    the close starts after a 、 near TAIL_CHARS from the end when there is one. An English
+    sentence says what it rules on early: it keeps its opening only."""
+    if detect_language(text) != "ja":
+        return MAX_QUOTE_CHARS - 1, len(text)
     tail_start = len(text) - TAIL_CHARS
     comma = text.find("、", tail_start - TAIL_SLACK, tail_start + TAIL_SLACK)
     if comma >= 0:
@@ -408,10 +409,10 @@ def truncated_around_bold(text: str) -> str:
     closing = text.find("**", opening + 2) + 2 if opening >= 0 else -1
     if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < 2:
         return truncated(text)
-    head_end, tail_start = _kept_ends(text) if detect_language(text) == "ja" else (MAX_QUOTE_CHARS - 1, len(text))
+    head_end, tail_start = _kept_ends(text)
     if closing <= head_end or opening >= tail_start:
         return truncated(text)  # the value lies in the opening or the close that are kept
-    if closing <= MAX_QUOTE_CHARS - 1:
+    if closing <= MAX_QUOTE_CHARS - 1:  # just past the kept opening: the plain opening holds it
         return text[: MAX_QUOTE_CHARS - 1] + "…"
     width = MAX_QUOTE_CHARS - 2  # room between the two "…"
     if closing - opening > width:  # a value longer than the quote itself: plain text, cut
