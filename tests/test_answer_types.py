@@ -173,24 +173,18 @@ def test_value_span_finds_the_value_to_bold():
     assert value_span(A.AMOUNT, text) is None
 
 
-@pytest.mark.parametrize("text, value", [
+@pytest.mark.parametrize("kind, text, value", [
     # asked until when: a rate (二割五分) or a number of times is no period, a time of day is one
-    ("午後十時から午前五時までの間の労働は、賃金の計算額の二割五分以上の率で計算した割増賃金を支払う。", "午後十時"),
-    ("ただし、二割五分以上の率で計算した額を支払う場合は、三十日前に通知する。", "三十日前"),
-    ("勤務時間は、午前八時三十分から午後五時十五分までとする。", "午前八時三十分"),
+    (A.DEADLINE, "午後十時から午前五時までの間の労働は、賃金の計算額の二割五分以上の率で計算した割増賃金を支払う。", "午後十時"),
+    (A.DEADLINE, "ただし、二割五分以上の率で計算した額を支払う場合は、三十日前に通知する。", "三十日前"),
+    (A.DEADLINE, "勤務時間は、午前八時三十分から午後五時十五分までとする。", "午前八時三十分"),
+    # a dollar amount is kept whole
+    (A.AMOUNT, "The plan covers up to $60 per visit.", "$60"),
+    (A.AMOUNT, "A one-time allowance of $1,000.50 is paid.", "$1,000.50"),
+    (A.AMOUNT, "Employees receive $1000 each year.", "$1000"),
 ])
-def test_a_deadline_is_a_time_or_a_period_never_a_rate(text, value):
-    start, end = value_span(A.DEADLINE, text)
-    assert text[start:end] == value
-
-
-@pytest.mark.parametrize("text, value", [
-    ("The plan covers up to $60 per visit.", "$60"),
-    ("A one-time allowance of $1,000.50 is paid.", "$1,000.50"),
-    ("Employees receive $1000 each year.", "$1000"),
-])
-def test_value_span_keeps_a_dollar_amount_whole(text, value):
-    start, end = value_span(A.AMOUNT, text)
+def test_value_span_bolds_the_whole_value_of_the_asked_kind(kind, text, value):
+    start, end = value_span(kind, text)
     assert text[start:end] == value
 
 
