@@ -17,7 +17,8 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, classify, compares,
                                     enumerates, states_bound, states_in_unit, states_value, value_span)
-from retrieval.models import ANSWER_CONFIDENCE, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage
+from retrieval.models import (ANSWER_CONFIDENCE, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage,
+                              in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part
@@ -99,6 +100,12 @@ class ExtractiveAnswerer:
         pass
 
     def compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
+        """The answer is drawn from the passages in the ranking's answer order (see
+        models.in_answer_order) and lists them as the searcher did."""
+        answer = self._compose(question, in_answer_order(passages))
+        return dataclasses.replace(answer, passages=tuple(passages))
+
+    def _compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
         # The words of a law the question names pick the document, not the sentence.
         terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
         intent = analyse(question.text)

@@ -268,12 +268,14 @@ class LocalSearcher:
 
     def _with_bigram_tail(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray,
                           k: int, confidence: np.ndarray, results: list[ScoredPassage]) -> list[ScoredPassage]:
-        """STEP 5: below the word ranking's first BIGRAM_HEAD results, the list
-        is re-ordered by the word score plus the passages' character-bigram match with the question
-        (retrieval.char_bigrams), relative to the best. The head stays: it is what the answer is
-        drawn from, and bigrams are too loose to choose it. Only passages that matched a word
-        qualify. A tail result reports its word score, but never more than the result above it, so
-        the list still reads best first (the answerer compares scores with the first result's)."""
+        """STEP 5: below the word ranking's first BIGRAM_HEAD results, the list is re-ordered by
+        the word score plus the passages' character-bigram match with the question
+        (retrieval.char_bigrams), relative to the best. The head stays: bigrams are too loose to
+        choose the answer. Only passages that matched a word qualify. A tail result reports its
+        word score, but never more than the result above it, so the list still reads best first.
+        Each result carries its word rank (`answer_rank`): the extractive answer is drawn in that
+        order, so it stays the word ranking's answer, while the list (what is shown, and what a
+        language model reads) gains the recall."""
         weight = self.weights.bigram_tail
         if not weight or len(results) <= BIGRAM_HEAD:
             return results
@@ -286,14 +288,18 @@ class LocalSearcher:
             return results
         fused = self._listed(matrix, np.where(matched, score + weight * bigram / top, -np.inf), matched,
                              k, confidence, reported=score)
-        head = results[:BIGRAM_HEAD]
-        kept = {_result_key(r) for r in head}
+        # The word ranking stays the order an answer is drawn from (models.in_answer_order): the
+        # answerers' checks (a value stated in the top five) were set on it.
+        word_rank = {_result_key(r): rank for rank, r in enumerate(results)}
+        head = [dataclasses.replace(r, answer_rank=rank) for rank, r in enumerate(results[:BIGRAM_HEAD])]
         out = list(head)
         for result in fused:
             if len(out) == k:
                 break
-            if _result_key(result) not in kept:
-                out.append(dataclasses.replace(result, score=min(result.score, out[-1].score)))
+            key = _result_key(result)
+            if word_rank.get(key, BIGRAM_HEAD) >= BIGRAM_HEAD:
+                out.append(dataclasses.replace(result, score=min(result.score, out[-1].score),
+                                               answer_rank=word_rank.get(key)))
         return out
 
     def _one_per_article(self, matrix: TermMatrix, order: Sequence[int], k: int, score: np.ndarray,

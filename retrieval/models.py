@@ -97,6 +97,19 @@ class ScoredPassage:
     # The ranking is sure of this passage though its confidence is under the answer bar (a question
     # told in everyday words: retrieval.local_search.STRONG_SCORE): it may answer when nothing else does.
     decisive: bool = False
+    # Its place (0-based) in the ranking an answer is drawn from, when the list is shown in another
+    # order (retrieval.local_search: character bigrams re-order the tail for recall); None: the list's
+    # own order, or a passage only that re-ordering brought into the list.
+    answer_rank: int | None = None
+
+
+def in_answer_order(passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
+    """The passages in the order an answer is drawn from them: by `answer_rank` where the searcher
+    set one, passages without one after those (in list order); as listed when none has one."""
+    if all(p.answer_rank is None for p in passages):
+        return list(passages)
+    return [p for _, p in sorted(enumerate(passages), key=lambda item: (
+        item[1].answer_rank is None, item[1].answer_rank or 0, item[0]))]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ import pytest
 
 from retrieval.analysis import Analyzer
 from retrieval.char_bigrams import BigramIndex, question_bigrams, text_bigrams
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.models import Passage, Question, ScoredPassage, in_answer_order
 from tests.test_english_retrieval import index_corpus, ranked
 
 
@@ -64,3 +66,48 @@ def test_below_the_head_the_article_sharing_the_question_s_characters_moves_up(t
     assert scores == sorted(scores, reverse=True)
     word_scores = {r.passage.article: r.score for r in words_only}
     assert all(r.score <= word_scores[r.passage.article] + 1e-6 for r in with_bigrams)
+
+
+def test_every_result_carries_its_word_rank_and_a_recalled_one_none(tmp_path, analyzer):
+    index = index_corpus(tmp_path, LAW, analyzer)
+    question = "健康診断の記録は何年保存する？"
+    words_only = ranked(index, analyzer, question, k=5, bigram_tail=0.0)
+    with_bigrams = ranked(index, analyzer, question, k=5)
+    word_rank = {r.passage.article: rank for rank, r in enumerate(words_only)}
+    assert [r.answer_rank for r in with_bigrams] == [word_rank.get(r.passage.article) for r in with_bigrams]
+    assert in_answer_order(with_bigrams)[:3] == with_bigrams[:3]
+    assert [r.passage.article for r in in_answer_order(with_bigrams)
+            if r.answer_rank is not None] == [r.passage.article for r in words_only if r.passage.article
+                                              in {x.passage.article for x in with_bigrams}]
+
+
+def test_answer_order_is_the_word_rank_with_recalled_passages_last():
+    def scored(name: str, rank: int | None) -> ScoredPassage:
+        return ScoredPassage(Passage(doc="d.md", seq=0, title=name, text=name), 1.0, answer_rank=rank)
+
+    listed = [scored("a", 0), scored("b", 1), scored("c", 2), scored("recalled", None), scored("e", 4),
+              scored("d", 3)]
+    assert [p.passage.title for p in in_answer_order(listed)] == ["a", "b", "c", "d", "e", "recalled"]
+    plain = [scored("x", None), scored("y", None)]
+    assert in_answer_order(plain) == plain  # no ranks: the list's own order
+
+
+def test_the_extractive_answer_is_drawn_in_answer_order_and_lists_passages_as_given():
+    """A value question is answered only if one of the top five passages states a value: a passage
+    that bigrams recalled into the list does not count, the word ranking's fifth does."""
+    def scored(text: str, article: str, rank: int | None) -> ScoredPassage:
+        return ScoredPassage(Passage(doc="d.md", seq=0, title="旅費条例", text=text, article=article), 1.0,
+                             confidence=0.9, answer_rank=rank)
+
+    answerer = ExtractiveAnswerer(analyzer=Analyzer())
+    question = Question("車賃は1キロいくら？", "ja")
+    silent = [scored("第九条　車賃は、旅行の実費により支給する。", f"第{n}条", n) for n in range(4)]
+    stating = "第十条　車賃の額は、一キロメートルにつき三十七円とする。"
+    recalled = scored(stating, "第十条", None)
+    listed = silent[:3] + [recalled, silent[3]] + [scored("第九条　車賃は、実費による。", "第五条", 5)]
+    answer = answerer.compose(question, listed)
+    assert answer.abstained and answer.passages == tuple(listed)
+    ranked_fifth = scored(stating, "第十条", 4)
+    listed = silent[:3] + [ranked_fifth, silent[3]]
+    answer = answerer.compose(question, listed)
+    assert not answer.abstained and answer.passages == tuple(listed)
