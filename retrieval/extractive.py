@@ -17,7 +17,7 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, classify, compares,
                                     enumerates, states_bound, states_in_unit, states_value, value_span)
-from retrieval.models import (ANSWER_CONFIDENCE, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage,
+from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage,
                               in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
@@ -30,7 +30,7 @@ BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-ce
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
 # A concrete value must be stated in one of this many top passages, the ones the answer lists
 # (3 -> 5: colloquial tune answered .913 -> .957; no unanswerable question of any set answered more).
-VALUE_CHECK_DEPTH = 5
+VALUE_CHECK_DEPTH = ANSWER_DEPTH
 # The first passage may not cover the question while a near-tied runner-up does (colloquial check
 # tune half: answered .870 -> .913, nothing else moved): this many, within this share of the score.
 LEAD_DEPTH = 2

@@ -33,7 +33,7 @@ from retrieval.compound_proximity import passage_pairs as compound_passage_pairs
 from retrieval.compound_proximity import question_pairs as compound_pairs
 from retrieval.english_proximity import Pair, PassagePairs, proximity_share, question_pairs
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
-from retrieval.models import ANSWER_CONFIDENCE, Passage, Question, ScoredPassage
+from retrieval.models import ANSWER_CONFIDENCE, ANSWER_DEPTH, Passage, Question, ScoredPassage
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
 from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
@@ -105,9 +105,10 @@ class RankWeights:
     # Below the first BIGRAM_HEAD results, the question's kanji/katakana bigram match (relative to
     # the best) added to the word score (LocalSearcher._with_bigram_tail). Chosen on one half of the
     # tune pool (by id hash; prototype): 0.5 / 1.0 / 1.5 / 2.0 gave MRR .5393 -> .5411 / .5434 / .5438 /
-    # .5422, hit@5 .718 -> .724 / .746 / .729 / .729. As built, at 1.0: that half .5393 -> .5428, the
-    # other half .5713 -> .5753 (hit@5 .667 -> .683); ja and colloquial held halves unchanged. A head
-    # of 2 or 3 ranks alike; fused with no head it cost hit@1.
+    # .5422, hit@5 .718 -> .724 / .746 / .729 / .729. As built (the word ranking's first five kept in
+    # the list), at 1.0: that half .5393 -> .5422, the other half .5713 -> .5747 (hit@5 .667 -> .683);
+    # ja and colloquial held halves unchanged; no answer changed. A head of 2 or 3 ranks alike; fused
+    # with no head it cost hit@1.
     bigram_tail: float = 1.0
 
 
@@ -289,17 +290,22 @@ class LocalSearcher:
         fused = self._listed(matrix, np.where(matched, score + weight * bigram / top, -np.inf), matched,
                              k, confidence, reported=score)
         # The word ranking stays the order an answer is drawn from (models.in_answer_order): the
-        # answerers' checks (a value stated in the top five) were set on it.
+        # answerers' checks (a value stated in the top five) were set on it. So its first
+        # ANSWER_DEPTH results stay in the list: a recalled passage takes only a later one's place.
         word_rank = {_result_key(r): rank for rank, r in enumerate(results)}
-        head = [dataclasses.replace(r, answer_rank=rank) for rank, r in enumerate(results[:BIGRAM_HEAD])]
-        out = list(head)
+        out = [dataclasses.replace(r, answer_rank=rank) for rank, r in enumerate(results[:BIGRAM_HEAD])]
+        kept = {rank: r for rank, r in enumerate(results[BIGRAM_HEAD:ANSWER_DEPTH], start=BIGRAM_HEAD)}
         for result in fused:
+            rank = word_rank.get(_result_key(result))
+            if len(out) + len(kept) == k and rank not in kept:
+                continue  # the remaining places belong to the word ranking's first results
+            if rank is None or rank >= BIGRAM_HEAD:
+                kept.pop(rank, None)
+                out.append(dataclasses.replace(result, score=min(result.score, out[-1].score), answer_rank=rank))
             if len(out) == k:
                 break
-            key = _result_key(result)
-            if word_rank.get(key, BIGRAM_HEAD) >= BIGRAM_HEAD:
-                out.append(dataclasses.replace(result, score=min(result.score, out[-1].score),
-                                               answer_rank=word_rank.get(key)))
+        for rank, result in kept.items():  # the fused list ran short of them (fewer matches than k)
+            out.append(dataclasses.replace(result, score=min(result.score, out[-1].score), answer_rank=rank))
         return out
 
     def _one_per_article(self, matrix: TermMatrix, order: Sequence[int], k: int, score: np.ndarray,

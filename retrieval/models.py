@@ -103,6 +103,11 @@ class ScoredPassage:
     answer_rank: int | None = None
 
 
+# How many of the ranking's first passages an answer may be drawn from (the extractive answerer looks
+# this deep for a stated value): a searcher that re-orders its list keeps these in it.
+ANSWER_DEPTH = 5
+
+
 def in_answer_order(passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
     """The passages in the order an answer is drawn from them: by `answer_rank` where the searcher
     set one, passages without one after those (in list order); as listed when none has one."""
