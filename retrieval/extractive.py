@@ -17,8 +17,8 @@ from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, classify, compares,
                                     enumerates, states_bound, states_in_unit, states_value, value_span)
-from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question, ScoredPassage,
-                              in_answer_order)
+from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
+                              ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part

@@ -300,7 +300,8 @@ class LocalSearcher:
             if len(out) + len(kept) == k and rank not in kept:
                 continue  # the remaining places belong to the word ranking's first results
             if rank is None or rank >= BIGRAM_HEAD:
-                kept.pop(rank, None)
+                if rank is not None:
+                    kept.pop(rank, None)
                 out.append(dataclasses.replace(result, score=min(result.score, out[-1].score), answer_rank=rank))
             if len(out) == k:
                 break
