@@ -50,7 +50,7 @@ class TermMatrix:
         self.size = len(self.passages)
         self._postings = {field: terms.fields[field].postings() for field in FIELDS}
         del terms
-        _return_freed_heap()
+        return_freed_heap()
         # Per query term (filled as questions use them): rows as native index integers, which numpy
         # indexes with several times faster than the postings' compact int32.
         self._rows_cache: dict[str, np.ndarray] = {}
@@ -158,7 +158,7 @@ class TermMatrix:
         return self._by_article.get(article_key, [])
 
 
-def _return_freed_heap() -> None:
+def return_freed_heap() -> None:
     """Hand the C heap the build freed back to the OS (glibc only; a no-op elsewhere).
 
     glibc's free() keeps freed memory inside the process unless it sits at the very top of the
