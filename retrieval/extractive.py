@@ -28,9 +28,6 @@ TAIL_CHARS = 70  # of a quote too long to show whole, the close kept (where the 
 TAIL_SLACK = 25  # how far the close may move to start after a 、
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
-# A concrete value must be stated in one of this many top passages, the ones the answer lists
-# (3 -> 5: colloquial tune answered .913 -> .957; no unanswerable question of any set answered more).
-VALUE_CHECK_DEPTH = ANSWER_DEPTH
 # The first passage may not cover the question while a near-tied runner-up does (colloquial check
 # tune half: answered .870 -> .913, nothing else moved): this many, within this share of the score.
 LEAD_DEPTH = 2
@@ -121,7 +118,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return self._abstain(question, terms, passages)
         if asked.wants_value and not any(states_value(asked.answer_type, p.passage.text)
-                                         for p in passages[:VALUE_CHECK_DEPTH]):
+                                         for p in passages[:ANSWER_DEPTH]):
             # A value was asked for (an amount, a number of days) and no top article states one:
             # quoting an article that merely shares the topic would look like an answer.
             return self._abstain(question, terms, passages, reason="abstain_value", intent=asked)

@@ -103,8 +103,9 @@ class ScoredPassage:
     answer_rank: int | None = None
 
 
-# How many of the ranking's first passages an answer may be drawn from (the extractive answerer looks
-# this deep for a stated value): a searcher that re-orders its list keeps these in it.
+# How many of the ranking's first passages an answer may be drawn from: a concrete value asked for
+# must be stated in one of them (retrieval.extractive; 3 -> 5: colloquial tune answered .913 -> .957,
+# no unanswerable question of any set answered more). A searcher that re-orders its list keeps them in it.
 ANSWER_DEPTH = 5
 
 
