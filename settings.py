@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     sudachi_split_mode: Literal["A", "B", "C"] = Field("A", validation_alias="REIKI_SUDACHI_MODE")
     max_passage_tokens: int = Field(600, ge=50, validation_alias="REIKI_MAX_PASSAGE_TOKENS")
     tiktoken_cache_dir: Path | None = Field(None, validation_alias="TIKTOKEN_CACHE_DIR")
+    # The embedded index's sentence-embedding signal (retrieval.passage_vectors): "auto" uses the
+    # bundled CPU model when its package is installed (it is in requirements.txt); "off" ranks by
+    # words alone (no model in memory, no embedding at start-up).
+    dense_retrieval: Literal["auto", "off"] = Field("auto", validation_alias="REIKI_DENSE")
 
     # --- Azure AI Search (REIKI_SEARCH_BACKEND=azure) -------------------------------------------
     azure_search_endpoint: str = Field("", validation_alias="REIKI_AZURE_SEARCH_ENDPOINT")

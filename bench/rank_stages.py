@@ -32,6 +32,7 @@ STAGES = {  # stage -> (owner attribute path from the searcher, method name)
     "rerank (top candidates)": ("", "_rerank"),
     "English proximity": ("", "_english_proximity"),
     "page context": ("", "_page_context"),
+    "dense (sentence model)": ("", "_with_dense"),
     "bigram tail": ("", "_with_bigram_tail"),
 }
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import dataclasses
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 
@@ -98,9 +99,11 @@ class ScoredPassage:
     # told in everyday words: retrieval.local_search.STRONG_SCORE): it may answer when nothing else does.
     decisive: bool = False
     # Its place (0-based) in the ranking an answer is drawn from, when the list is shown in another
-    # order (retrieval.local_search: character bigrams re-order the tail for recall); None: the list's
-    # own order, or a passage only that re-ordering brought into the list.
+    # order (retrieval.local_search: the sentence model and character bigrams re-order it); None: the
+    # list's own order, or a passage only that re-ordering brought into the list.
     answer_rank: int | None = None
+    # Its score in that ranking, when the list reports another (a shown list reads best first).
+    answer_score: float | None = None
 
 
 # How many of the ranking's first passages an answer may be drawn from: a concrete value asked for
@@ -111,11 +114,13 @@ ANSWER_DEPTH = 5
 
 def in_answer_order(passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
     """The passages in the order an answer is drawn from them: by `answer_rank` where the searcher
-    set one, passages without one after those (in list order); as listed when none has one."""
+    set one, passages without one after those (in list order); as listed when none has one. Each
+    carries its score in that ranking."""
     if all(p.answer_rank is None for p in passages):
         return list(passages)
-    return [p for _, p in sorted(enumerate(passages), key=lambda item: (
+    ordered = [p for _, p in sorted(enumerate(passages), key=lambda item: (
         item[1].answer_rank is None, item[1].answer_rank or 0, item[0]))]
+    return [p if p.answer_score is None else dataclasses.replace(p, score=p.answer_score) for p in ordered]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +9,12 @@ import pytest
 
 from services import build_services
 from settings import load_settings
+
+# The sentence-embedding signal embeds every new index at warm-up, or in a background thread on the
+# first question: tests that build services rank by words alone, deterministically and fast. The
+# signal itself is tested with the real model in tests/test_passage_vectors.py, and `make
+# eval-gate` (in CI) runs the product's default, with it.
+os.environ.setdefault("REIKI_DENSE", "off")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"

