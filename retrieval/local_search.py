@@ -795,7 +795,9 @@ def _in_word_order_for_answers(shown: list[ScoredPassage], word: list[ScoredPass
             break
         if key not in owed and len(out) + len(owed - listed) >= k:
             continue  # the remaining places belong to the word ranking's first results
-        out.append(result)
+        # An article the words ranked too is the word ranking's result: the same piece stands for
+        # it, with that piece's confidence (the new order may have preferred another piece).
+        out.append(word[word_rank[key]] if key in word_rank else result)
         listed.add(key)
     out += [r for r in word[:ANSWER_DEPTH] if _result_key(r) not in listed]
     ranked: list[ScoredPassage] = []

@@ -147,3 +147,25 @@ def test_a_broken_model_costs_the_signal_never_the_search(index, analyzer, caplo
     assert "model file damaged" in caplog.text
     results = searcher.rank(CARE_QUESTION, 5)
     assert [r.passage.article for r in results][:2] == ["第八条", "第二条"]
+
+
+def test_an_article_both_rankings_list_is_given_to_the_answer_as_the_words_found_it():
+    """A re-ordered list may have preferred another piece of a long article (another focus, another
+    confidence): the answer must still see the piece, confidence and score the words gave it."""
+    from retrieval.local_search import _in_word_order_for_answers
+    from retrieval.models import Passage, ScoredPassage
+
+    def result(article: str, score: float, confidence: float, focus=None) -> ScoredPassage:
+        passage = Passage(doc="law.txt", seq=int(article), title="条例", text=f"第{article}条", article=f"第{article}条",
+                          article_key=article)
+        return ScoredPassage(passage, score, confidence=confidence, focus=focus)
+
+    word = [result("1", 3.0, 0.9, (0, 10)), result("2", 2.0, 0.5), result("3", 1.0, 0.4)]
+    shown = [result("2", 2.0, 0.5), result("1", 2.5, 0.2, (40, 60)), result("9", 0.5, 0.1)]
+    listed = _in_word_order_for_answers(shown, word, k=3)
+    assert [r.passage.article for r in listed] == ["第2条", "第1条", "第3条"]  # word top 5 kept in the list
+    first = next(r for r in listed if r.passage.article == "第1条")
+    assert (first.confidence, first.focus, first.answer_rank, first.answer_score) == (0.9, (0, 10), 0, 3.0)
+    assert [r.score for r in listed] == sorted((r.score for r in listed), reverse=True)
+    assert [(r.passage.article, r.score, r.confidence) for r in in_answer_order(listed)] == [
+        (r.passage.article, r.score, r.confidence) for r in word]
