@@ -138,9 +138,9 @@ class DenseVectors:
 
     The first generation's vectors are made at warm-up, before the first question (the first
     time, a few seconds for the sample rules, minutes for a corpus of 10,000 articles; after that
-    they are read back from the store). After a re-index, questions are ranked by words alone
-    while a background thread embeds the passages whose text changed: embedding on the ranking
-    thread would hold every question up."""
+    they are read back from the store, as they are by a first question without warm-up). After a
+    re-index, questions are ranked by words alone while a background thread embeds the passages
+    whose text changed: embedding on the ranking thread would hold every question up."""
 
     MAX_VIEWS = 16  # audiences' vector views kept (the searcher keeps as many audiences)
 
@@ -154,6 +154,7 @@ class DenseVectors:
         self._lock = threading.Lock()
         self._building: int | None = None  # the generation a background build is making
         self._failed: int | None = None  # a generation whose build failed is not tried again
+        self._read_tried: int | None = None  # the generation whose stored vectors were looked for
 
     def prepare(self, generation: int, passages: Sequence[Passage]) -> None:
         """Make (or read back) this generation's vectors now, on the calling thread."""
@@ -161,7 +162,9 @@ class DenseVectors:
             if done == total or done % (BATCH * 16) == 0:
                 log.info("embedding passages: %d of %d", done, total)
 
-        vectors = self.store.matrix(passages, self.embedder, progress)
+        self._install(generation, passages, self.store.matrix(passages, self.embedder, progress))
+
+    def _install(self, generation: int, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         with self._lock:
             self._generation, self._vectors = generation, vectors
             self._rows = {p.passage_id: row for row, p in enumerate(passages)}
@@ -172,8 +175,16 @@ class DenseVectors:
         """The vectors of `visible` (an audience's passages, in order), or None while this
         generation's vectors are being made (a background build is started the first time)."""
         if self._generation != generation or self._vectors is None:
-            self._build_in_background(generation, all_passages)
-            return None
+            if self._read_tried != generation:
+                # Stored already (a restart, a one-off `app.py ask`): reading 10,000 vectors back
+                # takes well under a second, embedding them minutes.
+                self._read_tried = generation
+                stored = self.store.matrix(all_passages)
+                if stored is not None:
+                    self._install(generation, all_passages, stored)
+            if self._generation != generation or self._vectors is None:
+                self._build_in_background(generation, all_passages)
+                return None
         view = self._views.get(id(visible))
         if view is not None and view[0] is visible:
             return view[1]

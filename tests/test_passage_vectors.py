@@ -169,3 +169,12 @@ def test_an_article_both_rankings_list_is_given_to_the_answer_as_the_words_found
     assert [r.score for r in listed] == sorted((r.score for r in listed), reverse=True)
     assert [(r.passage.article, r.score, r.confidence) for r in in_answer_order(listed)] == [
         (r.passage.article, r.score, r.confidence) for r in word]
+
+
+def test_a_new_process_reads_stored_vectors_back_on_its_first_question(index, analyzer):
+    """`app.py ask` and a restarted server (no warm-up yet) find the vectors another process made."""
+    LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, LocalEmbedder())).warm_up()
+    embedder = CountingEmbedder()
+    fresh = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, embedder))
+    assert fresh.rank(CARE_QUESTION, 5)[0].passage.article == "第二条"  # ranked with the vectors at once
+    assert embedder.embedded == []  # read back, not embedded again
