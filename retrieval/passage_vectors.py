@@ -162,7 +162,10 @@ class DenseVectors:
             if done == total or done % (BATCH * 16) == 0:
                 log.info("embedding passages: %d of %d", done, total)
 
-        self._install(generation, passages, self.store.matrix(passages, self.embedder, progress))
+        vectors = self.store.matrix(passages, self.embedder, progress)
+        if vectors is None:  # cannot happen with an embedder given; said for the type checker
+            raise RuntimeError("no vectors were made")
+        self._install(generation, passages, vectors)
 
     def _install(self, generation: int, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         with self._lock:
