@@ -178,3 +178,16 @@ def test_a_new_process_reads_stored_vectors_back_on_its_first_question(index, an
     fresh = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, embedder))
     assert fresh.rank(CARE_QUESTION, 5)[0].passage.article == "第二条"  # ranked with the vectors at once
     assert embedder.embedded == []  # read back, not embedded again
+
+
+def test_questions_embedded_at_once_from_several_threads_get_the_serial_vectors():
+    """The server ranks questions in worker threads, each embedding its question with one shared model."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = LocalEmbedder()
+    questions = ["育休はいつまで？", "出張の日当は出る？", "How many days of annual leave do I get?",
+                 "兼業の許可は誰がする？"] * 3
+    serial = [model.query(q) for q in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(model.query, questions))
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(serial, parallel))
