@@ -147,10 +147,10 @@ class DenseVectors:
     def __init__(self, index_path: Path, embedder: LocalEmbedder) -> None:
         self.store = VectorStore(store_path(index_path))
         self.embedder = embedder
-        self._generation: int | None = None
-        self._rows: dict[str, int] = {}  # passage id -> row of _vectors
-        self._vectors: np.ndarray | None = None
-        self._views: dict[int, tuple[object, np.ndarray]] = {}  # id(passages) -> (passages, vectors)
+        # (generation, one vector per passage, passage id -> row): replaced whole, read once per
+        # question, so a question never mixes two generations' vectors.
+        self._state: tuple[int, np.ndarray, dict[str, int]] | None = None
+        self._views: dict[tuple[int, int], tuple[object, np.ndarray]] = {}  # (generation, id(passages))
         self._lock = threading.Lock()
         self._building: int | None = None  # the generation a background build is making
         self._failed: int | None = None  # a generation whose build failed is not tried again
@@ -169,15 +169,25 @@ class DenseVectors:
 
     def _install(self, generation: int, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         with self._lock:
-            self._generation, self._vectors = generation, vectors
-            self._rows = {p.passage_id: row for row, p in enumerate(passages)}
+            if self._state is not None and generation < self._state[0]:
+                return  # a newer generation is in place already
+            self._state = (generation, vectors, {p.passage_id: row for row, p in enumerate(passages)})
             self._views = {}
+
+    def _outdated(self, generation: int) -> bool:
+        """A question still searching an older snapshot than the vectors in place (it began before
+        a re-index landed): it is ranked by words, and never brings the old generation back."""
+        state = self._state
+        return state is not None and generation < state[0]
 
     def vectors_for(self, generation: int, all_passages: Sequence[Passage],
                     visible: Sequence[Passage]) -> np.ndarray | None:
         """The vectors of `visible` (an audience's passages, in order), or None while this
         generation's vectors are being made (a background build is started the first time)."""
-        if self._generation != generation or self._vectors is None:
+        state = self._state
+        if state is None or state[0] != generation:
+            if self._outdated(generation):
+                return None
             if self._read_tried != generation:
                 # Stored already (a restart, a one-off `app.py ask`): reading 10,000 vectors back
                 # takes well under a second, embedding them minutes.
@@ -185,19 +195,20 @@ class DenseVectors:
                 stored = self.store.matrix(all_passages)
                 if stored is not None:
                     self._install(generation, all_passages, stored)
-            if self._generation != generation or self._vectors is None:
+            state = self._state
+            if state is None or state[0] != generation:
                 self._build_in_background(generation, all_passages)
                 return None
-        view = self._views.get(id(visible))
+        _, vectors, rows = state
+        view = self._views.get((generation, id(visible)))
         if view is not None and view[0] is visible:
             return view[1]
-        vectors = self._vectors
         if len(visible) != len(vectors):  # an audience sees a subsequence; all of it, in order
-            vectors = vectors[[self._rows[p.passage_id] for p in visible]]
+            vectors = vectors[[rows[p.passage_id] for p in visible]]
         with self._lock:
             if len(self._views) >= self.MAX_VIEWS:
                 self._views = {}
-            self._views[id(visible)] = (visible, vectors)
+            self._views[(generation, id(visible))] = (visible, vectors)
         return vectors
 
     def similarities(self, text: str, vectors: np.ndarray) -> np.ndarray:
@@ -206,7 +217,7 @@ class DenseVectors:
 
     def _build_in_background(self, generation: int, passages: Sequence[Passage]) -> None:
         with self._lock:
-            if self._building is not None or self._failed == generation:
+            if self._building is not None or self._failed == generation or self._outdated(generation):
                 return
             self._building = generation
         threading.Thread(target=self._build, args=(generation, passages), name="passage-vectors",

@@ -191,3 +191,16 @@ def test_questions_embedded_at_once_from_several_threads_get_the_serial_vectors(
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(model.query, questions))
     assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(serial, parallel))
+
+
+def test_a_question_still_on_the_previous_generation_never_brings_its_vectors_back(index, analyzer):
+    """A question that began before a re-index landed searches the older snapshot: it is ranked by
+    words, and the newer vectors stay in place (no rebuild of the old generation is started)."""
+    dense = DenseVectors(index.path, LocalEmbedder())
+    passages = LocalSearcher(index=index, analyzer=analyzer).snapshot().passages
+    dense.prepare(7, passages)  # the vectors of the newer generation
+    assert dense.vectors_for(6, passages, passages) is None
+    assert dense._building is None
+    assert dense.vectors_for(7, passages, passages).shape == (len(passages), DIMENSIONS)
+    dense.prepare(6, passages)  # a late build of the older generation is not installed either
+    assert dense.vectors_for(7, passages, passages) is not None
