@@ -4,9 +4,10 @@ Every passage is scored at once (numpy): BM25F over the asker's words and, with 
 statutory synonyms and English-glossary terms the planner added; then interpretable features —
 share of the question covered, the law or article the question names, 附則, the version of a law
 asked about. For English handbooks, the top candidates also get term proximity and the context
-of their page, and a page is listed once before its second section. Below the first three results,
+of their page, and a page is listed once before its second section. A bundled sentence-embedding
+model re-orders the list by meaning (retrieval.passage_vectors), and below the first three results
 the question's character bigrams re-order the rest (recall for wordings the analyser cuts
-differently). The weights are set by
+differently); the extractive answer is still drawn in the word ranking's order. The weights are set by
 measurement on the dev sets' tune halves (README, "Retrieval quality").
 """
 from __future__ import annotations
@@ -697,12 +698,11 @@ class IndexSnapshot:
     def __init__(self, generation: int, passages: Sequence[Passage],
                  analysed: AnalysedTerms | Iterable[tuple[str, str, str]]) -> None:
         self.generation = generation
-        self._passages = tuple(passages)
-        self.passages = self._passages  # every passage, whoever may see it, in index order
+        self.passages = tuple(passages)  # every passage, whoever may see it, in index order
         # Kept as compact term ids (4 bytes a word), not text, for audiences built later.
         self._terms: AnalysedTerms | None = (
             analysed if isinstance(analysed, AnalysedTerms) else AnalysedTerms(analysed))
-        self.restricting_groups = frozenset(g for p in self._passages for g in p.allowed_groups)
+        self.restricting_groups = frozenset(g for p in self.passages for g in p.allowed_groups)
         self._audiences: dict[frozenset[str], Audience] = {}
         self._lock = threading.Lock()
         self.audience(())
@@ -718,14 +718,14 @@ class IndexSnapshot:
         with self._lock:
             view = self._audiences.get(key)
             if view is None:
-                rows = [row for row, p in enumerate(self._passages)
+                rows = [row for row, p in enumerate(self.passages)
                         if not p.allowed_groups or key & set(p.allowed_groups)]
                 # _terms is dropped only when nothing is restricted, and then every asker shares
                 # the public view built in __init__: no later call gets here.
                 if self._terms is None:
                     raise RuntimeError("an audience view was asked for after the terms were dropped")
-                terms = self._terms if len(rows) == len(self._passages) else self._terms.select(rows)
-                matrix = TermMatrix([self._passages[r] for r in rows], terms)
+                terms = self._terms if len(rows) == len(self.passages) else self._terms.select(rows)
+                matrix = TermMatrix([self.passages[r] for r in rows], terms)
                 titles = document_names(matrix.passages)
                 view = Audience(matrix, titles, distinctive_title_words(titles.values()))
                 if len(self._audiences) >= self.MAX_AUDIENCES:
