@@ -127,6 +127,15 @@ class VectorStore:
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    def keep_only(self, passages: Sequence[Passage]) -> int:
+        """Drop the vectors of texts no passage has any more (earlier versions of re-indexed
+        articles), so the file does not grow with every re-index; returns how many went."""
+        keys = {vector_key(embedded_text(p)) for p in passages}
+        with self._connect() as conn:
+            stale = [(key,) for (key,) in conn.execute("SELECT key FROM vectors") if key not in keys]
+            conn.executemany("DELETE FROM vectors WHERE key = ?", stale)
+        return len(stale)
+
     def _write(self, vectors: dict[str, np.ndarray]) -> None:
         with self._connect() as conn:
             conn.executemany("INSERT OR REPLACE INTO vectors(key, vec) VALUES (?, ?)",
@@ -165,14 +174,17 @@ class DenseVectors:
         vectors = self.store.matrix(passages, self.embedder, progress)
         if vectors is None:  # cannot happen with an embedder given; said for the type checker
             raise RuntimeError("no vectors were made")
-        self._install(generation, passages, vectors)
+        if self._install(generation, passages, vectors):  # an older generation's late build prunes nothing
+            self.store.keep_only(passages)
 
-    def _install(self, generation: int, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+    def _install(self, generation: int, passages: Sequence[Passage], vectors: np.ndarray) -> bool:
+        """Put this generation's vectors in place, unless a newer generation's are already."""
         with self._lock:
             if self._state is not None and generation < self._state[0]:
-                return  # a newer generation is in place already
+                return False
             self._state = (generation, vectors, {p.passage_id: row for row, p in enumerate(passages)})
             self._views = {}
+            return True
 
     def _outdated(self, generation: int) -> bool:
         """A question still searching an older snapshot than the vectors in place (it began before

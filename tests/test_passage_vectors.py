@@ -202,5 +202,20 @@ def test_a_question_still_on_the_previous_generation_never_brings_its_vectors_ba
     assert dense.vectors_for(6, passages, passages) is None
     assert dense._building is None
     assert dense.vectors_for(7, passages, passages).shape == (len(passages), DIMENSIONS)
-    dense.prepare(6, passages)  # a late build of the older generation is not installed either
+    dense.prepare(6, passages[1:])  # a late build of an older generation is not installed either,
     assert dense.vectors_for(7, passages, passages) is not None
+    assert dense.store.matrix(passages) is not None  # and prunes none of the newer one's vectors
+
+
+def test_a_rebuild_drops_the_vectors_of_texts_no_passage_has_any_more(index, analyzer):
+    """Re-indexing changed articles must not grow the vectors file without end."""
+    passages = LocalSearcher(index=index, analyzer=analyzer).snapshot().passages
+    dense = DenseVectors(index.path, LocalEmbedder())
+    dense.prepare(1, passages)
+    changed = [dataclasses.replace(passages[0], text=passages[0].text + "ただし、一回に限る。")] + list(passages[1:])
+    dense.prepare(2, changed)
+    import sqlite3
+    with sqlite3.connect(dense.store.path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM vectors").fetchone()
+    assert count == len({embedded_text(p) for p in changed})
+    assert dense.store.matrix(changed) is not None and dense.store.matrix(passages) is None
