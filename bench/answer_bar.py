@@ -83,8 +83,9 @@ def main() -> int:
         rows = ranked_pool(services)
         equivalents = load_equivalents(default_equivalents_path(corpus))
         analyzer = services.pipeline.searcher.planner.analyzer
+        similarity = getattr(services.pipeline.answerer, "sentence_similarity", None)
         for bar in args.bars:
-            answerer = ExtractiveAnswerer(analyzer=analyzer, min_coverage=bar)
+            answerer = ExtractiveAnswerer(analyzer=analyzer, min_coverage=bar, sentence_similarity=similarity)
             for half, values in figures(rows, answerer, equivalents).items():
                 print(f"bar={bar:.2f}{' (default)' if bar == ANSWER_CONFIDENCE else '':10s} {half:<4} "
                       f"answered={values['answered']:.3f} abstained={values['abstained']:.3f} "

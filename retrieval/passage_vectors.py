@@ -65,6 +65,10 @@ class LocalEmbedder:
         """Unit vectors of passages (the model's "passage: " side), one row each."""
         return np.asarray(self._loaded().passage(list(texts)), dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
+    def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
+        """The question's cosine similarity to each text (both sides are unit vectors)."""
+        return (self.passages(texts) @ self.query(question)).tolist()
+
 
 def embedded_text(passage: Passage) -> str:
     """What the model reads of a passage: its law's title, its article, then its text (which opens

@@ -219,3 +219,35 @@ def test_a_rebuild_drops_the_vectors_of_texts_no_passage_has_any_more(index, ana
         (count,) = conn.execute("SELECT count(*) FROM vectors").fetchone()
     assert count == len({embedded_text(p) for p in changed})
     assert dense.store.matrix(changed) is not None and dense.store.matrix(passages) is None
+
+
+def test_the_model_breaks_a_tie_between_sentences_toward_the_one_that_answers(analyzer):
+    """Both paragraphs share 育児休業 and 期間 with the question; the words alone quote the first."""
+    from retrieval.extractive import ExtractiveAnswerer
+    from retrieval.models import Passage, ScoredPassage
+
+    text = ("（育児休業の期間）\n第四条　育児休業の期間の延長は、一回に限る。\n"
+            "２　育児休業の期間は、子が三歳に達する日までとする。")
+    passage = ScoredPassage(Passage(doc="r.md", seq=0, title="育児休業規則", text=text, article="第四条"),
+                            3.0, confidence=0.9)
+    question = Question("育児休業の期間について知りたい", "ja")
+    assert "一回に限る" in ExtractiveAnswerer(analyzer=analyzer).compose(question, [passage]).citations[0].quote
+    answerer = ExtractiveAnswerer(analyzer=analyzer, sentence_similarity=LocalEmbedder().similarities)
+    assert "三歳に達する日まで" in answerer.compose(question, [passage]).citations[0].quote
+
+
+def test_the_ranking_and_the_answerer_share_one_model(tmp_path):
+    from services import build_services
+    from settings import load_settings
+
+    services = build_services(load_settings(dense_retrieval="auto"), index_path=tmp_path / "index.sqlite")
+    try:
+        similarity = services.pipeline.answerer.sentence_similarity
+        assert similarity is not None and similarity.__self__ is services.pipeline.searcher.dense.embedder
+    finally:
+        services.close()
+    services = build_services(load_settings(dense_retrieval="off"), index_path=tmp_path / "index.sqlite")
+    try:
+        assert services.pipeline.answerer.sentence_similarity is None and services.pipeline.searcher.dense is None
+    finally:
+        services.close()
