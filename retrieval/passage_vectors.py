@@ -16,6 +16,7 @@ import importlib.util
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ DIMENSIONS = 384
 # on the tune pool (see RankWeights.dense).
 TEXT_CHARS = 200
 BATCH = 64
+RECENT_QUESTIONS = 64  # question vectors kept for reuse (1.5 KB each)
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)"
 
 
@@ -47,6 +49,9 @@ class LocalEmbedder:
     def __init__(self) -> None:
         self._model = None
         self._lock = threading.Lock()
+        # The ranking and then the answer embed the same question: the second use is a lookup.
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def _loaded(self):
         if self._model is None:
@@ -58,15 +63,27 @@ class LocalEmbedder:
         return self._model
 
     def query(self, text: str) -> np.ndarray:
-        """One question's unit vector (the model's "query: " side)."""
-        return np.asarray(self._loaded().query(text), dtype=np.float32)
+        """One question's unit vector (the model's "query: " side), read-only."""
+        with self._recent_lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text]
+        vector = np.asarray(self._loaded().query(text), dtype=np.float32)
+        vector.setflags(write=False)
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_QUESTIONS:
+                self._recent.popitem(last=False)
+        return vector
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of passages (the model's "passage: " side), one row each."""
         return np.asarray(self._loaded().passage(list(texts)), dtype=np.float32).reshape(len(texts), DIMENSIONS)
 
     def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
-        """The question's cosine similarity to each text (both sides are unit vectors)."""
+        """The question's cosine similarity to each text (both sides are unit vectors). Texts are
+        read whole: cut to TEXT_CHARS like passages, tied sentences were told apart less well (tune
+        pool half A, citations right .276 -> .265)."""
         return (self.passages(texts) @ self.query(question)).tolist()
 
 

@@ -251,3 +251,19 @@ def test_the_ranking_and_the_answerer_share_one_model(tmp_path):
         assert services.pipeline.answerer.sentence_similarity is None and services.pipeline.searcher.dense is None
     finally:
         services.close()
+
+
+def test_a_question_is_embedded_once_for_the_ranking_and_the_answer(monkeypatch):
+    from retrieval import passage_vectors
+
+    embedder = LocalEmbedder()
+    first = embedder.query("年休は何日？")
+    calls = []
+    model = embedder._loaded()
+    monkeypatch.setattr(model, "query", lambda text: calls.append(text) or np.ones(DIMENSIONS, np.float32))
+    assert embedder.query("年休は何日？") is first and calls == []  # the stored vector, not a new one
+    assert not first.flags.writeable
+    monkeypatch.setattr(passage_vectors, "RECENT_QUESTIONS", 2)
+    embedder.query("a"), embedder.query("b")
+    embedder.query("年休は何日？")  # pushed out by two newer questions: embedded again
+    assert calls == ["a", "b", "年休は何日？"]
