@@ -122,9 +122,8 @@ def main() -> int:
             print(line(f"{name}={value}", pool.ranks({**fixed, name: float(value)})), flush=True)
     if args.random:
         rng = random.Random(args.seed)
-        defaults = {name: getattr(pool.defaults[0], name, None) for name in PERTURBED}
-        defaults = {name: value if value is not None else getattr(pool.defaults[1], name)
-                    for name, value in defaults.items()}
+        rank, rerank = pool.defaults
+        defaults = {name: getattr(rank if hasattr(rank, name) else rerank, name) for name in PERTURBED}
         samples = []
         for _ in range(args.random):
             weights = {name: value * math.exp(rng.gauss(0, args.scale)) for name, value in defaults.items()}
