@@ -37,7 +37,8 @@ from eval.metrics import score_question  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
 from eval.split import half_of  # noqa: E402
 from retrieval.analysis import detect_language  # noqa: E402
-from retrieval.models import Question  # noqa: E402
+from retrieval.models import Answer, Question  # noqa: E402
+from retrieval.serialize import answer_to_dict  # noqa: E402
 from services import build_services  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -76,10 +77,11 @@ class TunePool:
         for key, q in self.items:
             text = q.ask_text()
             groups = tuple(q.ask_context().get("groups") or ())
-            results = self.searcher.rank(Question(text=text, language=detect_language(text), groups=groups), K)
-            response = {"answer": "", "abstained": False, "citations": [], "passages": [
-                {"doc": r.passage.doc, "title": r.passage.title, "article": r.passage.article,
-                 "page": r.passage.page, "text": r.passage.text, "score": r.score} for r in results]}
+            language = detect_language(text)
+            results = self.searcher.rank(Question(text=text, language=language, groups=groups), K)
+            # The ranked list alone, in the contract `app.py eval` scores: no answer, no citation.
+            response = answer_to_dict(Answer(text="", citations=(), passages=tuple(results), abstained=False,
+                                             language=language))
             metrics = score_question(q, normalize_response(response, k=K), k=K, equivalents=self.equivalents)
             out[key] = metrics.get("first_hit_rank")
         return out
