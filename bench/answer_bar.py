@@ -26,16 +26,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import answer_to_dict, default_eval_index  # noqa: E402
-from bench.tune_report import SETS  # noqa: E402
+from bench.tune_report import bot_question, pool_questions  # noqa: E402
 from eval.cli import default_equivalents_path  # noqa: E402
 from eval.contract import normalize_response  # noqa: E402
 from eval.matching import load_equivalents  # noqa: E402
 from eval.metrics import score_question  # noqa: E402
-from eval.questions import load_questions  # noqa: E402
 from eval.split import half_of  # noqa: E402
-from retrieval.analysis import detect_language  # noqa: E402
 from retrieval.extractive import ExtractiveAnswerer  # noqa: E402
-from retrieval.models import ANSWER_CONFIDENCE, Question  # noqa: E402
+from retrieval.models import ANSWER_CONFIDENCE  # noqa: E402
 from services import build_services  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -45,15 +43,8 @@ DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ja-regu
 def ranked_pool(services) -> list[tuple]:
     """(eval question, our Question, its ranked passages) for every tune-pool question."""
     searcher = services.pipeline.searcher
-    out = []
-    for _label, questions_file, _halves in SETS:
-        for q in load_questions(questions_file or DATASET / "questions.dev.jsonl"):
-            context = q.ask_context()
-            text = q.ask_text()
-            question = Question(text=text, language=detect_language(text), user_id=context.get("user"),
-                                groups=tuple(context.get("groups") or ()))
-            out.append((q, question, searcher.rank(question, services.pipeline.top_k)))
-    return out
+    asked = [(q, bot_question(q)) for _label, q in pool_questions()]
+    return [(q, question, searcher.rank(question, services.pipeline.top_k)) for q, question in asked]
 
 
 def figures(rows: list[tuple], answerer, equivalents) -> dict[str, dict[str, float]]:

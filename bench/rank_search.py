@@ -29,15 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import retrieval.passage_vectors as passage_vectors  # noqa: E402
 from app import default_eval_index  # noqa: E402
 from bench.halves_eval import DATASETS, with_weights  # noqa: E402
-from bench.tune_report import SETS  # noqa: E402
+from bench.tune_report import bot_question, pool_questions  # noqa: E402
 from eval.cli import default_equivalents_path  # noqa: E402
 from eval.contract import normalize_response  # noqa: E402
 from eval.matching import load_equivalents  # noqa: E402
 from eval.metrics import score_question  # noqa: E402
-from eval.questions import load_questions  # noqa: E402
 from eval.split import half_of  # noqa: E402
-from retrieval.analysis import detect_language  # noqa: E402
-from retrieval.models import Answer, Question  # noqa: E402
+from retrieval.models import Answer  # noqa: E402
 from retrieval.serialize import answer_to_dict  # noqa: E402
 from services import build_services  # noqa: E402
 from settings import load_settings  # noqa: E402
@@ -63,25 +61,19 @@ class TunePool:
         self.searcher = self.services.pipeline.searcher
         self.defaults = (self.searcher.weights, self.searcher.rerank_weights)
         self.equivalents = load_equivalents(default_equivalents_path(corpus))
-        self.items = []
-        for label, questions_file, _halves in SETS:
-            for q in load_questions(questions_file or datasets / "ja-regulations" / "questions.dev.jsonl"):
-                if q.answerable and q.sources:
-                    self.items.append((f"{label}:{q.id}:{half_of(q.id)}", q))
+        self.items = [(f"{label}:{q.id}:{half_of(q.id)}", (q, bot_question(q)))
+                      for label, q in pool_questions(datasets) if q.answerable and q.sources]
 
     def ranks(self, overrides: dict[str, float]) -> dict[str, int | None]:
         """Each question's first gold rank in the top K (None: not there) under these weights."""
         self.searcher.weights, self.searcher.rerank_weights = self.defaults
         with_weights(self.searcher, overrides)
         out = {}
-        for key, q in self.items:
-            text = q.ask_text()
-            groups = tuple(q.ask_context().get("groups") or ())
-            language = detect_language(text)
-            results = self.searcher.rank(Question(text=text, language=language, groups=groups), K)
+        for key, (q, question) in self.items:
+            results = self.searcher.rank(question, K)
             # The ranked list alone, in the contract `app.py eval` scores: no answer, no citation.
             response = answer_to_dict(Answer(text="", citations=(), passages=tuple(results), abstained=False,
-                                             language=language))
+                                             language=question.language))
             metrics = score_question(q, normalize_response(response, k=K), k=K, equivalents=self.equivalents)
             out[key] = metrics.get("first_hit_rank")
         return out

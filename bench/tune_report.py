@@ -19,8 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.halves_eval import METRICS, evaluate  # noqa: E402
+from bench.halves_eval import DATASETS, METRICS, evaluate  # noqa: E402
+from eval.questions import load_questions  # noqa: E402
 from eval.split import half_of  # noqa: E402
+from retrieval.analysis import detect_language  # noqa: E402
+from retrieval.models import Question  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 # (label, question file or None for the dataset's dev set, which halves are chosen on)
@@ -35,6 +38,20 @@ SETS = (("ja-dev", None, ("tune", "held")),
         ("blind12", REPO / "eval/blind12/questions.jsonl", ("all",)),
         ("blind13", REPO / "eval/blind13/questions.jsonl", ("all",)))
 
+
+
+def pool_questions(datasets: Path = DATASETS) -> list[tuple[str, object]]:
+    """(set label, eval question) for every question of the tune pool, in SETS order."""
+    return [(label, q) for label, questions_file, _halves in SETS
+            for q in load_questions(questions_file or datasets / "ja-regulations" / "questions.dev.jsonl")]
+
+
+def bot_question(q) -> Question:
+    """What the bot is asked for an eval question: its text, asker and groups, as `app.py eval` asks."""
+    context = q.ask_context()
+    text = q.ask_text()
+    return Question(text=text, language=detect_language(text), user_id=context.get("user"),
+                    groups=tuple(context.get("groups") or ()))
 
 def _cells(values: dict) -> str:
     return " ".join(f"{m}={values[m]:.3f}" if values.get(m) is not None else f"{m}=-" for m in METRICS)
