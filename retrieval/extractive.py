@@ -107,9 +107,19 @@ class ExtractiveAnswerer:
         pass
 
     def compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
-        """The answer is drawn from the passages in the ranking's answer order (see
-        models.in_answer_order) and lists them as the searcher did."""
-        answer = self._compose(question, in_answer_order(passages))
+        """Whether to answer is decided in the ranking's answer order (the word ranking's, see
+        models.in_answer_order): the checks (coverage, a stated value in the top five) were set on
+        it. What is quoted then follows the list as shown, re-ordered by the sentence model, whose
+        first result is right more often (tune pool MRR .54 -> .60), as long as that order clears
+        the same checks; otherwise the answer order's answer stands. The answer lists the passages
+        as the searcher did."""
+        in_word_order = in_answer_order(passages)
+        answer = self._compose(question, in_word_order)
+        if not answer.abstained and [p.passage for p in in_word_order] != [p.passage for p in passages]:
+            as_shown = self._compose(question, [dataclasses.replace(p, answer_rank=None, answer_score=None)
+                                                for p in passages])
+            if not as_shown.abstained:
+                answer = as_shown
         return dataclasses.replace(answer, passages=tuple(passages))
 
     def _compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
