@@ -5,10 +5,10 @@
 The sets never chosen on (blind3, blind7, blind8, blind9, blind14 to blind21 over
 ja-regulations; contoso-blind2 over the contoso handbook) are scored the way `app.py eval` scores
 them, in one process. Only each set's summary is printed (hit@1 / hit@5 / hit@10 / MRR@10 / answer
-F1 / unanswerable abstained / answerable answered, and how many English questions are found in the
-top 5) and two pooled figures (blind7-9, and blind14-21 written in the dev questions' own register):
-never a question, so running it does not turn a set into a tuned one. A set written for a later
-session is deliberately left out until its one evaluation is recorded.
+F1 / citation precision / unanswerable abstained / answerable answered, and how many English
+questions are found in the top 5) and two pooled figures (blind7-9, and blind14-21 written in the dev
+questions' own register): never a question, so running it does not turn a set into a tuned one. A
+set written for a later session is deliberately left out until its one evaluation is recorded.
 Needs the eval indexes (`app.py eval` on each corpus builds them).
 """
 from __future__ import annotations
@@ -36,7 +36,8 @@ SETS = (("blind7", "ja-regulations", "eval/blind7/questions.jsonl", "blind7-9"),
         ("blind20", "ja-regulations", "eval/blind20/questions.jsonl", "blind14-21"),
         ("blind21", "ja-regulations", "eval/blind21/questions.jsonl", "blind14-21"),
         ("contoso-blind2", "contoso-handbook", "eval/contoso-blind2/questions.jsonl", None))
-METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer_f1", "abstain_recall", "answered_rate")
+METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "answer_f1", "citation_precision", "abstain_recall",
+           "answered_rate")
 
 
 def _cell(value) -> str:
