@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import NamedTuple
 
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
@@ -80,6 +81,14 @@ _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
 
 
+class _Reading(NamedTuple):
+    """What the answerer reads from the question (and the titles among its passages)."""
+
+    terms: tuple[str, ...]  # the question's content terms, without the words of a law it names
+    intent: QuestionIntent  # what the whole question asks for
+    asked: QuestionIntent  # what its asking sentence asks for (a story told first decides nothing)
+
+
 class ExtractiveAnswerer:
     def __init__(self, *, analyzer: Analyzer, min_coverage: float = ANSWER_CONFIDENCE, max_citations: int = 2,
                  second_score_ratio: float = 0.95, sentence_similarity: SentenceSimilarity | None = None) -> None:
@@ -113,20 +122,24 @@ class ExtractiveAnswerer:
         first result is right more often (tune pool MRR .54 -> .60), as long as that order clears
         the same checks; otherwise the answer order's answer stands. The answer lists the passages
         as the searcher did."""
+        reading = self._read(question, passages)  # the same in either order: read once
         in_word_order = in_answer_order(passages)
-        answer = self._compose(question, in_word_order)
+        answer = self._compose(question, in_word_order, reading)
         if not answer.abstained and [p.passage for p in in_word_order] != [p.passage for p in passages]:
             as_shown = self._compose(question, [dataclasses.replace(p, answer_rank=None, answer_score=None)
-                                                for p in passages])
+                                                for p in passages], reading)
             if not as_shown.abstained:
                 answer = as_shown
         return dataclasses.replace(answer, passages=tuple(passages))
 
-    def _compose(self, question: Question, passages: Sequence[ScoredPassage]) -> Answer:
+    def _read(self, question: Question, passages: Sequence[ScoredPassage]) -> _Reading:
         # The words of a law the question names pick the document, not the sentence.
         terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
         intent = analyse(question.text)
-        asked = _as_asked(intent, question.text)
+        return _Reading(tuple(terms), intent, _as_asked(intent, question.text))
+
+    def _compose(self, question: Question, passages: Sequence[ScoredPassage], reading: _Reading) -> Answer:
+        terms, intent, asked = reading
         if asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
