@@ -778,9 +778,9 @@ def _bigram_index(matrix: TermMatrix) -> BigramIndex:
 def _in_word_order_for_answers(shown: list[ScoredPassage], word: list[ScoredPassage], k: int
                                ) -> list[ScoredPassage]:
     """The list as shown (re-ordered by the sentence model and character bigrams), each result
-    carrying its word rank (`answer_rank`). The extractive answer is drawn in word order
-    (models.in_answer_order): the answerers' checks (a value stated in the top five, the
-    confidence to answer at all) were set on it. So the word ranking's first ANSWER_DEPTH results
+    carrying its word rank (`answer_rank`). Whether the extractive answer answers is decided in
+    word order (models.in_answer_order): the answerers' checks (a value stated in the top five,
+    the confidence to answer at all) were set on it. So the word ranking's first ANSWER_DEPTH results
     stay in the list: a recalled passage takes only a later one's place. A result reports its
     word score, but never more than the result above it, so the list still reads best first."""
     word_rank = {_result_key(r): rank for rank, r in enumerate(word)}

@@ -98,7 +98,7 @@ class ScoredPassage:
     # The ranking is sure of this passage though its confidence is under the answer bar (a question
     # told in everyday words: retrieval.local_search.STRONG_SCORE): it may answer when nothing else does.
     decisive: bool = False
-    # Its place (0-based) in the ranking an answer is drawn from, when the list is shown in another
+    # Its place (0-based) in the ranking an answer is decided in, when the list is shown in another
     # order (retrieval.local_search: the sentence model and character bigrams re-order it); None: the
     # list's own order, or a passage only that re-ordering brought into the list.
     answer_rank: int | None = None
@@ -113,7 +113,7 @@ ANSWER_DEPTH = 5
 
 
 def in_answer_order(passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
-    """The passages in the order an answer is drawn from them: by `answer_rank` where the searcher
+    """The passages in the order an answer is decided in: by `answer_rank` where the searcher
     set one, passages without one after those (in list order); as listed when none has one. Each
     carries its score in that ranking."""
     if all(p.answer_rank is None for p in passages):
