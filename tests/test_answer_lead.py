@@ -51,9 +51,7 @@ def test_an_abstention_in_word_order_is_not_overturned_by_the_shown_order():
     """A value question whose word ranking states no value in its first five abstains, even though
     the sentence model recalled a stating article to the top of the list."""
     silent = [scored("第九条　車賃は、旅行の実費により支給する。", f"第{n}条", n) for n in range(1, 6)]
-    recalled = ScoredPassage(Passage(doc="d.md", seq=0, title="旅費条例",
-                                     text="第十条　車賃の額は、一キロメートルにつき三十七円とする。", article="第十条"),
-                             1.0, confidence=0.9, answer_rank=None)
+    recalled = scored("第十条　車賃の額は、一キロメートルにつき三十七円とする。", "第十条", None)
     listed = [recalled] + silent
     assert answer("車賃は1キロいくら？", listed).abstained
     # The same article ranked by the words among the first five is quoted, and leads as shown.
