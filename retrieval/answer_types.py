@@ -61,7 +61,7 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                           rf"(?<!{_GIVEN_NUMBER}[日月年週回人円]の)(?<!{_GIVEN_NUMBER}時間の)"
                           r"(?:上限|日数|回数|時間数)|"
                           r"どのくらい|どれくらい|どれだけ|how many|how long|maximum|"
-                          r"\bmax\b|number of"),
+                          r"\bmax\b|number of|what percent"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
                           r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|"
                           r"until when|deadline|by when|how soon|"
@@ -300,7 +300,7 @@ def analyse(text: str) -> QuestionIntent:
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円)|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する))|"
                          r"how many (days|months|years|weeks|hours|minutes|times|people|employees|workers|persons|"
-                         r"staff)|what (percent)(?:age)?", re.I)
+                         r"staff|percent)|what (percent)(?:age)?", re.I)
 _UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳",
                "か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
                "years": "年", "weeks": "週", "hours": "時間", "times": "回", "people": "人",
@@ -361,6 +361,11 @@ def _question_line(text: str) -> str:
     return next((line for line in lines if "?" in line or "？" in line), lines[0] if lines else text)
 
 
+# Units no other can stand in for: 何割 is not answered by 一時間, nor 何人 by 三日. A period can be
+# (何か月 by 三歳に達する日まで, 何日 by 二週間), so the other units only need a value of the kind.
+_STRICT_UNITS = frozenset({"割", "円", "人", "回"})
+
+
 # A number in the asked unit, as statutes write it. An age is written 年齢六十年 or 生後満一年 as
 # often as 十八歳 (満 alone is no age: 休職の期間が満二年); a share (何割) as 百分の六十, 三分の一 or 二割.
 _IN_UNIT: dict[str, str] = {
@@ -382,10 +387,12 @@ _IN_UNIT_EN = {"日": "days?", "月": "months?", "年": "years?", "週": "weeks?
 
 @lru_cache(maxsize=32)
 def _unit_pattern(unit: str) -> re.Pattern:
-    # The number must not continue a date or another number (the 一日 of 四月一日).
+    # The number must not continue another number, nor a date when it counts time (the 一日 of
+    # 四月一日); a count of times or people may follow 年 or 月 (毎年一回, 月二回).
     forms = _IN_UNIT.get(unit) or rf"{_N}\s*{re.escape(unit)}"
     english = rf"|\b[0-9][0-9,.]*\s*{_IN_UNIT_EN[unit]}" if unit in _IN_UNIT_EN else ""
-    return re.compile(rf"(?<![月年0-9〇一二三四五六七八九十百千])(?:{forms}){english}", re.I)
+    after = "0-9〇一二三四五六七八九十百千" if unit in _STRICT_UNITS else "月年0-9〇一二三四五六七八九十百千"
+    return re.compile(rf"(?<![{after}])(?:{forms}){english}", re.I)
 
 
 # A question for a limit asks for the largest (最大何日, いくらまで, up to) or the smallest (最低何日,
@@ -431,6 +438,15 @@ def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] 
     if not given:
         return bool(pattern.search(normalize(text)))
     return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
+
+
+def answers_value(intent: QuestionIntent, text: str) -> bool:
+    """Whether `text` states a value of the kind `intent` asks for, and in its unit when the unit
+    is one no other can stand in for (a rate, a sum, a head count, a number of times)."""
+    if not states_value(intent.answer_type, text):
+        return False
+    unit = intent.value_unit
+    return unit is None or unit not in _STRICT_UNITS or states_in_unit(unit, text)
 
 
 def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | None]:

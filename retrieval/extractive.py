@@ -17,8 +17,9 @@ from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
-from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, classify, compares,
-                                    enumerates, states_bound, states_in_unit, states_value, value_span)
+from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, answers_value,
+                                    classify, compares, enumerates, states_bound, states_in_unit, states_value,
+                                    value_span)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
                               ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
@@ -150,9 +151,8 @@ class ExtractiveAnswerer:
         chosen = self._choose(terms, passages)
         if not chosen:
             return self._abstain(question, terms, passages)
-        if asked.wants_value and not any(states_value(asked.answer_type, p.passage.text)
-                                         for p in passages[:ANSWER_DEPTH]):
-            # A value was asked for (an amount, a number of days) and no top article states one:
+        if asked.wants_value and not any(answers_value(asked, p.passage.text) for p in passages[:ANSWER_DEPTH]):
+            # A value was asked for (an amount, a number of days, a rate) and no top article states one:
             # quoting an article that merely shares the topic would look like an answer.
             return self._abstain(question, terms, passages, reason="abstain_value", intent=asked)
         if asked.wants_value:
@@ -162,7 +162,7 @@ class ExtractiveAnswerer:
         # The answer is the quotes themselves: no preamble, no closing boilerplate; each citation
         # carries the verbatim text for the reader who wants the whole article.
         if intent.wants_value:
-            chosen.sort(key=lambda p: not states_value(intent.answer_type, p.passage.text))
+            chosen.sort(key=lambda p: not answers_value(intent, p.passage.text))
         text = messages(question.language)
         text_lines = []
         citations = []
@@ -276,7 +276,9 @@ class ExtractiveAnswerer:
         elif reason == "abstain_occasion":
             parts = [text["abstain_occasion"].format(titles=searched)]
         elif reason == "abstain_value" and intent is not None:
-            parts = [text["abstain_value"].format(kind=text[f"kind_{intent.answer_type.value}"], titles=searched)]
+            # 何割 asks for a rate, which "a number of days or times" would misname
+            kind = "rate" if intent.value_unit == "割" else intent.answer_type.value
+            parts = [text["abstain_value"].format(kind=text[f"kind_{kind}"], titles=searched)]
         else:
             parts = [text["abstain"]]
         near = [p for p in passages[:2] if self._confidence(terms, p) >= self.min_coverage * NEAR_MISS_SHARE]
