@@ -146,7 +146,7 @@ class ExtractiveAnswerer:
         intent = analyse(question.text)
         asking = asking_part(question.text)
         asking_terms = frozenset(content_terms(self.analyzer, asking)) & set(terms) if asking else frozenset()
-        return _Reading(tuple(terms), intent, _as_asked(intent, question.text), asking_terms)
+        return _Reading(tuple(terms), intent, _as_asked(intent, question.text, asking), asking_terms)
 
     def _compose(self, question: Question, passages: Sequence[ScoredPassage], reading: _Reading) -> Answer:
         terms, intent, asked, asking_terms = reading
@@ -304,15 +304,14 @@ def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:
     return any(unit in p.passage.title for p in passages)
 
 
-def _as_asked(intent: QuestionIntent, text: str) -> QuestionIntent:
+def _as_asked(intent: QuestionIntent, text: str, asking: str | None) -> QuestionIntent:
     """The intent whose value an answer must state. When a story is told before the question
     (期限までに払っていない団体があります。督促は必ずしなければならないのでしょうか。), a value the story
     mentions (期限) is not what is asked: no stated value is no reason to abstain. (A value still
     leads the quote when one is stated: it is context the asker gave.) Several questions in a row
-    keep the whole text's kind."""
+    keep the whole text's kind. `asking`: the text's asking part (question_parts.asking_part)."""
     if intent.answer_type not in CONCRETE_VALUE_TYPES:
         return intent
-    asking = asking_part(text)
     if not asking or _ASKS.search(text[: text.rfind(asking)]):
         return intent
     return dataclasses.replace(intent, answer_type=classify(asking))
