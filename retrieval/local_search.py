@@ -40,7 +40,6 @@ from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_ter
 from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
-from retrieval.translation_choice import with_translations_chosen
 from retrieval.whole_articles import PieceKey, article_pieces, piece_key, whole_article
 
 log = logging.getLogger(__name__)
@@ -241,7 +240,6 @@ class LocalSearcher:
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
         plan = _with_spelling_fixed(plan, matrix, dictionary)
-        plan = with_translations_chosen(plan, matrix)
         plan = self._without_name_words(plan, audience, matrix)
         if question.search_terms:
             plan = _with_model_terms(plan, question.search_terms, analyzer, matrix)
