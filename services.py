@@ -68,8 +68,9 @@ def build_services(settings: Settings, *, index_path: Path | None = None) -> Ser
     analyzer = Analyzer(settings.sudachi_split_mode)
     tokens = TokenCounter(cache_dir=str(settings.tiktoken_cache_dir) if settings.tiktoken_cache_dir else None)
     embedder = _sentence_model(settings)
-    index, searcher = _search_backend(settings, analyzer, index_path, embedder)
-    answerer, rewriter = _answerer(settings, analyzer, tokens, embedder)
+    universal = _second_sentence_model(settings)  # one instance: the ranking's question vector is reused
+    index, searcher = _search_backend(settings, analyzer, index_path, embedder, universal)
+    answerer, rewriter = _answerer(settings, analyzer, tokens, embedder, universal)
     pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k,
                               groups=group_resolver(settings), expander=_expander(settings, answerer))
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
@@ -103,7 +104,7 @@ def _second_sentence_model(settings: Settings) -> SentenceModel | None:
 
 
 def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | None,
-                    embedder: LocalEmbedder | None) -> tuple[IndexWriter, Searcher]:
+                    embedder: LocalEmbedder | None, universal: SentenceModel | None) -> tuple[IndexWriter, Searcher]:
     if settings.search_backend == "azure":
         from retrieval.azure_search import build_azure_search
 
@@ -114,16 +115,18 @@ def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | N
 
     index = LocalIndex(index_path or settings.index_path)
     dense = DenseVectors(index.path, embedder) if embedder is not None else None
-    universal = _second_sentence_model(settings)
     universal_dense = DenseVectors(index.path, universal) if universal is not None else None
     return index, LocalSearcher(index=index, analyzer=analyzer, dense=dense, universal_dense=universal_dense)
 
 
 def _answerer(settings: Settings, analyzer: Analyzer, tokens: TokenCounter,
-              embedder: LocalEmbedder | None = None) -> tuple[Answerer, QueryRewriter | None]:
-    # The sentence model, where there is one, breaks ties between equally worded sentences of an article.
-    extractive = ExtractiveAnswerer(analyzer=analyzer,
-                                    sentence_similarity=embedder.similarities if embedder is not None else None)
+              embedder: LocalEmbedder | None = None,
+              universal: SentenceModel | None = None) -> tuple[Answerer, QueryRewriter | None]:
+    # The sentence model, where there is one, breaks ties between equally worded sentences of an
+    # article; the second one answers a question whose words no passage covers but whose meaning one has.
+    extractive = ExtractiveAnswerer(
+        analyzer=analyzer, sentence_similarity=embedder.similarities if embedder is not None else None,
+        passage_similarity=universal.similarities if universal is not None else None)
     if settings.answerer == "llm":
         from retrieval.llm_answerer import build_llm_answerer
 

