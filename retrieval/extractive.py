@@ -22,8 +22,8 @@ from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIn
                                     value_span)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
                               ScoredPassage, in_answer_order)
-from retrieval.passage_vectors import embedded_text
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
+from retrieval.passage_vectors import embedded_text
 from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part
 

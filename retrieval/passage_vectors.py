@@ -125,7 +125,6 @@ class LocalEmbedder(SentenceModel):
         return model.passage(texts)  # e5's "passage: " side
 
 
-
 def embedded_text(passage: Passage) -> str:
     """What the model reads of a passage: its law's title, its article, then its text (which opens
     with the article's caption), the first TEXT_CHARS characters of all that."""

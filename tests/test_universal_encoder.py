@@ -127,3 +127,15 @@ def test_a_failing_second_model_leaves_the_abstention_as_the_words_decided(index
     answer = _strict(analyzer, broken).compose(travel, LocalSearcher(index=index, analyzer=analyzer).rank(travel, 5))
     assert answer.abstained
     assert "the second sentence model failed" in caplog.text
+
+
+def test_questions_embedded_on_several_threads_at_once_get_the_vectors_they_get_alone():
+    # The server ranks several questions at once, each on a worker thread, with one model instance.
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"職員の{topic}について教えてください" for topic in ("旅費", "育児休業", "兼業", "年次休暇", "秘密", "休憩")]
+    alone = UniversalEncoder().passages(texts)
+    shared = UniversalEncoder()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda text: shared.passages([text])[0], texts * 5))
+    assert np.allclose(np.stack(together), np.concatenate([alone] * 5), atol=1e-5)
