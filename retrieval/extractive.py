@@ -298,6 +298,8 @@ class ExtractiveAnswerer:
         if similarity is None or not candidates:
             return []
         try:
+            # Embedded again rather than looked up in the ranking's vectors: the answerer knows no
+            # index (it also answers over Azure AI Search), and only an abstaining question gets here.
             scores = similarity(question, [embedded_text(p.passage) for p in candidates])
         except Exception:  # noqa: BLE001 - any model failure: abstain as without a model
             log.exception("the second sentence model failed: the words' abstention stands")
