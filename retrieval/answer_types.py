@@ -440,6 +440,20 @@ def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] 
     return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
 
 
+def concludes_with_value(kind: AnswerType, sentence: str) -> bool:
+    """Whether a value of `kind` stands in the sentence's last clause (no 、 after it), where a
+    statute puts what it rules (その日数は、二十日とする), rather than in a condition that leads up
+    to it (十日以上の年次休暇を与えられた職員が、…促進しなければならない). Parentheticals aside."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return False
+    text = normalize(sentence)
+    while (inner := _INNERMOST_PARENTHETICAL.sub("", text)) != text:
+        text = inner
+    text = text.rstrip("。． ")
+    return any("、" not in text[m.end():] for m in pattern.finditer(text))
+
+
 def answers_value(intent: QuestionIntent, text: str) -> bool:
     """Whether `text` states a value of the kind `intent` asks for, and in its unit when the unit
     is one no other can stand in for (a rate, a sum, a head count, a number of times)."""
@@ -459,6 +473,7 @@ def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | No
     return frozenset(_leading_value(m.group(0)) for m in pattern.finditer(normalize(text)))
 
 
+_INNERMOST_PARENTHETICAL = re.compile(r"[(（][^()（）]*[)）]")
 _PER_BASE = re.compile(r"(?:間)?(?:につき|当たり|あたり|ごと|について)")
 
 

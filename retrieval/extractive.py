@@ -18,8 +18,8 @@ from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, answers_value,
-                                    classify, compares, enumerates, states_bound, states_in_unit, states_value,
-                                    value_span)
+                                    classify, compares, concludes_with_value, enumerates, states_bound,
+                                    states_in_unit, states_value, value_span)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
                               ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
@@ -64,6 +64,9 @@ SECOND_QUOTE_SHARE = 0.5
 EXCEPTION_OWN_TERMS = 2
 LIST_BONUS = 1.5  # as much as an exception costs: a structural match outweighs one shared word
 RULING_BONUS = 0.8  # under one shared word: it decides between sentences that share as much
+# For a sentence whose asked-for value stands in its last clause, where a statute rules (see
+# answer_types.concludes_with_value). A fraction of a shared word: it parts sentences that tie.
+CONCLUDING_VALUE_BONUS = 0.25
 # A whole article is returned for the piece of it that matched (retrieval.whole_articles): that
 # piece's sentences count as sharing one term more, so a value stated in another item of a long
 # enumeration (授乳 一日二回 in the 特別休暇 article asked about 夏季休暇) does not lead. Tune
@@ -627,6 +630,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
                 stated += 0.5  # 何日 is answered by a number of days, not of people
             if stated and intent is not None and intent.bound and states_bound(intent.bound, sentence):
                 stated += 0.5  # 最大何日 is answered by 九十日を超えることはできない
+            if stated and concludes_with_value(kind, sentence):
+                stated += CONCLUDING_VALUE_BONUS
             return overlap + stated
         return overlap + (0.8 if wants_number and _QUANTITY.search(sentence) else 0.0)
 

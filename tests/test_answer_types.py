@@ -1,8 +1,8 @@
 """Answer-type rules: what a question asks for, from its own words (table-driven)."""
 import pytest
 
-from retrieval.answer_types import (AnswerType, analyse, asked_unit, classify, enumerates, states_bound, states_in_unit,
-                                    states_value, value_span)
+from retrieval.answer_types import (AnswerType, analyse, asked_unit, classify, concludes_with_value, enumerates,
+                                    states_bound, states_in_unit, states_value, value_span)
 
 A = AnswerType
 
@@ -164,6 +164,20 @@ def test_local_unit(question, unit):
 ])
 def test_states_value(kind, text, expected):
     assert states_value(kind, text) is expected
+
+
+@pytest.mark.parametrize("kind, sentence, expected", [
+    (A.QUANTITY, "年次休暇は、一の年（一月一日から十二月三十一日までをいう。）ごとにおける休暇とし、その日数は、"
+                 "一の年において二十日とする。", True),  # the value is what the sentence rules
+    (A.QUANTITY, "任命権者は、一の年において十日以上の年次休暇を与えられた職員が当該年において五日以上の年次休暇を"
+                 "使用することができるよう、所属長を通じて、年次休暇の計画的な使用を促進しなければならない。", False),
+    (A.DEADLINE, "育児休業の承認の請求は、育児休業を始めようとする日の一月前までに行うものとする。", True),
+    (A.DEADLINE, "三日以内に届け出た職員は、その旨を所属長に報告しなければならない。", False),  # a condition
+    (A.AMOUNT, "日当は、一日につき二千二百円とする（宿泊を伴う場合にあっては、三千円、五千円とする）。", True),
+    (A.PERMISSION, "許可を受けて兼業することができる。", False),  # an open kind states no value
+])
+def test_a_value_in_the_last_clause_is_what_the_sentence_rules(kind, sentence, expected):
+    assert concludes_with_value(kind, sentence) is expected
 
 
 def test_value_span_finds_the_value_to_bold():

@@ -39,3 +39,16 @@ def test_a_colloquial_topic_marker_does_not_lose_the_noun_asked_about(samples):
     """「日当って」 was read as 日 + 当たる: the answer quoted the 出張 report rule of the 服務規程."""
     result = answer(samples, "出張の日当っていくら？")
     assert (result.citations[0].passage.doc, result.citations[0].passage.article) == ("ryohi.md", "第十二条")
+
+
+@pytest.mark.parametrize("question, value", [
+    ("How many days of annual leave do I get?", "20 days"),
+    ("年休は何日もらえますか", "二十日"),
+])
+def test_the_yearly_leave_answer_quotes_the_paragraph_that_rules_the_days(samples, question, value):
+    """第十四条 states days in 第一項 (二十日とする) and again in a 第四項 condition (十日以上の年次休暇を
+    与えられた職員が…): the English answer led with the condition's 10 days before the ruling
+    sentence was preferred (extractive.CONCLUDING_VALUE_BONUS)."""
+    result = answer(samples, question)
+    assert result.citations[0].paragraph in (None, "第一項"), result.citations[0]
+    assert value in result.text.split("\n")[0], result.text
