@@ -25,6 +25,7 @@ ANALYZER_VERSION = "en-snowball-3/compound-verbs-1/kanji-numerals-1"
 # Sudachi refuses inputs above ~49 KB of UTF-8; stay well below it.
 _MAX_CHUNK_CHARS = 12_000
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+_KANJI_ONLY = re.compile(r"[\u4e00-\u9fff々]+")
 _COMPOUND_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 _KANJI = re.compile(r"[\u4e00-\u9fff々]")
 # Digits written into Japanese (3歳, 3親等, 10万円, 1回) are read as the statutes' kanji numerals are
@@ -203,6 +204,28 @@ class Analyzer:
             if len(run) > 1:
                 compounds.append(run)
         return compounds
+
+    def kanji_runs(self, text: str) -> list[list[str]]:
+        """Runs of adjacent words written in kanji alone, as their terms in order (特別休暇を与える
+        -> [[特別, 休暇], [与]]... a verb's stem is not a kanji word: [[特別, 休暇]]). Unlike
+        `japanese_compounds`, an adjectival noun (特別) joins the run and a run may be one word:
+        what a clipped word (retrieval.clipped_words) is read from."""
+        text = _read_as_statutes(text)
+        tokenizer = self._tokenizer()
+        runs: list[list[str]] = []
+        for start in range(0, len(text), _MAX_CHUNK_CHARS):
+            run: list[str] = []
+            for morpheme in tokenizer.tokenize(text[start : start + _MAX_CHUNK_CHARS]):
+                normalized = morpheme.normalized_form()
+                if _KANJI_ONLY.fullmatch(morpheme.surface()) and _KANJI_ONLY.fullmatch(normalized):
+                    run.append(normalized)
+                    continue
+                if run:
+                    runs.append(run)
+                run = []
+            if run:
+                runs.append(run)
+        return runs
 
     def with_topic_markers_read(self, text: str) -> str:
         """`text` with a colloquial topic marker って that Sudachi read as a verb ending written as

@@ -27,6 +27,7 @@ import numpy as np
 from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.answer_types import AnswerType
 from retrieval.char_bigrams import BigramIndex, question_bigrams
+from retrieval.clipped_words import ClippedWords
 from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
 from retrieval.cpu_work import run_cpu
 from retrieval.local_index import LocalIndex
@@ -186,6 +187,7 @@ class LocalSearcher:
         _guidance_rows(matrix)
         _article_pieces(matrix)  # which rows are pieces of one article: one pass over the corpus
         _bigram_index(matrix)  # character-bigram postings: one pass over the corpus
+        _clipped_words(matrix, self.planner.analyzer)  # the corpus' compounds by initials: one pass
         self.english_dictionary()
         for dense in self._sentence_models():
             snapshot = self.snapshot()
@@ -255,7 +257,8 @@ class LocalSearcher:
         dictionary = self.english_dictionary(snapshot) if detect_language(question.text) == "en" else None
         analyzer = self.planner.analyzer
         plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
-                                 known_word=lambda word: all(matrix.idf(t) for t in vocabulary_terms(analyzer, word)))
+                                 known_word=lambda word: all(matrix.idf(t) for t in vocabulary_terms(analyzer, word)),
+                                 clipped=_clipped_words(matrix, analyzer).readings)
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -799,6 +802,17 @@ def _bigram_index(matrix: TermMatrix) -> BigramIndex:
     if index is None:
         index = matrix.derived["char_bigrams"] = BigramIndex(p.text for p in matrix.passages)
     return index
+
+
+def _clipped_words(matrix: TermMatrix, analyzer: Analyzer) -> ClippedWords:
+    """The compounds of the matrix's passages by their initials (retrieval.clipped_words): built
+    at warm-up for the public view, on first use for another audience's (its own passages only,
+    so a restricted document's words never explain a question asked by someone who cannot see it)."""
+    words = matrix.derived.get("clipped_words")
+    if words is None:
+        words = matrix.derived["clipped_words"] = ClippedWords(
+            run for p in matrix.passages for run in analyzer.kanji_runs(p.text))
+    return words
 
 
 def _in_word_order_for_answers(shown: list[ScoredPassage], word: list[ScoredPassage], k: int
