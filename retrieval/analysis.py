@@ -206,10 +206,11 @@ class Analyzer:
         return compounds
 
     def kanji_runs(self, text: str) -> list[list[str]]:
-        """Runs of adjacent words written in kanji alone, as their terms in order (特別休暇を与える
-        -> [[特別, 休暇], [与]]... a verb's stem is not a kanji word: [[特別, 休暇]]). Unlike
-        `japanese_compounds`, an adjectival noun (特別) joins the run and a run may be one word:
-        what a clipped word (retrieval.clipped_words) is read from."""
+        """Runs of adjacent words written in kanji alone, as their normalised forms in order
+        (特別休暇を与える -> [[特別, 休暇]]: 与える is not written in kanji alone). Unlike
+        `japanese_compounds`, an adjectival noun (特別) joins a run, a run may be one word, and a
+        number (二十日, read 20) or a proper noun (日本 of 日本中央競馬会: a name is not clipped) ends
+        one: what clipped words (retrieval.clipped_words) are read from."""
         text = _read_as_statutes(text)
         tokenizer = self._tokenizer()
         runs: list[list[str]] = []
@@ -217,7 +218,8 @@ class Analyzer:
             run: list[str] = []
             for morpheme in tokenizer.tokenize(text[start : start + _MAX_CHUNK_CHARS]):
                 normalized = morpheme.normalized_form()
-                if _KANJI_ONLY.fullmatch(morpheme.surface()) and _KANJI_ONLY.fullmatch(normalized):
+                if (_KANJI_ONLY.fullmatch(morpheme.surface()) and _KANJI_ONLY.fullmatch(normalized)
+                        and morpheme.part_of_speech()[1] != "固有名詞"):
                     run.append(normalized)
                     continue
                 if run:

@@ -63,6 +63,13 @@ def plan(analyzer, text, clipped, known=lambda w: True):
     return QueryPlanner(analyzer).plan(text, known_word=known, clipped=clipped.readings)
 
 
+def test_a_name_is_not_clipped(analyzer):
+    """日本中央競馬会 five times: 日中 (daytime) is not 日本中央, as 日本 is a proper noun."""
+    runs = [run for _ in range(5) for run in analyzer.kanji_runs("日本中央競馬会の特別休暇")]
+    assert ClippedWords(runs).readings("日中") == ()
+    assert ClippedWords(runs).readings("特休") == (("特別", "休暇"),)
+
+
 def test_the_planner_searches_the_reading_of_a_word_the_index_lacks(analyzer):
     corpus = ClippedWords([["旅行", "命令"]] * 5)
     vocabulary = {"旅行", "命令", "旅", "命", "出張"}
