@@ -77,24 +77,6 @@ def test_the_second_model_reorders_the_list_by_its_own_weight(index, analyzer):
         (r.passage.article, r.score) for r in words.rank(CARE_QUESTION, 2)]
 
 
-def test_an_english_question_weighs_the_second_model_by_its_own_weight(index, analyzer):
-    """English words reach the corpus through loose translations, so USE counts more for them
-    (RankWeights.english_universal_dense); a Japanese question is ranked as before."""
-    words = LocalSearcher(index=index, analyzer=analyzer)
-    english_only = LocalSearcher(index=index, analyzer=analyzer,
-                                 weights=dataclasses.replace(RankWeights(), universal_dense=0.0,
-                                                             english_universal_dense=15.0),
-                                 universal_dense=DenseVectors(index.path, UniversalEncoder()))
-    english_only.warm_up()
-
-    def ranked(searcher, question):
-        return [(r.passage.article, round(r.score, 6)) for r in searcher.rank(question, 3)]
-
-    assert ranked(english_only, CARE_QUESTION) == ranked(words, CARE_QUESTION)
-    english = Question("Can I take leave to look after my elderly father?", "en")
-    assert ranked(english_only, english) != ranked(words, english)
-
-
 def test_a_broken_second_model_costs_its_signal_only(index, analyzer, caplog):
     e5_only = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, LocalEmbedder()))
     both = LocalSearcher(index=index, analyzer=analyzer, dense=DenseVectors(index.path, LocalEmbedder()),
