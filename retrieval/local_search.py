@@ -127,13 +127,6 @@ class RankWeights:
     # English questions A .456 -> .478, B .539 -> .590 (hit@5 .600 -> .667); answers
     # (bench/answer_bar.py) unchanged in number, F1 A .400 -> .405.
     universal_dense: float = 1.5
-    # USE's weight for an English question instead: its words reach the corpus only through
-    # translations (glossary, JMdict), loose ones that rank the wrong article of the right law,
-    # while USE was trained on translation pairs. Chosen on half A's English questions (session 33;
-    # multiples of 1.5: 1 / 2 / 2.5 / 3 / 3.5 / 4 / 5 gave MRR .478 / .503 / .504 / .521 / .524 / .534 /
-    # .528); 3.5 is the largest half B does not lose at (B .590 -> .599, hit@5 A .690 -> .724, B .667
-    # -> .767; at 4 B fell to .559). e5's weight raised too (x1.5, x2) ranked B's English lower.
-    english_universal_dense: float = 5.25
 
 
 class LocalSearcher:
@@ -314,9 +307,8 @@ class LocalSearcher:
             return score
         fused = score
         # Each model's term on its own: one whose vectors are still being made is simply left out.
-        universal_weight = (self.weights.english_universal_dense if detect_language(text) == "en"
-                            else self.weights.universal_dense)
-        for dense, weight in ((self.dense, self.weights.dense), (self.universal_dense, universal_weight)):
+        for dense, weight in ((self.dense, self.weights.dense),
+                              (self.universal_dense, self.weights.universal_dense)):
             if dense is None or not weight:
                 continue
             vectors = dense.vectors_for(snapshot.generation, snapshot.passages, matrix.passages)
