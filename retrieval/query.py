@@ -234,9 +234,10 @@ class QueryPlanner:
         if clipped is not None and language == "ja":
             for word, readings in self._clippings(stripped, clipped, known_word, explained):
                 # Searched as the asker's own words, not at a synonym's lower weight: a clipping
-                # means its compound and nothing else (tune pool, the reviewed clippings taken out
-                # of synonyms.yaml: half B MRR .6149 -> .6182 this way, .6149 as synonyms; half A
-                # .6112 / .6115, a tie; with them in, .6132 / .6149).
+                # means its compound and nothing else. Tune pool, the 14 reviewed clippings taken out
+                # of synonyms.yaml, on the 29 questions using one: MRR half A .5524 without a reading,
+                # .5626 this way, .5667 at a synonym's weight (a tie: 14 questions); half B .5867 /
+                # .6001 / .5601. With the reviewed list: .5881 / .5601.
                 parts = vocabulary_terms(self.analyzer, word)
                 if len(parts) > 1:
                     # Sudachi cut a word it does not know into its characters (旅命 -> 旅 + 命): they
