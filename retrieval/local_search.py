@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePosixPath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -180,7 +180,7 @@ class LocalSearcher:
         _guidance_rows(matrix)
         _article_pieces(matrix)  # which rows are pieces of one article: one pass over the corpus
         _bigram_index(matrix)  # character-bigram postings: one pass over the corpus
-        _clipped_words(matrix, self.planner.analyzer)  # the corpus' compounds by initials: one pass
+        _clipped_words(self.snapshot(), matrix, self.planner.analyzer)  # compounds by initials: one pass
         self.english_dictionary()
         for dense in self._sentence_models():
             snapshot = self.snapshot()
@@ -251,7 +251,7 @@ class LocalSearcher:
         analyzer = self.planner.analyzer
         plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
                                  known_word=lambda word: all(matrix.idf(t) for t in vocabulary_terms(analyzer, word)),
-                                 clipped=_clipped_words(matrix, analyzer).readings)
+                                 clipped=_clipped_words(snapshot, matrix, analyzer).readings)
         named = titles_named_by_words(question.text, audience.title_words)
         if named:
             plan = dataclasses.replace(plan, laws=tuple(dict.fromkeys(plan.laws + named)))
@@ -726,9 +726,23 @@ class IndexSnapshot:
         self.restricting_groups = frozenset(g for p in self.passages for g in p.allowed_groups)
         self._audiences: dict[frozenset[str], Audience] = {}
         self._lock = threading.Lock()
+        self._runs: dict[str, list[list[str]]] | None = None
+        self._runs_lock = threading.Lock()
         self.audience(())
         if not self.restricting_groups:
             self._terms = None  # every asker shares the public view: no other audience will be built
+
+    def kanji_runs(self, analyzer: Analyzer) -> Callable[[Passage], list[list[str]]]:
+        """A passage's runs of kanji words (Analyzer.kanji_runs). Where documents are restricted,
+        every passage's are kept, read once, for the audiences built later; where none is, only
+        the public view ever asks, once, and nothing is kept."""
+        if not self.restricting_groups:
+            return lambda passage: analyzer.kanji_runs(passage.text)
+        with self._runs_lock:
+            if self._runs is None:
+                self._runs = {p.passage_id: analyzer.kanji_runs(p.text) for p in self.passages}
+        runs = self._runs
+        return lambda passage: runs[passage.passage_id]
 
     def audience(self, groups: Sequence[str]) -> Audience:
         # Groups that restrict nothing here do not change what is visible: askers share a view.
@@ -796,14 +810,17 @@ def _bigram_index(matrix: TermMatrix) -> BigramIndex:
     return index
 
 
-def _clipped_words(matrix: TermMatrix, analyzer: Analyzer) -> ClippedWords:
+def _clipped_words(snapshot: IndexSnapshot, matrix: TermMatrix, analyzer: Analyzer) -> ClippedWords:
     """The compounds of the matrix's passages by their initials (retrieval.clipped_words): built
-    at warm-up for the public view, on first use for another audience's (its own passages only,
-    so a restricted document's words never explain a question asked by someone who cannot see it)."""
+    at warm-up for the public view, on first use for another audience's, from its own passages
+    only, so a restricted document's words never explain a question asked by someone who cannot
+    see it. Reading the passages (Sudachi) is what takes time (about 7 s for 11k passages): it is
+    done once per generation, and an audience built later only counts."""
     words = matrix.derived.get("clipped_words")
     if words is None:
+        runs = snapshot.kanji_runs(analyzer)
         words = matrix.derived["clipped_words"] = ClippedWords(
-            run for p in matrix.passages for run in analyzer.kanji_runs(p.text))
+            run for p in matrix.passages for run in runs(p))
     return words
 
 

@@ -4,10 +4,14 @@ import asyncio
 
 import pytest
 
+from indexer.build import Indexer
 from retrieval.analysis import Analyzer
 from retrieval.clipped_words import ClippedWords, clipping_candidates
+from retrieval.local_index import LocalIndex
+from retrieval.local_search import LocalSearcher, _clipped_words
 from retrieval.models import Question
 from retrieval.query import QueryPlanner, vocabulary_terms
+from retrieval.tokens import TokenCounter
 
 RUNS = [["育児", "休業"]] * 5 + [["介護", "休業"]] * 4 + [["介護", "休暇"]] * 3 + [["介護", "保険"]] * 20 \
     + [["年次", "休暇"]] * 9 + [["年間", "休日"]] * 1 + [["育児", "短", "時間", "勤務"]] * 3 + [["特定", "事業"]] * 2
@@ -102,3 +106,24 @@ def test_a_clipping_no_one_listed_finds_its_article(samples):
     """旅命 (旅行命令) is in no reviewed list; the sample rules write 旅行命令 forty times."""
     results = asyncio.run(samples.pipeline.searcher.search(Question("旅命はいつまでに出す？", "ja"), 5))
     assert ("ryohi.md", "第四条") in [(r.passage.doc, r.passage.article) for r in results[:3]]
+
+
+def test_a_restricted_document_explains_a_clipping_only_to_those_who_may_read_it(tmp_path, analyzer):
+    """The readings are counted over the asker's own view of the index: 人評 is a clipping of
+    人事評価 only for the HR staff who can see the rule that writes it."""
+    corpus = tmp_path / "corpus"
+    (corpus / "public").mkdir(parents=True)
+    (corpus / "hr").mkdir()
+    (corpus / "public" / "fukumu.md").write_text(
+        "# 服務規程\n\n第一条　職員は、職務に専念しなければならない。\n", encoding="utf-8")
+    (corpus / "hr" / "_meta.yaml").write_text("allowed_groups: [hr-staff]\n", encoding="utf-8")
+    (corpus / "hr" / "hyoka.md").write_text(
+        "# 人事評価要綱\n\n" + "".join(f"第{n}条　人事評価の結果は、人事評価記録書に記録する。\n" for n in "一二三"),
+        encoding="utf-8")
+    index = LocalIndex(tmp_path / "index.sqlite")
+    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter(), workers=1).run(corpus)
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    snapshot = searcher.snapshot()
+    public, hr = snapshot.audience(()), snapshot.audience(("hr-staff",))
+    assert _clipped_words(snapshot, public.matrix, analyzer).readings("人評") == ()
+    assert _clipped_words(snapshot, hr.matrix, analyzer).readings("人評") == (("人事", "評価"),)
