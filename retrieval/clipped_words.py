@@ -79,7 +79,8 @@ class ClippedWords:
 def clipping_candidates(text: str, word_runs: Sequence[Sequence[str]], unknown: Callable[[str], bool]) -> list[str]:
     """The words of a question that may be clippings: each kanji word of `word_runs` (the
     question's runs of kanji words) the index lacks (`unknown`), and each run of two or three
-    single-kanji words (Sudachi's cut of a word it does not know: 介休 -> 介 + 休)."""
+    single-kanji words (Sudachi's cut of a word it does not know: 介休 -> 介 + 休). Only words as
+    the question writes them: a normalised form it does not contain is not what the asker typed."""
     found: list[str] = []
     for run in word_runs:
         if 2 <= len(run) <= 3 and all(len(w) == 1 for w in run):

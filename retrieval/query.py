@@ -204,7 +204,7 @@ class QueryPlanner:
         holds other names a document goes by (e.g. its file name). `dictionary`: JMdict
         translations for English text, after the glossary; `known_word` keeps only translations
         the asker's view of the index holds. `clipped`: the compounds a word the index lacks may
-        be a clipping of (retrieval.clipped_words), searched like a synonym's words."""
+        be a clipping of (retrieval.clipped_words), searched as the asker's own words."""
         flat = without_courtesies(normalize(text))
         laws = self._laws(flat, known_titles)
         # Law names and article numbers are matched structurally, not as words: 金融/商品/法/条
