@@ -14,6 +14,8 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from collections.abc import Callable
+from typing import Any
 
 import snowballstemmer
 
@@ -128,6 +130,23 @@ def _read_as_statutes(text: str) -> str:
     return _DIGITS_BEFORE_JAPANESE.sub(lambda m: int_to_kanji(int(m.group())), text)
 
 
+def _compound_part(morpheme) -> str | None:
+    """A noun, prefix or suffix, as its term: part of a compound (Analyzer.japanese_compounds)."""
+    if morpheme.part_of_speech()[0] in _COMPOUND_POS and not morpheme.surface().isspace():
+        return morpheme.normalized_form().lower()
+    return None
+
+
+def _kanji_word(morpheme) -> str | None:
+    """A word written in kanji alone that is no number and no name, as its normalised form
+    (Analyzer.kanji_runs)."""
+    normalized = morpheme.normalized_form()
+    if (_KANJI_ONLY.fullmatch(morpheme.surface()) and _KANJI_ONLY.fullmatch(normalized)
+            and morpheme.part_of_speech()[1] != "固有名詞"):
+        return normalized
+    return None
+
+
 class Analyzer:
     """Thread-safe term extractor. The Sudachi dictionary (~190 MB) loads once, on first use."""
 
@@ -189,21 +208,7 @@ class Analyzer:
         suffixes, broken by anything else (a particle, a verb, punctuation, a line break).
         Sudachi's short units split what a question and an article both write as one compound;
         which terms stand together is what term proximity is measured in."""
-        text = _read_as_statutes(text)
-        tokenizer = self._tokenizer()
-        compounds: list[list[str]] = []
-        for start in range(0, len(text), _MAX_CHUNK_CHARS):
-            run: list[str] = []
-            for morpheme in tokenizer.tokenize(text[start : start + _MAX_CHUNK_CHARS]):
-                if morpheme.part_of_speech()[0] in _COMPOUND_POS and not morpheme.surface().isspace():
-                    run.append(morpheme.normalized_form().lower())
-                    continue
-                if len(run) > 1:
-                    compounds.append(run)
-                run = []
-            if len(run) > 1:
-                compounds.append(run)
-        return compounds
+        return [run for run in self._runs(text, _compound_part) if len(run) > 1]
 
     def kanji_runs(self, text: str) -> list[list[str]]:
         """Runs of adjacent words written in kanji alone, as their normalised forms in order
@@ -211,16 +216,20 @@ class Analyzer:
         `japanese_compounds`, an adjectival noun (特別) joins a run, a run may be one word, and a
         number (二十日, read 20) or a proper noun (日本 of 日本中央競馬会: a name is not clipped) ends
         one: what clipped words (retrieval.clipped_words) are read from."""
+        return self._runs(text, _kanji_word)
+
+    def _runs(self, text: str, word: Callable[[Any], str | None]) -> list[list[str]]:
+        """Runs of adjacent morphemes of `text` that `word` reads as a word (its term; None ends a
+        run), read as statutes are; a chunk's end (Sudachi's input limit) ends one too."""
         text = _read_as_statutes(text)
         tokenizer = self._tokenizer()
         runs: list[list[str]] = []
         for start in range(0, len(text), _MAX_CHUNK_CHARS):
             run: list[str] = []
             for morpheme in tokenizer.tokenize(text[start : start + _MAX_CHUNK_CHARS]):
-                normalized = morpheme.normalized_form()
-                if (_KANJI_ONLY.fullmatch(morpheme.surface()) and _KANJI_ONLY.fullmatch(normalized)
-                        and morpheme.part_of_speech()[1] != "固有名詞"):
-                    run.append(normalized)
+                term = word(morpheme)
+                if term is not None:
+                    run.append(term)
                     continue
                 if run:
                     runs.append(run)
