@@ -66,9 +66,6 @@ class ClippedWords:
             if kept:
                 self._readings[initials] = kept
 
-    def __len__(self) -> int:
-        return len(self._readings)
-
     def readings(self, word: str) -> tuple[tuple[str, ...], ...]:
         """The compounds (each as its words) `word` may be a clipping of; () when none."""
         if not _KANJI_WORD.fullmatch(word) or not MIN_WORDS <= len(word) <= MAX_WORDS:
