@@ -14,6 +14,10 @@ OMITTED = "（略）"
 # Short parentheticals (（以下「法」という。）, （第三条）) cost little to read and often name the
 # term the rest of the sentence uses; only longer ones are worth skipping.
 MIN_SKIPPED_CHARS = 12
+# What is left outside the parentheticals is a bare name when it is this short and holds no 、 or 。
+# (an item of a list: 外部相談窓口（区が委託する専門機関が運営する…）): there the parenthetical is
+# what the item says, not an aside.
+MAX_NAME_CHARS = 20
 _OPEN, _CLOSE = "（(", "）)"
 
 
@@ -38,9 +42,12 @@ def abridge(sentence: str, keep: Callable[[str], bool], *,
     """The sentence with its long parentheticals replaced by （略）, except those `keep` says matter
     to the question and those overlapping a protected span (e.g. the asked-for value)."""
     protected = list(protected)
+    spans = top_level_parentheticals(sentence)
+    if _is_a_bare_name(sentence, spans):
+        return sentence
     pieces: list[str] = []
     cursor = 0
-    for start, end in top_level_parentheticals(sentence):
+    for start, end in spans:
         inner = sentence[start + 1:end - 1]
         overlaps = any(start < p_end and p_start < end for p_start, p_end in protected)
         if len(inner) < MIN_SKIPPED_CHARS or overlaps or keep(inner):
@@ -50,3 +57,10 @@ def abridge(sentence: str, keep: Callable[[str], bool], *,
         cursor = end
     pieces.append(sentence[cursor:])
     return "".join(pieces)
+
+
+def _is_a_bare_name(sentence: str, spans: list[tuple[int, int]]) -> bool:
+    outside = "".join(sentence[start:end] for start, end in zip([0, *(e for _, e in spans)],
+                                                                 [*(s for s, _ in spans), len(sentence)]))
+    outside = outside.strip()
+    return len(outside) <= MAX_NAME_CHARS and not any(mark in outside for mark in "、。")

@@ -45,6 +45,16 @@ def test_abridge_keeps_short_and_wanted_parentheticals_and_skips_the_rest():
     assert abridge(sentence, lambda inner: "介護" in inner) == sentence
 
 
+def test_abridge_keeps_the_parenthetical_that_explains_a_bare_name():
+    # an item of a list is often a name whose parenthetical says what it is: skipping it would
+    # leave the reader a bare name
+    item = "外部相談窓口（区が委託する専門機関が運営する相談ダイヤルをいい、臨床心理士等が電話により相談に応じるもの）"
+    assert abridge(item, lambda inner: False) == item
+    # a sentence that says something outside its parenthetical still loses it
+    rule = "職員は、外部相談窓口（区が委託する専門機関が運営する相談ダイヤルをいう。）に相談することができる。"
+    assert abridge(rule, lambda inner: False) == f"職員は、外部相談窓口{OMITTED}に相談することができる。"
+
+
 def test_sentences_know_their_paragraph_even_across_a_line_break_inside_a_parenthetical():
     text = "第一条　職員（任命権者（地方公務員法第六条\nに規定する者）を除く。）は休める。\n２　前項の休暇は二十日とする。"
     located = sentences_by_paragraph(text)
