@@ -513,3 +513,22 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     if numeric:
         return min(numeric)[-1]
     return markers[0] if markers else None
+
+
+# How statutes define a term: 「個人情報」とは… / …（以下「職員」という。）, and, one item per term the way
+# most 例規 write their 定義 article,
+# 「五　外部記録媒体　USBメモリ、…その他の…記録媒体をいう。」: an item number, the term, its meaning.
+DEFINES_TERM = re.compile(r"「([^」]{1,30})」(?:とは|という)")
+DEFINING_ITEM = re.compile(r"^[ \t]*[一二三四五六七八九十]+[ \t]+([^ \t、。「」（）()\n]{1,30})[ \t]+"
+                           r"[^\n。]*をいう。", re.M)
+
+
+# 「X」とは…: a sentence that is there to define X (not （以下「X」という。）, a short name given in passing)
+DEFINES_TERM_AS_SUCH = re.compile(r"「([^」]{1,30})」とは")
+
+
+def defined_terms_in(text: str, *, strict: bool = False) -> list[str]:
+    """The terms a (normalised) text defines, in either form, lower-cased. `strict`: only those it
+    is there to define (「X」とは…, an item of a 定義 article), not a short name given in passing."""
+    first = DEFINES_TERM_AS_SUCH if strict else DEFINES_TERM
+    return [m.group(1).lower() for pattern in (first, DEFINING_ITEM) for m in pattern.finditer(text)]

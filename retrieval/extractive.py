@@ -15,9 +15,10 @@ from typing import NamedTuple
 
 from prompts import messages
 from retrieval.abridge import abridge, top_level_parentheticals
-from retrieval.analysis import Analyzer, detect_language
+from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, answers_value,
+                                    defined_terms_in,
                                     classify, compares, concludes_with_value, enumerates, states_bound,
                                     states_in_unit, states_value, value_span)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
@@ -185,6 +186,8 @@ class ExtractiveAnswerer:
             return self._abstain(question, terms, passages, reason="abstain_value", intent=asked)
         if asked.wants_value:
             intent = asked  # the value the asking sentence wants is the one to lead with and bold
+        if intent.answer_type is AnswerType.DEFINITION:
+            chosen = _definition_first(question.text, chosen, passages)
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order; when a value
         # was asked for, the article stating it leads, and its value is the key phrase in bold.
         # The answer is the quotes themselves: no preamble, no closing boilerplate; each citation
@@ -565,6 +568,44 @@ def located_sentences(text: str, first_paragraph: int = 1) -> list[tuple[str, Pl
                             (first_paragraph, None))
         located.append((sentence, place, position))
     return located
+
+
+DEFINITION_DEPTH = 3
+# What a term is, asked as such (外部記録媒体とは？ / 端末って何？ / 〜の意味は？ / what is …), not whether
+# something falls under it (通勤災害になる？ / …に該当するものは？), which the ranking's article answers.
+_ASKS_WHAT_IT_IS = re.compile(r"とは(?:何|なん|なに|どういう|どんな)?[？?。]*$|"
+                              r"って(?:何|なに|なん)(?![日時年月回歳週人円])|の(?:定義|意味)|"
+                              r"\bwhat (?:is|are) (?:an? |the )?[a-z -]+\??$", re.I)
+# a character that would make the term part of a longer word: kanji, katakana, Latin letters, digits
+_WORD_CHAR = re.compile(r"[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff]")
+
+
+def _definition_first(question: str, chosen: list[ScoredPassage], passages: Sequence[ScoredPassage]
+                      ) -> list[ScoredPassage]:
+    """A definition asked for (外部記録媒体とは？) is answered by the passage that defines the term the
+    question names, when one of the first DEFINITION_DEPTH does (「X」とは…, or an item of a 定義
+    article), rather than by an article that uses the term more often: it leads, the other quotes
+    follow. The term must be a word of its own in the question: 金融商品取引業 does not name
+    金融商品取引業者."""
+    flat = normalize(question).strip().lower()
+    if not _ASKS_WHAT_IT_IS.search(flat):
+        return chosen
+    for candidate in passages[:DEFINITION_DEPTH]:
+        if any(_names_word(term, flat) for term in defined_terms_in(normalize(candidate.passage.text), strict=True)):
+            if chosen and chosen[0] is candidate:
+                return chosen
+            return [candidate, *(p for p in chosen if p is not candidate)]
+    return chosen
+
+
+def _names_word(term: str, text: str) -> bool:
+    start = text.find(term)
+    while len(term) > 1 and start >= 0:
+        end = start + len(term)
+        if not (start and _WORD_CHAR.match(text[start - 1])) and not (end < len(text) and _WORD_CHAR.match(text[end])):
+            return True
+        start = text.find(term, start + 1)
+    return False
 
 
 def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,

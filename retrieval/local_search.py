@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from retrieval.analysis import Analyzer, detect_language, normalize
-from retrieval.answer_types import AnswerType
+from retrieval.answer_types import AnswerType, defined_terms_in
 from retrieval.char_bigrams import BigramIndex, question_bigrams
 from retrieval.clipped_words import ClippedWords
 from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
@@ -39,7 +39,7 @@ from retrieval.models import ANSWER_CONFIDENCE, ANSWER_DEPTH, Passage, Question,
 from retrieval.passage_vectors import DenseVectors
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
 from retrieval.question_parts import asking_part, situation_terms
-from retrieval.rerank import CANDIDATES, DEFINES_TERM, PassageText, RerankWeights, rerank_bonus
+from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 from retrieval.whole_articles import PieceKey, article_pieces, piece_key, whole_article
 
@@ -1079,14 +1079,15 @@ def _guidance_rows(matrix: TermMatrix) -> np.ndarray:
 
 
 def _rows_defining(matrix: TermMatrix, question: str) -> list[int]:
-    """Rows that define (「X」とは / 「X」という) a term the question names as a word of its own:
+    """Rows that define (「X」とは / 「X」という / an item of a 定義 article: answer_types.defined_terms_in)
+    a term the question names as a word of its own:
     not the tail of a longer compound, not inside a longer defined term it names."""
     defined = matrix.derived.get("defined_terms")
     if defined is None:
         defined = {}
         for row, passage in enumerate(matrix.passages):
-            for match in DEFINES_TERM.finditer(normalize(passage.text)):
-                defined.setdefault(match.group(1).lower(), []).append(row)
+            for term in defined_terms_in(normalize(passage.text)):
+                defined.setdefault(term, []).append(row)
         matrix.derived["defined_terms"] = defined
     flat = normalize(question).lower()
     spans = [(start, start + len(term), term) for term in defined if len(term) > 1

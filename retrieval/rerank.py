@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, Modality, enumerates, stated_values,
-                                    states_bound, states_in_unit, states_modality)
+from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, Modality, defined_terms_in, enumerates,
+                                    stated_values, states_bound, states_in_unit, states_modality)
 from retrieval.models import Passage
 
 CANDIDATES = 50
 _SENTENCE_END = re.compile(r"[。\n]")
-DEFINES_TERM = re.compile(r"「([^」]{1,30})」(?:とは|という)")
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,10 @@ class PassageText:
         return cached
 
     def defined_terms(self, row: int, passage: Passage) -> tuple[str, ...]:
-        """The terms the passage defines: 「個人情報」とは… / 「職員」という."""
+        """The terms the passage defines: 「個人情報」とは… / 「職員」という / 一　端末　…をいう。"""
         cached = self._defined.get(row)
         if cached is None:
-            cached = self._defined[row] = tuple(
-                m.group(1).lower() for m in DEFINES_TERM.finditer(normalize(passage.text)))
+            cached = self._defined[row] = tuple(defined_terms_in(normalize(passage.text)))
         return cached
 
     def lists(self, row: int, passage: Passage) -> bool:

@@ -315,3 +315,22 @@ def test_the_name_of_the_law_asked_about_does_not_choose_the_sentence(answerer):
     answer = compose(answerer, "町情報保護条例の「個人情報」に当たるのは？",
                      article(text=text, number="第二条", title="町情報保護条例"))
     assert answer.citations[0].name == "町情報保護条例 第二条第一項"
+
+
+def test_a_definition_question_is_answered_by_the_article_that_defines_the_term(answerer):
+    uses = Passage(doc="security.md", seq=17, title="情報セキュリティ規程", article="第十七条",
+                   text="（外部記録媒体の利用）\n第十七条　職員は、外部記録媒体を業務に使用してはならない。"
+                        "ただし、管理者の許可を受けた外部記録媒体は、この限りでない。")
+    defines = Passage(doc="security.md", seq=2, title="情報セキュリティ規程", article="第二条",
+                      text="（定義）\n第二条　この規程において、次の各号に掲げる用語の意義は、当該各号に定めるところによる。\n"
+                           "一　端末　区が職員に貸与するパソコンその他の電子計算機をいう。\n"
+                           "二　外部記録媒体　USBメモリ、SDカードその他の可搬型の記録媒体をいう。")
+    # the article that uses the term most ranks first; the one that says what it is leads the answer
+    answer = compose(answerer, "外部記録媒体とは？", uses, defines)
+    assert answer.citations[0].name == "情報セキュリティ規程 第二条第二号"
+    assert "可搬型の記録媒体" in answer.text.split("\n\n")[0]
+    # a question that asks something else is still answered by the first article, and so is one that
+    # asks whether something falls under the term, or names a longer word the term only begins
+    for question in ("外部記録媒体は業務に使える？", "私物のUSBは外部記録媒体に該当する？", "外部記録媒体等とは？"):
+        answer = compose(answerer, question, uses, defines)
+        assert answer.citations[0].passage.article == "第十七条", question

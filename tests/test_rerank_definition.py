@@ -1,6 +1,7 @@
 """Answer type against passage in the re-ranker: a definition question (…に当たる？, …とは) lifts the
 article that defines the term it names; a question for kinds (種類) the passage that lists them."""
-from retrieval.answer_types import AnswerType
+from retrieval.analysis import normalize
+from retrieval.answer_types import AnswerType, defined_terms_in
 from retrieval.models import Passage
 from retrieval.rerank import PassageText, RerankWeights, rerank_bonus
 
@@ -41,3 +42,27 @@ def test_a_question_for_kinds_lifts_the_passage_that_lists_them():
     assert bonus(lists, AnswerType.LIST) == 0.3
     assert bonus(USES, AnswerType.LIST) == 0.0
     assert bonus(lists, AnswerType.PERMISSION) == 0.0
+
+
+# Most 例規 define their terms one item per term in a 定義 article, without 「」.
+DEFINITIONS_ARTICLE = Passage(
+    doc="security.md", seq=6, title="情報セキュリティ規程", article="第二条", caption="定義",
+    text="（定義）\n第二条　この規程において、次の各号に掲げる用語の意義は、当該各号に定めるところによる。\n"
+         "一　端末　区が職員に貸与するパソコンその他の電子計算機をいう。\n"
+         "二　外部記録媒体　USBメモリ、SDカードその他の可搬型の記録媒体をいう。")
+
+
+def test_a_term_defined_as_an_item_of_a_definitions_article_counts_as_defined():
+    assert defined_terms_in(normalize(DEFINITIONS_ARTICLE.text)) == ["端末", "外部記録媒体"]
+    present = [("外部", 1.0), ("記録", 1.0), ("媒体", 1.0)]
+    assert bonus(DEFINITIONS_ARTICLE, present=present) == 0.3
+
+
+def test_an_item_that_merely_ends_with_a_defining_parenthetical_defines_nothing():
+    # 「一　内国旅行であって、宿泊を伴わないもの　所属長（課長…をいう。以下同じ。）」 assigns a person to a
+    # kind of trip; the parenthetical defines 所属長 in passing, which the 「」-less item form must not read
+    # as the item's own term.
+    text = ("一　内国旅行であって、宿泊を伴わないもの　所属長（課長又はこれに相当する職にある者をいう。以下同じ。）\n"
+            "二　外国旅行　区長")
+    assert defined_terms_in(normalize(text)) == []
+    assert defined_terms_in(normalize("第二条　この条例において「個人情報」とは、生存する個人に関する情報をいう。")) == ["個人情報"]
