@@ -60,7 +60,8 @@ def abridge(sentence: str, keep: Callable[[str], bool], *,
 
 
 def _is_a_bare_name(sentence: str, spans: list[tuple[int, int]]) -> bool:
-    outside = "".join(sentence[start:end] for start, end in zip([0, *(e for _, e in spans)],
-                                                                 [*(s for s, _ in spans), len(sentence)]))
+    outside = sentence
+    for start, end in reversed(spans):
+        outside = outside[:start] + outside[end:]
     outside = outside.strip()
     return len(outside) <= MAX_NAME_CHARS and not any(mark in outside for mark in "、。")

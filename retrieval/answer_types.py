@@ -515,20 +515,31 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     return markers[0] if markers else None
 
 
-# How statutes define a term: 「個人情報」とは… / …（以下「職員」という。）, and, one item per term the way
-# most 例規 write their 定義 article,
+# How statutes define a term: 「個人情報」とは… (a sentence there to define it), …（以下「職員」という。）
+# (a short name given in passing), and, one item per term the way most 例規 write their 定義 article,
 # 「五　外部記録媒体　USBメモリ、…その他の…記録媒体をいう。」: an item number, the term, its meaning.
-DEFINES_TERM = re.compile(r"「([^」]{1,30})」(?:とは|という)")
+DEFINES_TERM = re.compile(r"「([^」]{1,30})」(とは|という)")
 DEFINING_ITEM = re.compile(r"^[ \t]*[一二三四五六七八九十]+[ \t]+([^ \t、。「」（）()\n]{1,30})[ \t]+"
                            r"[^\n。]*をいう。", re.M)
-
-
-# 「X」とは…: a sentence that is there to define X (not （以下「X」という。）, a short name given in passing)
-DEFINES_TERM_AS_SUCH = re.compile(r"「([^」]{1,30})」とは")
+# A character that would make a term part of a longer word (lower-cased text): kanji, katakana, 々, ー,
+# Latin letters, digits.
+WORD_CHAR = re.compile(r"[0-9a-z\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]")
 
 
 def defined_terms_in(text: str, *, strict: bool = False) -> list[str]:
     """The terms a (normalised) text defines, in either form, lower-cased. `strict`: only those it
     is there to define (「X」とは…, an item of a 定義 article), not a short name given in passing."""
-    first = DEFINES_TERM_AS_SUCH if strict else DEFINES_TERM
-    return [m.group(1).lower() for pattern in (first, DEFINING_ITEM) for m in pattern.finditer(text)]
+    quoted = [m.group(1) for m in DEFINES_TERM.finditer(text) if not strict or m.group(2) == "とは"]
+    return [term.lower() for term in (*quoted, *(m.group(1) for m in DEFINING_ITEM.finditer(text)))]
+
+
+def names_as_word(term: str, text: str) -> bool:
+    """Whether (lower-cased) `text` holds `term` as a word of its own, not as part of a longer one:
+    金融商品取引業 is not named in 金融商品取引業者."""
+    start = text.find(term)
+    while len(term) > 1 and start >= 0:
+        end = start + len(term)
+        if not (start and WORD_CHAR.match(text[start - 1])) and not (end < len(text) and WORD_CHAR.match(text[end])):
+            return True
+        start = text.find(term, start + 1)
+    return False

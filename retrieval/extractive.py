@@ -18,9 +18,8 @@ from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, answers_value,
-                                    defined_terms_in,
-                                    classify, compares, concludes_with_value, enumerates, states_bound,
-                                    states_in_unit, states_value, value_span)
+                                    classify, compares, concludes_with_value, defined_terms_in, enumerates,
+                                    names_as_word, states_bound, states_in_unit, states_value, value_span)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
                               ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
@@ -576,8 +575,6 @@ DEFINITION_DEPTH = 3
 _ASKS_WHAT_IT_IS = re.compile(r"とは(?:何|なん|なに|どういう|どんな)?[？?。]*$|"
                               r"って(?:何|なに|なん)(?![日時年月回歳週人円])|の(?:定義|意味)|"
                               r"\bwhat (?:is|are) (?:an? |the )?[a-z -]+\??$", re.I)
-# a character that would make the term part of a longer word: kanji, katakana, Latin letters, digits
-_WORD_CHAR = re.compile(r"[A-Za-z0-9\u30a0-\u30ff\u4e00-\u9fff]")
 
 
 def _definition_first(question: str, chosen: list[ScoredPassage], passages: Sequence[ScoredPassage]
@@ -591,21 +588,9 @@ def _definition_first(question: str, chosen: list[ScoredPassage], passages: Sequ
     if not _ASKS_WHAT_IT_IS.search(flat):
         return chosen
     for candidate in passages[:DEFINITION_DEPTH]:
-        if any(_names_word(term, flat) for term in defined_terms_in(normalize(candidate.passage.text), strict=True)):
-            if chosen and chosen[0] is candidate:
-                return chosen
+        if any(names_as_word(term, flat) for term in defined_terms_in(normalize(candidate.passage.text), strict=True)):
             return [candidate, *(p for p in chosen if p is not candidate)]
     return chosen
-
-
-def _names_word(term: str, text: str) -> bool:
-    start = text.find(term)
-    while len(term) > 1 and start >= 0:
-        end = start + len(term)
-        if not (start and _WORD_CHAR.match(text[start - 1])) and not (end < len(text) and _WORD_CHAR.match(text[end])):
-            return True
-        start = text.find(term, start + 1)
-    return False
 
 
 def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from retrieval.analysis import Analyzer, detect_language, normalize
-from retrieval.answer_types import AnswerType, defined_terms_in
+from retrieval.answer_types import WORD_CHAR, AnswerType, defined_terms_in
 from retrieval.char_bigrams import BigramIndex, question_bigrams
 from retrieval.clipped_words import ClippedWords
 from retrieval.english_dictionary import EnglishDictionary, load_or_build_apart
@@ -49,7 +49,6 @@ _ASKS_PURPOSE = re.compile(r"目的|趣旨|なぜ|何のため|\bpurpose|\bwhy\b
 _GUIDANCE = re.compile(r"ガイドライン|モデル|解説|手引|マニュアル|Q&A|指針")
 _ASCII = re.compile(r"^[a-z0-9'\-]+$")
 _DIGIT = re.compile(r"[0-9]")
-_WORD_CHAR = re.compile(r"[0-9a-z\u30a1-\u30fa\u30fc\u3005\u4e00-\u9fff]")  # kanji, katakana, 々, ー
 
 
 @dataclass(frozen=True)
@@ -1095,7 +1094,7 @@ def _rows_defining(matrix: TermMatrix, question: str) -> list[int]:
     # Compounds are head-final: 規則 at the end of 就業規則 (or 個人情報 in 要配慮個人情報) is another
     # term; and 個人情報 inside 個人情報保護法 is not named there, though 「個人情報」 after it is.
     named = {term for start, end, term in spans
-             if not (start and _WORD_CHAR.match(flat[start - 1]))
+             if not (start and WORD_CHAR.match(flat[start - 1]))
              and not any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)}
     return sorted({row for term in named for row in defined[term]})
 
