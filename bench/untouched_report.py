@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/untouched_report.py
 
-The sets never chosen on (blind3, blind7, blind8, blind9, blind14 to blind26 over
+The sets never chosen on (blind3, blind7, blind8, blind9, blind14 to blind27 over
 ja-regulations; contoso-blind2 over the contoso handbook) are scored the way `app.py eval` scores
 them, in one process. Only each set's summary is printed (hit@1 / hit@5 / hit@10 / MRR@10 / answer
 F1 / citation precision / unanswerable abstained / answerable answered, and how many English
