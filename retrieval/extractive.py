@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import NamedTuple
 
 from prompts import messages
+from retrieval import definition_examples
 from retrieval.abridge import abridge, top_level_parentheticals
 from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.cpu_work import run_cpu
@@ -112,6 +113,9 @@ class _Reading(NamedTuple):
     intent: QuestionIntent  # what the whole question asks for
     asked: QuestionIntent  # what its asking sentence asks for (a story told first decides nothing)
     asking_terms: frozenset[str]  # the terms of the part that asks, when a story is told first
+    # The question in the rules' words (retrieval.definition_examples), or as asked: what the sentence
+    # model compares tied sentences with.
+    text: str
 
 
 class ExtractiveAnswerer:
@@ -160,15 +164,19 @@ class ExtractiveAnswerer:
         return dataclasses.replace(answer, passages=tuple(passages))
 
     def _read(self, question: Question, passages: Sequence[ScoredPassage]) -> _Reading:
+        # An everyday example a 定義 item among the passages lists (USBメモリ) is read as the term the
+        # rules use (外部記録媒体), as the searcher ranked it: the quote is chosen by the rules' words.
+        bridged = definition_examples.bridge(question.text, [p.passage.text for p in passages])
+        text = bridged.question if bridged else question.text
         # The words of a law the question names pick the document, not the sentence.
-        terms = content_terms(self.analyzer, without_references(question.text, {p.passage.title for p in passages}))
+        terms = content_terms(self.analyzer, without_references(text, {p.passage.title for p in passages}))
         intent = analyse(question.text)
-        asking = asking_part(question.text)
+        asking = asking_part(text)
         asking_terms = frozenset(content_terms(self.analyzer, asking)) & set(terms) if asking else frozenset()
-        return _Reading(tuple(terms), intent, _as_asked(intent, question.text, asking), asking_terms)
+        return _Reading(tuple(terms), intent, _as_asked(intent, question.text, asking), asking_terms, text)
 
     def _compose(self, question: Question, passages: Sequence[ScoredPassage], reading: _Reading) -> Answer:
-        terms, intent, asked, asking_terms = reading
+        terms, intent, asked, asking_terms, asked_text = reading
         if asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
@@ -197,7 +205,7 @@ class ExtractiveAnswerer:
         text_lines = []
         citations = []
         key_line = None
-        tie_break = self._tie_break(question.text)
+        tie_break = self._tie_break(asked_text)
         located = [located_best_sentence(p.passage.text, set(terms), self.analyzer, intent=intent,
                                          first_paragraph=_first_paragraph(p.passage), focus=p.focus,
                                          tie_break=tie_break, asking_terms=asking_terms)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from retrieval import definition_examples
 from retrieval.analysis import Analyzer, detect_language, normalize
 from retrieval.answer_types import WORD_CHAR, AnswerType, defined_terms_in
 from retrieval.char_bigrams import BigramIndex, question_bigrams
@@ -240,7 +241,17 @@ class LocalSearcher:
         """The index connection belongs to the services that own it."""
 
     def rank(self, question: Question, k: int) -> list[ScoredPassage]:
-        """The synchronous core of `search`, for batch callers (evaluation, benchmarks)."""
+        """The synchronous core of `search`, for batch callers (evaluation, benchmarks). A question
+        naming an everyday example that a 定義 item among the first results lists (USBメモリ for
+        外部記録媒体) is ranked again in the rules' own term (retrieval.definition_examples)."""
+        results = self._rank(question, k)
+        first = results[:definition_examples.DEPTH]
+        bridged = definition_examples.bridge(question.text, [r.passage.text for r in first])
+        if bridged is None:
+            return results
+        return self._rank(dataclasses.replace(question, text=bridged.question), k)
+
+    def _rank(self, question: Question, k: int) -> list[ScoredPassage]:
         snapshot = self.snapshot()  # one generation check (a SQLite read) per question
         audience = snapshot.audience(question.groups)
         matrix = audience.matrix

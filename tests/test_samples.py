@@ -52,3 +52,17 @@ def test_the_yearly_leave_answer_quotes_the_paragraph_that_rules_the_days(sample
     result = answer(samples, question)
     assert result.citations[0].paragraph in (None, "第一項"), result.citations[0]
     assert value in result.text.split("\n")[0], result.text
+
+
+@pytest.mark.parametrize("question", ["USBメモリって使っていいの？", "SDカードに保存してもいい？"])
+def test_an_everyday_example_of_a_defined_term_is_answered_by_the_rule_on_that_term(samples, question):
+    """USBメモリ is only in 第二条第五号, which lists it as an example of 外部記録媒体: the definition led and
+    was quoted, while 第十七条 rules on 外部記録媒体 (retrieval.definition_examples)."""
+    result = answer(samples, question)
+    assert (result.citations[0].passage.doc, result.citations[0].passage.article) == ("joho-security.md", "第十七条")
+    assert result.passages[0].passage.article == "第十七条"
+
+
+def test_asking_what_the_example_is_still_gets_the_definition(samples):
+    result = answer(samples, "外部記録媒体とは？")
+    assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", "第五号")
