@@ -288,9 +288,9 @@ def classify(text: str) -> AnswerType:
 @lru_cache(maxsize=256)
 def analyse(text: str) -> QuestionIntent:
     """The intent of a question, computed once per text (planner, ranker and answerer share it)."""
-    local = _LOCAL_UNIT.search(_question_line(normalize(text)))
-    unit = next((g for g in local.groups() if g), None) if local else None
     line = _question_line(normalize(text))
+    local = _LOCAL_UNIT.search(line)
+    unit = next((g for g in local.groups() if g), None) if local else None
     occasion = _OCCASION.search(line) if not _ASKS_A_RULE.search(line) else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None,

@@ -28,8 +28,8 @@ _LIST_SEPARATOR = re.compile(r"、|及び|並びに|又は|若しくは")
 _EXAMPLES_END = "その他"
 _MIN_EXAMPLE_CHARS = 2  # a one-character example (紙) would match inside other words
 # A 定義 item's line before normalisation (its spaces may still be full-width): what DEFINING_ITEM then reads.
-_ITEM_LINE = re.compile(r"^[ \t\u3000]*[一二三四五六七八九十]+[ \t\u3000]+[^ \t\u3000、。「」（）()\n]{1,30}[ \t\u3000]+"
-                        r"[^\n。]*をいう。", re.M)
+_ITEM_LINE = re.compile(r"^[ \t\u3000]*[一二三四五六七八九十]+[ \t\u3000]+"
+                        r"[^ \t\u3000、。「」（）()\n]{1,30}[ \t\u3000]+[^\n。]*をいう。", re.M)
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,7 @@ class QueryPlanner:
         concepts = tuple(tuple(vocabulary_terms(self.analyzer, w) for w in group) for group in groups)
         loose = concepts[len(groups) - len(loose_groups):]
         wants_old, wants_current = wanted_versions(flat)
+        intent = analyse(text)  # the answerer reads the same (cached) intent
         return QueryPlan(
             text=text,
             terms=tuple(dict.fromkeys(terms)),
@@ -261,11 +262,11 @@ class QueryPlanner:
             wants_current_version=wants_current,
             explained=tuple(t for t in dict.fromkeys(terms) if t in explained),
             nouns=tuple(t for t in dict.fromkeys(terms) if t in nouns),
-            answer_type=analyse(text).answer_type,
-            given_values=analyse(text).given,
-            value_unit=analyse(text).value_unit,
-            value_bound=analyse(text).bound,
-            modality=analyse(text).modality,
+            answer_type=intent.answer_type,
+            given_values=intent.given,
+            value_unit=intent.value_unit,
+            value_bound=intent.bound,
+            modality=intent.modality,
             concepts=tuple(c for c in concepts if any(c)),
             language=language,
             loose_concepts=tuple(c for c in loose if any(c)),
