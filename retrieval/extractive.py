@@ -166,6 +166,7 @@ class ExtractiveAnswerer:
     def _read(self, question: Question, passages: Sequence[ScoredPassage]) -> _Reading:
         # An everyday example a 定義 item among the passages lists (USBメモリ) is read as the term the
         # rules use (外部記録媒体), as the searcher ranked it: the quote is chosen by the rules' words.
+        # All the passages are read: once ranked in the term, the definition has usually left the first three.
         bridged = definition_examples.bridge(question.text, [p.passage.text for p in passages])
         text = bridged.question if bridged else question.text
         # The words of a law the question names pick the document, not the sentence.
