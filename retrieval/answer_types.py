@@ -533,13 +533,18 @@ def defined_terms_in(text: str, *, strict: bool = False) -> list[str]:
     return [term.lower() for term in (*quoted, *(m.group(1) for m in DEFINING_ITEM.finditer(text)))]
 
 
-def names_as_word(term: str, text: str) -> bool:
-    """Whether (lower-cased) `text` holds `term` as a word of its own, not as part of a longer one:
-    金融商品取引業 is not named in 金融商品取引業者."""
+def word_at(term: str, text: str) -> int | None:
+    """Where (lower-cased) `text` holds `term` as a word of its own, not as part of a longer one
+    (金融商品取引業 is not named in 金融商品取引業者, nor cd in cdドライブ); None where it does not."""
     start = text.find(term)
     while len(term) > 1 and start >= 0:
         end = start + len(term)
         if not (start and WORD_CHAR.match(text[start - 1])) and not (end < len(text) and WORD_CHAR.match(text[end])):
-            return True
+            return start
         start = text.find(term, start + 1)
-    return False
+    return None
+
+
+def names_as_word(term: str, text: str) -> bool:
+    """Whether (lower-cased) `text` holds `term` as a word of its own (see word_at)."""
+    return word_at(term, text) is not None

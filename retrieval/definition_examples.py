@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.analysis import normalize
-from retrieval.answer_types import DEFINING_ITEM, WORD_CHAR, AnswerType, classify
+from retrieval.answer_types import DEFINING_ITEM, AnswerType, classify, word_at
 
 # How many of the first passages are looked at for a definition listing the asker's word.
 DEPTH = 3
@@ -69,20 +69,10 @@ def bridge(question: str, passage_texts: list[str]) -> Bridge | None:
                 continue
             meaning = item.group(0)[item.end(1) - item.start(0):]
             for example in listed_examples(meaning):
-                at = _word_at(example, lowered)
+                at = word_at(example, lowered)  # cd, not the cd of CDドライブ
                 if example not in defined and at is not None:
                     if classify(question) is AnswerType.DEFINITION:
                         return None  # asked what it is: the definition is the answer
                     return Bridge(example, term, asked[:at] + term + asked[at + len(example):])
     return None
 
-
-def _word_at(word: str, text: str) -> int | None:
-    """Where `word` stands in `text` as a word of its own (cd, not the cd of abcd or CDドライブ)."""
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        if not (at and WORD_CHAR.match(text[at - 1])) and not (end < len(text) and WORD_CHAR.match(text[end])):
-            return at
-        at = text.find(word, at + 1)
-    return None
