@@ -38,6 +38,7 @@ from retrieval.english_proximity import Pair, PassagePairs, proximity_share, que
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import ANSWER_CONFIDENCE, ANSWER_DEPTH, Passage, Question, ScoredPassage
 from retrieval.passage_vectors import DenseVectors
+from retrieval.penal_provisions import is_penal, penalties_by_duty
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
 from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
@@ -104,6 +105,10 @@ class RankWeights:
     # colloquial check hit@1 .217 -> .304, MRR .426 -> .466, ja and blind2 unchanged; 0.3 and more
     # cost ja held hit@1 (.789 -> .737), the guidance itself being the answer there.
     cited_rule: float = 0.2
+    # A penalty question (どんな罰？): how many of the best non-penal articles (the duty the question
+    # describes) bring the penal provisions citing them along, each placed just above its duty
+    # (LocalSearcher._penalties_for_duties). 0 turns it off.
+    penalty_duties: int = 3
     loose_concept: float = 0.5  # weight of a JMdict translation in coverage, relative to a reviewed one
     # Below the first BIGRAM_HEAD results, the question's kanji/katakana bigram match (relative to
     # the best) added to the word score (LocalSearcher._with_bigram_tail). Chosen on one half of the
@@ -292,8 +297,10 @@ class LocalSearcher:
         score = self._compound_proximity(matrix, plan, score)
         score = self._page_context(matrix, score)
         score = self._rules_cited_by_guidance(matrix, plan, audience.titles, score)
+        score, matched, confidence = self._penalties_for_duties(matrix, plan, score, matched, visible, confidence)
         results = self._listed(matrix, score, matched, k, confidence)
         shown_score = self._with_dense(snapshot, matrix, question.text, score, results)
+        shown_score, _, _ = self._penalties_for_duties(matrix, plan, shown_score, matched, visible, confidence)
         shown = results if shown_score is score else self._listed(matrix, shown_score, matched, k, confidence,
                                                                    reported=score)
         shown = self._with_bigram_tail(matrix, plan, shown_score, matched, k, confidence, shown, reported=score)
@@ -587,6 +594,38 @@ class LocalSearcher:
         score = score.copy()
         score[sorted(lifted)] += weight
         return score
+
+    def _penalties_for_duties(self, matrix: TermMatrix, plan: QueryPlan, score: np.ndarray, matched: np.ndarray,
+                              visible: np.ndarray, confidence: np.ndarray
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """STEP 3f: a penalty question's words find the duty it describes (秘密を漏らしてはならない),
+        while the penal provision that answers cites the duty by number only (第三十四条…の規定に違反
+        して…漏らした者は、一年以下の懲役…): each of the best `penalty_duties` non-penal articles places
+        the visible penal provisions of its law that cite it just above itself, matched or not
+        (retrieval.penal_provisions). Applied to the word score and again to the list's order. The
+        provision takes its duty's confidence too: it covers the question through the duty, and
+        the answer should quote the penalty, not the duty it punishes."""
+        depth = int(self.weights.penalty_duties)
+        if not depth or plan.answer_type is not AnswerType.PENALTY or not np.isfinite(score).any():
+            return score, matched, confidence
+        index = matrix.derived.get("penalties_by_duty")
+        if index is None:
+            index = matrix.derived["penalties_by_duty"] = penalties_by_duty(matrix.passages)
+        top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
+        top = top[np.isfinite(score[top])]
+        duties = [row for row in top[np.argsort(-score[top], kind="stable")].tolist()
+                  if not matrix.passages[row].supplementary and not is_penal(matrix.passages[row].text)][:depth]
+        lifted = [(penal, duty) for duty in duties
+                  for penal in index.get((matrix.passages[duty].doc, matrix.passages[duty].article_key or ""), ())
+                  if visible[penal]]
+        if not lifted:
+            return score, matched, confidence
+        score, matched, confidence = score.copy(), matched.copy(), confidence.copy()
+        for penal, duty in lifted:
+            score[penal] = max(score[penal], np.nextafter(score[duty], np.inf))
+            confidence[penal] = max(confidence[penal], confidence[duty])
+            matched[penal] = True
+        return score, matched, confidence
 
     def _page_context(self, matrix: TermMatrix, score: np.ndarray) -> np.ndarray:
         """STEP 3d: sections of a paged text (not articles) are lifted by the best other section
