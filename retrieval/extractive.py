@@ -25,6 +25,7 @@ from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADIN
                               ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
 from retrieval.passage_vectors import embedded_text
+from retrieval.penal_provisions import is_penal
 from retrieval.query import content_terms, without_references
 from retrieval.question_parts import asking_part
 
@@ -101,6 +102,8 @@ _LOWER_WORD = re.compile(rf"\b(?!{_TITLE_SMALL_WORDS}\b)[a-z][a-z']*\b")
 _WRAP = re.compile(r"(\S)\n(\S)")
 # After a COMMENTARY_HEADING line (【第６条 試用期間】) an article's commentary (解説) follows, not its next 項.
 COMMENTARY = 0  # the "paragraph" of a sentence in an article's commentary (a Place's first part)
+# A penal lead whose items name the acts punished: 次の各号のいずれかに該当する者は / 左の各号の一に該当する者は
+_PUNISHES_ITEMS = re.compile(r"[次左]の各号の(?:いずれか|一)に該当する者")
 _PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
@@ -218,6 +221,10 @@ class ExtractiveAnswerer:
             citations.append(citation)
             shown, value = _bold_value(sentence, intent)
             shown = truncated_around_bold(self._abridged(shown, terms))
+            if intent.answer_type is AnswerType.PENALTY:
+                item = self._punished_item(scored.passage, sentence, place, terms)
+                if item:
+                    shown = f"{shown}……{truncated(item)}"
             if value and key_line is None and question.language == "en":
                 # An English reader gets the value in English; a Japanese reader finds it in bold
                 # in the quote itself, so repeating it would only make the answer longer.
@@ -231,6 +238,22 @@ class ExtractiveAnswerer:
             text_lines.insert(0, text["answer_intro_japanese" if japanese else "answer_intro"])
         return Answer(text="\n\n".join(text_lines), citations=tuple(citations),
                       passages=tuple(passages), abstained=False, language=question.language)
+
+    def _punished_item(self, passage: Passage, sentence: str, place: Place, terms: Sequence[str]) -> str | None:
+        """A penal provision that punishes a list (左の各号の一に該当する者は、一年以下の懲役…に処する。)
+        states the penalty in its lead and the act in an item (二　第三十四条…の規定に違反して秘密を
+        漏らした者): the item of the quoted paragraph sharing most of the question's words, shown after
+        the lead so the reader sees which act the penalty is for. None when the sentence is no such
+        lead, or no item shares a word."""
+        if not _PUNISHES_ITEMS.search(sentence) or not is_penal(sentence):
+            return None
+        wanted = set(terms)
+        items = [(len(wanted & set(self.analyzer.terms(item))), -position, item)
+                 for position, (item, item_place) in enumerate(sentences_by_paragraph(passage.text,
+                                                                                       _first_paragraph(passage)))
+                 if item_place[0] == place[0] and item_place[1] is not None]
+        shared, _, item = max(items, default=(0, 0, ""))
+        return strip_labels(item) if shared else None
 
     def _tie_break(self, question: str) -> TieBreak | None:
         """The sentence model's similarity of `question` to tied sentences; None without a model.

@@ -101,3 +101,31 @@ def test_a_long_penal_article_counts_in_each_of_its_pieces():
                 Passage(doc="a.md", seq=3, title="A", text="二　第三十四条の規定に違反して秘密を漏らした者", article="第六十条",
                         article_key="60", paragraph="第一項")]
     assert penalties_by_duty(passages) == {("a.md", "13"): [2], ("a.md", "34"): [3]}
+
+
+SECRETS = """# 町秘密保持条例
+（秘密を守る義務）
+第一条　職員は、職務上知り得た秘密を漏らしてはならない。
+（罰則）
+第二条　次の各号のいずれかに該当する者は、一年以下の拘禁刑又は五十万円以下の罰金に処する。
+一　第三条の規定による報告をせず、又は虚偽の報告をした者
+二　第一条の規定に違反して秘密を漏らした者
+（報告）
+第三条　職員は、町長の求めに応じ、業務の状況を報告しなければならない。
+"""
+
+
+def test_a_penalty_on_a_list_is_quoted_with_the_item_for_the_act_asked_about(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "himitsu.md").write_text(SECRETS, encoding="utf-8")
+    analyzer = Analyzer()
+    idx = LocalIndex(tmp_path / "i.sqlite")
+    Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(tmp_path / "c")
+    question = Question("職務上知った秘密を漏らしたら、どんな罰則がありますか？", "ja")
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(
+        question, LocalSearcher(index=idx, analyzer=analyzer).rank(question, 5))
+    assert [c.passage.article for c in answer.citations] == ["第二条"]
+    assert "**一年以下の拘禁刑**" in answer.text
+    assert "……第一条の規定に違反して秘密を漏らした者" in answer.text  # the item asked about, not item 一
+    assert "虚偽の報告" not in answer.text
+    assert answer.citations[0].quote in SECRETS  # the citation's own quote stays verbatim
