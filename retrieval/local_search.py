@@ -38,7 +38,7 @@ from retrieval.english_proximity import Pair, PassagePairs, proximity_share, que
 from retrieval.document_names import distinctive_title_words, document_names, titles_named_by_words
 from retrieval.models import ANSWER_CONFIDENCE, ANSWER_DEPTH, Passage, Question, ScoredPassage
 from retrieval.passage_vectors import DenseVectors
-from retrieval.penal_provisions import is_penal, penalties_by_duty
+from retrieval.penal_provisions import penal_index
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
 from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
@@ -608,15 +608,16 @@ class LocalSearcher:
         depth = int(self.weights.penalty_duties)
         if not depth or plan.answer_type is not AnswerType.PENALTY or not np.isfinite(score).any():
             return score, matched, confidence
-        index = matrix.derived.get("penalties_by_duty")
+        index = matrix.derived.get("penal_index")
         if index is None:
-            index = matrix.derived["penalties_by_duty"] = penalties_by_duty(matrix.passages)
+            index = matrix.derived["penal_index"] = penal_index(matrix.passages)
         top = np.argpartition(-score, min(CANDIDATES, matrix.size - 1))[:CANDIDATES]
         top = top[np.isfinite(score[top])]
-        duties = [row for row in top[np.argsort(-score[top], kind="stable")].tolist()
-                  if not matrix.passages[row].supplementary and not is_penal(matrix.passages[row].text)][:depth]
-        lifted = [(penal, duty) for duty in duties
-                  for penal in index.get((matrix.passages[duty].doc, matrix.passages[duty].article_key or ""), ())
+        articles = [(row, (matrix.passages[row].doc, matrix.passages[row].article_key or ""))
+                    for row in top[np.argsort(-score[top], kind="stable")].tolist()
+                    if not matrix.passages[row].supplementary]
+        duties = [(row, article) for row, article in articles if article not in index.penal][:depth]
+        lifted = [(penal, duty) for duty, article in duties for penal in index.by_duty.get(article, ())
                   if visible[penal]]
         if not lifted:
             return score, matched, confidence

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from retrieval.models import Passage
 from retrieval.numerals import NUMBER_CLASS, article_key
@@ -36,20 +37,27 @@ def cited_keys(text: str, previous_key: str | None) -> set[str]:
     return keys
 
 
-def penalties_by_duty(passages: Sequence[Passage]) -> dict[tuple[str, str], list[int]]:
-    """(document, article key) -> the rows of that document's penal provisions citing the article.
+@dataclass(frozen=True)
+class PenalIndex:
+    by_duty: dict[tuple[str, str], list[int]]  # (document, article key) -> rows of the provisions citing it
+    penal: frozenset[tuple[str, str]]  # (document, article key) of every penal provision
 
-    Rows are positions in `passages`; a document's articles are read in their order (`seq`), so
-    前条 is the article printed before. A long article is indexed in pieces: it is penal when any
-    piece is (第百九条　次の各号のいずれかに該当する者は、一年以下の拘禁刑…に処する。 heads the items
-    that cite the duties), and each piece counts for the articles it cites. A provision never counts
-    as its own duty, and the 附則 are left out (their numbers are not the 本則's)."""
+
+def penal_index(passages: Sequence[Passage]) -> PenalIndex:
+    """Which rows of `passages` are penal provisions, and which articles of their own document they cite.
+
+    A document's articles are read in their order (`seq`), so 前条 is the article printed before. A
+    long article is indexed in pieces: it is penal when any piece is (第百九条　次の各号のいずれかに該当
+    する者は、一年以下の拘禁刑…に処する。 heads the items that cite the duties), and each piece counts for
+    the articles it cites. A provision never counts as its own duty, and the 附則 are left out (their
+    numbers are not the 本則's)."""
     articles: dict[tuple[str, str], list[int]] = {}
     for row, passage in enumerate(passages):
         if passage.article_key and not passage.supplementary:
             articles.setdefault((passage.doc, passage.article_key), []).append(row)
     order = sorted(articles, key=lambda key: (key[0], min(passages[r].seq for r in articles[key])))
-    out: dict[tuple[str, str], list[int]] = {}
+    by_duty: dict[tuple[str, str], list[int]] = {}
+    penal: set[tuple[str, str]] = set()
     previous: tuple[str, str] | None = None
     for doc, key in order:
         rows = articles[(doc, key)]
@@ -57,7 +65,8 @@ def penalties_by_duty(passages: Sequence[Passage]) -> dict[tuple[str, str], list
         previous = (doc, key)
         if not any(is_penal(passages[r].text) for r in rows):
             continue
+        penal.add((doc, key))
         for row in rows:
             for cited in cited_keys(passages[row].text, before) - {key}:
-                out.setdefault((doc, cited), []).append(row)
-    return out
+                by_duty.setdefault((doc, cited), []).append(row)
+    return PenalIndex(by_duty, frozenset(penal))

@@ -7,7 +7,7 @@ from retrieval.local_index import LocalIndex
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.local_search import LocalSearcher, RankWeights
 from retrieval.models import Passage, Question
-from retrieval.penal_provisions import cited_keys, is_penal, penalties_by_duty
+from retrieval.penal_provisions import cited_keys, is_penal, penal_index
 from retrieval.tokens import TokenCounter
 
 # Written the way statutes punish: the duty in its own article, the penalty by the duty's number.
@@ -49,7 +49,9 @@ def test_each_duty_maps_to_the_penal_provisions_of_its_own_law():
                 Passage(doc="a.md", seq=4, title="A", text="附則第二条　第二条の規定に違反した者は、一万円以下の罰金に処する。",
                         article="附則第二条", article_key="2", supplementary=True),
                 Passage(doc="b.md", seq=0, title="B", text="第二条　公表する。", article="第二条", article_key="2")]
-    assert penalties_by_duty(passages) == {("a.md", "3"): [2], ("a.md", "2"): [3]}
+    index = penal_index(passages)
+    assert index.by_duty == {("a.md", "3"): [2], ("a.md", "2"): [3]}
+    assert index.penal == {("a.md", "4"), ("a.md", "5")}
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +102,9 @@ def test_a_long_penal_article_counts_in_each_of_its_pieces():
                 Passage(doc="a.md", seq=2, title="A", text=head, article="第六十条", article_key="60"),
                 Passage(doc="a.md", seq=3, title="A", text="二　第三十四条の規定に違反して秘密を漏らした者", article="第六十条",
                         article_key="60", paragraph="第一項")]
-    assert penalties_by_duty(passages) == {("a.md", "13"): [2], ("a.md", "34"): [3]}
+    index = penal_index(passages)
+    assert index.by_duty == {("a.md", "13"): [2], ("a.md", "34"): [3]}
+    assert index.penal == {("a.md", "60")}  # its items' piece too: it is never taken for a duty
 
 
 SECRETS = """# 町秘密保持条例
