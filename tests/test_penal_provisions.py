@@ -1,14 +1,11 @@
 """A penalty question finds the duty it describes; the penal provision citing that duty answers."""
 import pytest
 
-from indexer.build import Indexer
-from retrieval.analysis import Analyzer
-from retrieval.local_index import LocalIndex
 from retrieval.extractive import ExtractiveAnswerer
-from retrieval.local_search import LocalSearcher, RankWeights
+from retrieval.local_search import RankWeights
 from retrieval.models import Passage, Question
 from retrieval.penal_provisions import cited_keys, is_penal, penal_index
-from retrieval.tokens import TokenCounter
+from tests.support import local_searcher
 
 # Written the way statutes punish: the duty in its own article, the penalty by the duty's number.
 LAW = """# 町端末管理条例
@@ -55,40 +52,32 @@ def test_each_duty_maps_to_the_penal_provisions_of_its_own_law():
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("penal")
-    (root / "c").mkdir()
-    (root / "c" / "tanmatsu.md").write_text(LAW, encoding="utf-8")
-    analyzer = Analyzer()
-    index = LocalIndex(root / "i.sqlite")
-    Indexer(index=index, analyzer=analyzer, tokens=TokenCounter()).run(root / "c")
-    return index, analyzer
+def searcher(tmp_path_factory):
+    return local_searcher(tmp_path_factory.mktemp("penal"), {"tanmatsu.md": LAW})
 
 
-def ranked(index, question, weights=None):
-    idx, analyzer = index
-    searcher = LocalSearcher(index=idx, analyzer=analyzer, weights=weights or RankWeights())
+def ranked(searcher, question, weights=None):
+    searcher.weights = weights or RankWeights()
     return [r.passage.article for r in searcher.rank(Question(question, "ja"), 5)]
 
 
-def test_a_penalty_question_is_answered_by_the_provision_punishing_the_duty_it_describes(index):
+def test_a_penalty_question_is_answered_by_the_provision_punishing_the_duty_it_describes(searcher):
     question = "パソコンを勝手に庁舎の外に持ち出したら、どんな罰がある？"
-    assert ranked(index, question, RankWeights(penalty_duties=0))[0] == "第二条"  # the duty alone, without the step
-    assert ranked(index, question)[:2] == ["第五条", "第二条"]
+    assert ranked(searcher, question, RankWeights(penalty_duties=0))[0] == "第二条"  # the duty alone, without the step
+    assert ranked(searcher, question)[:2] == ["第五条", "第二条"]
     # 前条: the provision citing the article printed before it
-    assert ranked(index, "端末をなくしたのに届け出なかったら罰則は？")[:2] == ["第四条", "第三条"]
+    assert ranked(searcher, "端末をなくしたのに届け出なかったら罰則は？")[:2] == ["第四条", "第三条"]
 
 
-def test_other_questions_are_ranked_as_before(index):
+def test_other_questions_are_ranked_as_before(searcher):
     question = "パソコンを庁舎の外に持ち出してもいい？"
-    assert ranked(index, question) == ranked(index, question, RankWeights(penalty_duties=0))
+    assert ranked(searcher, question) == ranked(searcher, question, RankWeights(penalty_duties=0))
 
 
-def test_the_answer_quotes_the_penalty_not_the_duty(index):
-    idx, analyzer = index
-    searcher = LocalSearcher(index=idx, analyzer=analyzer)
+def test_the_answer_quotes_the_penalty_not_the_duty(searcher):
+    searcher.weights = RankWeights()
     question = Question("パソコンを勝手に庁舎の外に持ち出したら、どんな罰がある？", "ja")
-    answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, searcher.rank(question, 5))
+    answer = ExtractiveAnswerer(analyzer=searcher.planner.analyzer).compose(question, searcher.rank(question, 5))
     assert not answer.abstained
     assert [c.passage.article for c in answer.citations][:1] == ["第五条"]
     assert "拘禁刑" in answer.text
@@ -120,14 +109,9 @@ SECRETS = """# 町秘密保持条例
 
 
 def test_a_penalty_on_a_list_is_quoted_with_the_item_for_the_act_asked_about(tmp_path):
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "himitsu.md").write_text(SECRETS, encoding="utf-8")
-    analyzer = Analyzer()
-    idx = LocalIndex(tmp_path / "i.sqlite")
-    Indexer(index=idx, analyzer=analyzer, tokens=TokenCounter()).run(tmp_path / "c")
+    searcher = local_searcher(tmp_path, {"himitsu.md": SECRETS})
     question = Question("職務上知った秘密を漏らしたら、どんな罰則がありますか？", "ja")
-    answer = ExtractiveAnswerer(analyzer=analyzer).compose(
-        question, LocalSearcher(index=idx, analyzer=analyzer).rank(question, 5))
+    answer = ExtractiveAnswerer(analyzer=searcher.planner.analyzer).compose(question, searcher.rank(question, 5))
     assert [c.passage.article for c in answer.citations] == ["第二条"]
     assert "**一年以下の拘禁刑**" in answer.text
     assert "……第一条の規定に違反して秘密を漏らした者" in answer.text  # the item asked about, not item 一
