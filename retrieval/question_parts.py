@@ -47,6 +47,18 @@ def situation_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
     return tuple(t for t in dict.fromkeys(content_terms(analyzer, situation)) if t not in asked)
 
 
+# The polite register (…ですか, …ますか, …でしょうか, …ください, …いただけますか, ございます, 存じます):
+# a Japanese question with none of these is written casually (育休って延長できる？).
+_POLITE = re.compile(r"です|ます|でしょう|ください|下さい|ございま|いただけ|いただき|存じ")
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def written_casually(text: str) -> bool:
+    """Whether a Japanese question is in the plain register of chat (…っていい？ …取れるの？), not
+    the polite one (…できますか。 …でしょうか。). English text is neither: False."""
+    return bool(_JAPANESE.search(text)) and not _POLITE.search(text)
+
+
 # The clause that tells the background inside one sentence ends with a concessive connector:
 # 「台風で残れって言われたんだけど、定時後に働かせるのってどんな時ならOK？」.
 _BACKGROUND_CLAUSE = re.compile(r"(?:んだけど|んですけど|けど|けれど|けれども|"

@@ -2,7 +2,7 @@
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.question_parts import asking_part, situation_terms, split_situation
+from retrieval.question_parts import asking_part, situation_terms, split_situation, written_casually
 
 
 @pytest.mark.parametrize("text, situation, question", [
@@ -60,3 +60,18 @@ def test_a_polite_question_without_a_question_mark_is_the_asking_sentence():
 ])
 def test_asking_part(text, asking):
     assert asking_part(text) == asking
+
+
+@pytest.mark.parametrize("text, casual", [
+    ("有給って時間単位でも取れる？", True),
+    ("育休はいつまで取れるの", True),
+    ("試用期間中の人って、すぐにクビにできるの？", True),
+    ("有給休暇は時間単位でも取得できますか。", False),
+    ("育児休業の期間を教えてください", False),
+    ("延長は認められるのでしょうか", False),
+    ("ご教示いただけますと幸いです。", False),
+    ("お世話になっております。人事課の山田です。期限はいつまでか", False),  # polite in its story
+    ("Can I take my annual leave by the hour?", False),  # English has no such register here
+])
+def test_written_casually(text, casual):
+    assert written_casually(text) is casual

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.extractive import MEANING_BAR, ExtractiveAnswerer
+from retrieval.extractive import MEANING_BAR, MEANING_BAR_CASUAL, ExtractiveAnswerer
 from retrieval.local_search import LocalSearcher, RankWeights
 from retrieval.models import Question
 from retrieval.passage_vectors import (DenseVectors, LocalEmbedder, VectorStore, embedded_text, model_available,
@@ -117,6 +117,24 @@ def test_a_question_the_words_turn_away_is_answered_when_an_article_means_it(ind
     assert _strict(analyzer, model.similarities).compose(CARE_QUESTION, searcher.rank(CARE_QUESTION, 5)).abstained
     assert MEANING_BAR > max(model.similarities(CARE_QUESTION.text, [embedded_text(p.passage)
                                                                      for p in searcher.rank(CARE_QUESTION, 3)]))
+
+
+def test_a_casual_question_is_answered_at_a_lower_similarity_than_a_polite_one(index, analyzer):
+    # The plain register is farther from a statute's wording: at a similarity between the two bars,
+    # the casual question is answered and the polite one is not.
+    between = (MEANING_BAR_CASUAL + MEANING_BAR) / 2
+
+    def similarity(question, texts):
+        return [between] + [0.0] * (len(texts) - 1)
+
+    searcher = LocalSearcher(index=index, analyzer=analyzer)
+    casual = Question("出張したら旅費って出る？", "ja")
+    polite = Question("出張した場合、旅費は支給されますか。", "ja")
+    answer = _strict(analyzer, similarity).compose(casual, searcher.rank(casual, 5))
+    assert not answer.abstained and answer.citations
+    assert _strict(analyzer, similarity).compose(polite, searcher.rank(polite, 5)).abstained
+    below = MEANING_BAR_CASUAL - 0.01
+    assert _strict(analyzer, lambda q, texts: [below] * len(texts)).compose(casual, searcher.rank(casual, 5)).abstained
 
 
 def test_a_failing_second_model_leaves_the_abstention_as_the_words_decided(index, analyzer, caplog):
