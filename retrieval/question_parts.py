@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.analysis import Analyzer, without_courtesies
+from retrieval.analysis import Analyzer, detect_language, without_courtesies
 from retrieval.query import content_terms
 
 # A sentence ends after 。！？!? or a line break, or at an English full stop before a space.
@@ -50,13 +50,12 @@ def situation_terms(analyzer: Analyzer, text: str) -> tuple[str, ...]:
 # The polite register (…ですか, …ますか, …でしょうか, …ください, …いただけますか, ございます, 存じます):
 # a Japanese question with none of these is written casually (育休って延長できる？).
 _POLITE = re.compile(r"です|ます|でしょう|ください|下さい|ございま|いただけ|いただき|存じ")
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 def written_casually(text: str) -> bool:
     """Whether a Japanese question is in the plain register of chat (…っていい？ …取れるの？), not
     the polite one (…できますか。 …でしょうか。). English text is neither: False."""
-    return bool(_JAPANESE.search(text)) and not _POLITE.search(text)
+    return detect_language(text) == "ja" and not _POLITE.search(text)
 
 
 # The clause that tells the background inside one sentence ends with a concessive connector:
