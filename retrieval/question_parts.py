@@ -58,6 +58,35 @@ def written_casually(text: str) -> bool:
     return detect_language(text) == "ja" and not _POLITE.search(text)
 
 
+# A casual question's endings and contractions, rewritten as the written register says them, in
+# order: contractions first, then what a question mark ends (…っていいの？ → …ってよいですか。).
+_WRITTEN_REGISTER = tuple((re.compile(pattern), replacement) for pattern, replacement in (
+    (r"な(?:きゃ|くちゃ)(?:いけない|ならない|だめ|ダメ)?", "なければならない"),  # しなきゃダメ
+    (r"ちゃ(?:だめ|ダメ|いけない)", "てはならない"),  # 持ち出しちゃダメ
+    (r"じゃ(?:だめ|ダメ|いけない)", "ではならない"),  # 休んじゃダメ
+    (r"って(?:何|なに)(?:のこと)?[？?]", "とは何ですか。"),  # 要配慮個人情報って何？
+    (r"(?:いい|OK|ok|オッケー|大丈夫|アリ|あり)(?:なの|なのかな|かな|だよね|よね|の|だっけ)?[？?]", "よいですか。"),
+    (r"(?:ダメ|だめ|アウト|NG)(?:なの|かな|だよね|よね|の)?[？?]", "いけませんか。"),
+    # A plain verb or adjective (取れる？ 出るの？ 上がるんだっけ？ 違う？ 高い？ 決まった？)
+    (r"([るうくすつぬむぶぐいた])(?:の|のかな|かな|よね|んだっけ|っけ|んだよね|んだよな)?[？?]", r"\1のですか。"),
+    # A noun (何割？ 任命権者なの？)
+    (r"([一-龥ァ-ヴー])(?:なの|なのかな|かな|だよね|だっけ|なんだっけ|なんだよね)?[？?]", r"\1ですか。"),
+))
+
+
+def in_written_register(text: str) -> str:
+    """A casually written question (written_casually) with its endings and contractions as the
+    written register has them (有給って時間単位でも取れる？ → 有給って時間単位でも取れるのですか。,
+    止めとかなきゃダメ？ → 止めとかなければならないのですか。); any other text unchanged. The words
+    are kept: only how the sentence ends changes. For a sentence model trained on written queries,
+    which places a casual question farther from the statute that answers it (see RankWeights.dense)."""
+    if not written_casually(text):
+        return text
+    for pattern, replacement in _WRITTEN_REGISTER:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 # The clause that tells the background inside one sentence ends with a concessive connector:
 # 「台風で残れって言われたんだけど、定時後に働かせるのってどんな時ならOK？」.
 _BACKGROUND_CLAUSE = re.compile(r"(?:んだけど|んですけど|けど|けれど|けれども|"

@@ -257,13 +257,28 @@ def test_a_question_is_embedded_once_for_the_ranking_and_the_answer(monkeypatch)
     from retrieval import passage_vectors
 
     embedder = LocalEmbedder()
-    first = embedder.query("年休は何日？")
+    first = embedder.query("年休は何日ですか？")
     calls = []
     model = embedder._loaded()
     monkeypatch.setattr(model, "query", lambda text: calls.append(text) or np.ones(DIMENSIONS, np.float32))
-    assert embedder.query("年休は何日？") is first and calls == []  # the stored vector, not a new one
+    assert embedder.query("年休は何日ですか？") is first and calls == []  # the stored vector, not a new one
     assert not first.flags.writeable
     monkeypatch.setattr(passage_vectors, "RECENT_QUESTIONS", 2)
     embedder.query("a"), embedder.query("b")
-    embedder.query("年休は何日？")  # pushed out by two newer questions: embedded again
-    assert calls == ["a", "b", "年休は何日？"]
+    embedder.query("年休は何日ですか？")  # pushed out by two newer questions: embedded again
+    assert calls == ["a", "b", "年休は何日ですか？"]
+
+
+def test_e5_reads_a_casual_question_in_the_written_register_and_keeps_its_vector_under_the_asked_text(
+        monkeypatch):
+    embedder = LocalEmbedder()
+    calls = []
+    model = embedder._loaded()
+    monkeypatch.setattr(model, "query", lambda text: calls.append(text) or np.ones(DIMENSIONS, np.float32))
+    casual = "有給って時間単位でも取れる？"
+    first = embedder.query(casual)
+    assert calls == ["有給って時間単位でも取れるのですか。"]
+    assert embedder.query(casual) is first and len(calls) == 1  # looked up by what was asked
+    embedder.query("有給休暇は時間単位でも取得できますか。")  # polite: read as written
+    embedder.query("Can I take leave by the hour?")
+    assert calls[1:] == ["有給休暇は時間単位でも取得できますか。", "Can I take leave by the hour?"]

@@ -2,7 +2,8 @@
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.question_parts import asking_part, situation_terms, split_situation, written_casually
+from retrieval.question_parts import (asking_part, in_written_register, situation_terms, split_situation,
+                                      written_casually)
 
 
 @pytest.mark.parametrize("text, situation, question", [
@@ -75,3 +76,23 @@ def test_asking_part(text, asking):
 ])
 def test_written_casually(text, casual):
     assert written_casually(text) is casual
+
+
+@pytest.mark.parametrize("text, written", [
+    ("有給って時間単位でも取れる？", "有給って時間単位でも取れるのですか。"),
+    ("副業っていいの？", "副業ってよいですか。"),
+    ("結論出るまで止めとかなきゃダメ？", "結論出るまで止めとかなければならないのですか。"),
+    ("USBを持ち出しちゃダメ？", "USBを持ち出してはならないのですか。"),
+    ("要配慮個人情報って何？", "要配慮個人情報とは何ですか。"),
+    ("残業代の割増って何割？", "残業代の割増って何割ですか。"),
+    ("月60時間超えたら上がるんだっけ？", "月60時間超えたら上がるのですか。"),
+    # every asking sentence, and a quotation's って is left alone
+    ("係長に「育休は無理」って言われた。断れる？延長もできる？",
+     "係長に「育休は無理」って言われた。断れるのですか。延長もできるのですか。"),
+    ("育休はいつまで取れる", "育休はいつまで取れる"),  # no question mark: nothing to rewrite
+    # the polite register and English are read as written
+    ("有給休暇は時間単位でも取得できますか？", "有給休暇は時間単位でも取得できますか？"),
+    ("Can I work from home?", "Can I work from home?"),
+])
+def test_in_written_register(text, written):
+    assert in_written_register(text) == written
