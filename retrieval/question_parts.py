@@ -79,7 +79,8 @@ def in_written_register(text: str) -> str:
     written register has them (有給って時間単位でも取れる？ → 有給って時間単位でも取れるのですか。,
     止めとかなきゃダメ？ → 止めとかなければならないのですか。); any other text unchanged. The words
     are kept: only how the sentence ends changes. For a sentence model trained on written queries,
-    which places a casual question farther from the statute that answers it (see RankWeights.dense)."""
+    which places a casual question farther from the statute that answers it (used by
+    passage_vectors.LocalEmbedder, e5; see README "Retrieval quality")."""
     if not written_casually(text):
         return text
     for pattern, replacement in _WRITTEN_REGISTER:
