@@ -1,4 +1,4 @@
-"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind29):
+"""The blind check sets written for this project (eval/colloquial, eval/blind2 to eval/blind30):
 they load in the eval format with consistent tags, and every gold quote and article is in its document. The checker
 (eval/colloquial/verify_quotes.py) reads the corpus with stdlib + pypdf only, so a loader bug in the
 product cannot hide a bad gold label, and it is shown to fail on altered gold."""
@@ -42,7 +42,8 @@ SETS = {"colloquial": ROOT / "eval" / "colloquial" / "questions.jsonl",
         "blind26": ROOT / "eval" / "blind26" / "questions.jsonl",
         "blind27": ROOT / "eval" / "blind27" / "questions.jsonl",
         "blind28": ROOT / "eval" / "blind28" / "questions.jsonl",
-        "blind29": ROOT / "eval" / "blind29" / "questions.jsonl"}
+        "blind29": ROOT / "eval" / "blind29" / "questions.jsonl",
+        "blind30": ROOT / "eval" / "blind30" / "questions.jsonl"}
 ANSWER_TYPES = {"deadline", "quantity", "amount", "permission", "procedure", "definition", "person",
                 "penalty", "contact"}
 
@@ -115,7 +116,7 @@ def test_blind6_is_weighted_to_long_polite_questions():
     assert max(per_doc.values()) <= 3
 
 
-# blind7 to blind29 share one shape (like the dev split); they differ in the casual/polite split
+# blind7 to blind30 share one shape (like the dev split); they differ in the casual/polite split
 # of their unanswerable questions only.
 @pytest.mark.parametrize("name, prefix, casual_unanswerable",
                          [("blind7", "b7", 6), ("blind8", "b8", 5), ("blind9", "b9", 5),
@@ -128,7 +129,8 @@ def test_blind6_is_weighted_to_long_polite_questions():
                           ("blind22", "b22", 5), ("blind23", "b23", 5),
                           ("blind24", "b24", 5), ("blind25", "b25", 5),
                           ("blind26", "b26", 5), ("blind27", "b27", 5),
-                          ("blind28", "b28", 5), ("blind29", "b29", 5)])
+                          ("blind28", "b28", 5), ("blind29", "b29", 5),
+                          ("blind30", "b30", 5)])
 def test_the_dev_shaped_sets_have_the_planned_mix(name, prefix, casual_unanswerable):
     items = _items(name)
     questions = load_questions(SETS[name])
