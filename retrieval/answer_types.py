@@ -510,9 +510,24 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                                 order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())
-    if numeric:
-        return min(numeric)[-1]
-    return markers[0] if markers else None
+    span = min(numeric)[-1] if numeric else (markers[0] if markers else None)
+    if span is not None and kind is AnswerType.PENALTY:
+        span = _whole_penalty(text, span)
+    return span
+
+
+# 拘禁刑若しくは罰金, 戒告、減給、停職又は免職: one penalty phrase, however many penalties it joins.
+_PENALTY_JOIN = re.compile(r"若しくは|又は|及び|もしくは|または|、")
+
+
+def _whole_penalty(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A penalty's span widened over the penalties joined to it (四年以下の拘禁刑 -> 四年以下の拘禁刑若しくは
+    二百万円以下の罰金): the bold value is the whole of what may be imposed."""
+    start, end = span
+    pattern = _VALUE_PATTERNS[AnswerType.PENALTY]
+    while (join := _PENALTY_JOIN.match(text, end)) and (more := pattern.match(text, join.end())):
+        end = more.end()
+    return start, end
 
 
 # How statutes define a term: 「個人情報」とは… (a sentence there to define it), …（以下「職員」という。）

@@ -158,6 +158,10 @@ _TIME_OF_DAY = re.compile(rf"(午前|午後)({_N})時(?:({_N})分)?")
 _PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料|過料)")
 _PENALTY_WORDS_EN = {"拘留": "short detention", "戒告": "a reprimand",
                      "減給": "a pay cut", "停職": "suspension from duty", "免職": "dismissal"}
+# One penalty word, or a list of them as a disciplinary article writes one (戒告、減給、停職又は免職).
+_PENALTY_WORD = "|".join(_PENALTY_WORDS_EN)
+_ANY_PENALTY = re.compile(f"{_PENALTY.pattern}|{_PENALTY_WORD}")
+_PENALTY_WORD_LIST = re.compile(f"(?:{_PENALTY_WORD})(?:(?:、|又は|若しくは|及び)(?:{_PENALTY_WORD}))*")
 
 
 def _plural(number: int, unit: str) -> str:
@@ -184,6 +188,25 @@ def _penalty_in_english(match: re.Match) -> str:
     return f"{kind} of up to {amount:,} yen"
 
 
+def _penalties_in_english(text: str, context: str) -> str:
+    """Every penalty of a phrase, joined as the statute joins them: 四年以下の拘禁刑若しくは二百万円以下の罰金
+    -> "imprisonment of up to 4 years or a fine of up to 2,000,000 yen", and ", or both" when the
+    sentence lets both be imposed (又はこれを併科する); 戒告、減給、停職又は免職 -> "a reprimand, a pay
+    cut, suspension from duty or dismissal"."""
+    parts: list[str] = []
+    cursor = 0
+    for match in _ANY_PENALTY.finditer(text):
+        between = text[cursor:match.start()]
+        if parts:
+            parts.append(" and " if "及び" in between else (", " if between == "、" else " or "))
+        parts.append(_penalty_in_english(match) if _PENALTY.fullmatch(match.group(0))
+                     else _PENALTY_WORDS_EN[match.group(0)])
+        cursor = match.end()
+    if len(parts) > 1 and "併科" in (context or text):
+        parts.append(", or both")
+    return "".join(parts)
+
+
 def _date_in_english(match: re.Match) -> str | None:
     month, day = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
     return f"{_MONTHS_EN[month - 1]} {day}" if month and 1 <= month <= 12 and day else None
@@ -205,10 +228,8 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         hour, minute = kanji_to_int(match.group(2)), kanji_to_int(match.group(3) or "〇")
         if hour is not None and minute is not None:
             return f"{hour}:{minute:02d} {'a.m.' if match.group(1) == '午前' else 'p.m.'}"
-    if match := _PENALTY.search(text):
-        return _penalty_in_english(match)
-    if text in _PENALTY_WORDS_EN:
-        return _PENALTY_WORDS_EN[text]
+    if _PENALTY.search(text) or _PENALTY_WORD_LIST.fullmatch(text):
+        return _penalties_in_english(text, context)
     if match := _AGE_UNTIL.search(text):
         age = kanji_to_int(match.group(1))
         who = "the child" if "子" in (context or text) else "the person"

@@ -317,7 +317,14 @@ def test_a_penal_article_states_a_penalty():
     assert not states_value(A.PENALTY, "個人番号利用事務等実施者は、個人番号の漏えいの防止のために必要な措置を講じなければならない。")
     current = "正当な理由がないのに提供したときは、四年以下の拘禁刑若しくは二百万円以下の罰金に処する。"
     start, end = value_span(A.PENALTY, current)
-    assert current[start:end] == "四年以下の拘禁刑"
+    # the bold value is all that may be imposed, not its first penalty alone
+    assert current[start:end] == "四年以下の拘禁刑若しくは二百万円以下の罰金"
+    staff = "これに対し懲戒処分として戒告、減給、停職又は免職の処分をすることができる。"
+    start, end = value_span(A.PENALTY, staff)
+    assert staff[start:end] == "戒告、減給、停職又は免職"
+    single = "第五条の規定に違反した者は、五十万円以下の罰金に処する。又は届け出なければならない。"
+    start, end = value_span(A.PENALTY, single)
+    assert single[start:end] == "五十万円以下の罰金"  # a 又は not followed by a penalty ends it
 
 
 @pytest.mark.parametrize("text", ["毎年一回、定期に行う。", "月二回以上開催する。"])

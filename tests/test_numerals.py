@@ -117,6 +117,19 @@ def test_a_penalty_in_english(phrase, english):
     assert value_in_english(phrase) == english
 
 
+@pytest.mark.parametrize("phrase, sentence, english", [
+    ("四年以下の拘禁刑若しくは二百万円以下の罰金", "…四年以下の拘禁刑若しくは二百万円以下の罰金に処し、又はこれを併科する。",
+     "imprisonment of up to 4 years or a fine of up to 2,000,000 yen, or both"),
+    ("一年以下の懲役又は五十万円以下の罰金", "…一年以下の懲役又は五十万円以下の罰金に処する。",
+     "imprisonment of up to 1 year or a fine of up to 500,000 yen"),
+    ("六月以下の懲役及び十万円以下の罰金", "", "imprisonment of up to 6 months and a fine of up to 100,000 yen"),
+    ("戒告、減給、停職又は免職", "", "a reprimand, a pay cut, suspension from duty or dismissal"),
+])
+def test_every_penalty_of_a_phrase_in_english(phrase, sentence, english):
+    """An English reader is told all that may be imposed, joined as the statute joins it."""
+    assert value_in_english(phrase, sentence) == english
+
+
 @pytest.mark.parametrize(("asked", "written"), [
     ("3歳", "三歳"), ("３歳", "三歳"), ("3親等", "三親等"), ("10万円", "十万円"), ("3,000円", "三千円"),
     ("1回", "一回"), ("令和6年4月1日", "令和六年四月一日"), ("第3条", "第三条"),

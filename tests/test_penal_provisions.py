@@ -113,7 +113,17 @@ def test_a_penalty_on_a_list_is_quoted_with_the_item_for_the_act_asked_about(tmp
     question = Question("職務上知った秘密を漏らしたら、どんな罰則がありますか？", "ja")
     answer = ExtractiveAnswerer(analyzer=searcher.planner.analyzer).compose(question, searcher.rank(question, 5))
     assert [c.passage.article for c in answer.citations] == ["第二条"]
-    assert "**一年以下の拘禁刑**" in answer.text
+    assert "**一年以下の拘禁刑又は五十万円以下の罰金**" in answer.text
     assert "……第一条の規定に違反して秘密を漏らした者" in answer.text  # the item asked about, not item 一
     assert "虚偽の報告" not in answer.text
     assert answer.citations[0].quote in SECRETS  # the citation's own quote stays verbatim
+
+
+def test_an_english_reader_is_told_every_penalty_the_provision_allows(tmp_path):
+    """The key fact in English names the term and the fine, as 又は joins them, not the first alone."""
+    searcher = local_searcher(tmp_path, {"tanmatsu.md": LAW})
+    question = Question("What is the penalty for taking a town terminal outside without permission?", "en")
+    answer = ExtractiveAnswerer(analyzer=searcher.planner.analyzer).compose(question, searcher.rank(question, 5))
+    assert [c.passage.article for c in answer.citations][:1] == ["第五条"]
+    assert "imprisonment of up to 6 months or a fine of up to 500,000 yen" in answer.text
+    assert "**六月以下の拘禁刑又は五十万円以下の罰金**" in answer.text
