@@ -322,7 +322,7 @@ def test_a_penal_article_states_a_penalty():
     staff = "これに対し懲戒処分として戒告、減給、停職又は免職の処分をすることができる。"
     start, end = value_span(A.PENALTY, staff)
     assert staff[start:end] == "戒告、減給、停職又は免職"
-    single = "第五条の規定に違反した者は、五十万円以下の罰金に処する。又は届け出なければならない。"
+    single = "第五条の規定に違反した者は、五十万円以下の罰金又は氏名の公表の対象とする。"
     start, end = value_span(A.PENALTY, single)
     assert single[start:end] == "五十万円以下の罰金"  # a 又は not followed by a penalty ends it
 
