@@ -14,7 +14,7 @@ from enum import Enum
 from functools import lru_cache
 
 from retrieval.analysis import normalize, without_courtesies
-from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CLASS, kanji_to_int
+from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CLASS, PENALTY_JOIN, kanji_to_int
 
 
 class AnswerType(str, Enum):
@@ -517,7 +517,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
 
 
 # 拘禁刑若しくは罰金, 戒告、減給、停職又は免職: one penalty phrase, however many penalties it joins.
-_PENALTY_JOIN = re.compile(r"若しくは|又は|及び|もしくは|または|、")
+_PENALTY_JOIN = re.compile(PENALTY_JOIN)
 
 
 def _whole_penalty(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -158,10 +158,12 @@ _TIME_OF_DAY = re.compile(rf"(午前|午後)({_N})時(?:({_N})分)?")
 _PENALTY = re.compile(rf"(?:({_N})(年|月)以下の)?(懲役|禁錮|拘禁刑)|(?:({_N})(万)?円以下の)?(罰金|科料|過料)")
 _PENALTY_WORDS_EN = {"拘留": "short detention", "戒告": "a reprimand",
                      "減給": "a pay cut", "停職": "suspension from duty", "免職": "dismissal"}
-# One penalty word, or a list of them as a disciplinary article writes one (戒告、減給、停職又は免職).
+# How a statute joins the penalties of one provision (拘禁刑若しくは罰金, 戒告、減給、停職又は免職).
+PENALTY_JOIN = "若しくは|又は|及び|もしくは|または|、"
+# One penalty word, or a list of them as a disciplinary article writes one.
 _PENALTY_WORD = "|".join(_PENALTY_WORDS_EN)
 _ANY_PENALTY = re.compile(f"{_PENALTY.pattern}|{_PENALTY_WORD}")
-_PENALTY_WORD_LIST = re.compile(f"(?:{_PENALTY_WORD})(?:(?:、|又は|若しくは|及び)(?:{_PENALTY_WORD}))*")
+_PENALTY_WORD_LIST = re.compile(f"(?:{_PENALTY_WORD})(?:(?:{PENALTY_JOIN})(?:{_PENALTY_WORD}))*")
 
 
 def _plural(number: int, unit: str) -> str:
