@@ -165,3 +165,42 @@ def test_the_checker_rejects_a_changed_quote_a_wrong_page_and_a_missing_article(
         assert verify_quotes.check_source(corpus, {**source, "quote": source["quote"] + "ではない"})
         assert verify_quotes.check_source(corpus, {**source, "article": "第九百九十九条"})
     assert verify_quotes.check_source(corpus, {**pdf_source, "page": pdf_source["page"] + 1})
+
+
+# eval/samples-dev: a development set over the bundled sample regulations (samples/regulations), not the
+# shared corpus, so it is kept out of SETS and checked here against its own corpus.
+SAMPLES_DEV = ROOT / "eval" / "samples-dev" / "questions.jsonl"
+SAMPLES_CORPUS = ROOT / "samples" / "regulations"
+
+
+def test_the_samples_dev_set_has_the_planned_shape():
+    items = [json.loads(line) for line in SAMPLES_DEV.read_text(encoding="utf-8").splitlines()]
+    questions = load_questions(SAMPLES_DEV)
+    assert [q.id for q in questions] == [f"sd-{n:02d}" for n in range(1, 61)]
+    assert len({item["id"] for item in items}) == 60
+    assert Counter((q.lang, q.answerable) for q in questions) == {("ja", True): 40, ("en", True): 10, ("ja", False): 10}
+    assert sum("local-value" in q.tags for q in questions) == sum("absent-rule" in q.tags for q in questions) == 5
+    for q in questions:
+        assert ANSWER_TYPES & set(q.tags), q.id
+        assert q.answerable == bool(q.sources), q.id
+        assert ("unanswerable" in q.tags) == (not q.answerable), q.id
+        assert ("english" in q.tags) == (q.lang == "en"), q.id
+    registers = Counter(next(t for t in item["tags"] if t in ("casual", "polite", "terse"))
+                        for item in items if item["lang"] == "ja" and item["answerable"])
+    assert registers == {"casual": 16, "polite": 14, "terse": 10}
+    per_doc = Counter(s["doc"] for item in items for s in item["sources"])
+    assert len(per_doc) == 10 and all(4 <= n <= 6 for n in per_doc.values())
+    for item in items:
+        if item["answerable"]:
+            assert len(item["sources"]) == 1, item["id"]
+            assert all(s["paragraph"] and s["article"] for s in item["sources"]), item["id"]
+    assert sum("later-paragraph" in item["tags"] for item in items) >= 15
+
+
+def test_every_samples_dev_quote_is_in_its_sample_document():
+    items = [json.loads(line) for line in SAMPLES_DEV.read_text(encoding="utf-8").splitlines()]
+    assert verify_quotes.problems_by_question(SAMPLES_CORPUS, items) == {}
+    for item in items:
+        for source in item["sources"]:
+            text = verify_quotes.collapse((SAMPLES_CORPUS / source["doc"]).read_text(encoding="utf-8"))
+            assert text.count(verify_quotes.collapse(source["quote"])) == 1, item["id"]
