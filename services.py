@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from indexer.build import Indexer, IndexSummary
 from retrieval.analysis import Analyzer
-from retrieval.extractive import ExtractiveAnswerer
+from retrieval.extractive import ExtractiveAnswerer, Translations
 from retrieval.groups import CachedGroupResolver, GraphGroupResolver, GroupResolver, MappingGroupResolver
 from retrieval.pipeline import AnswerPipeline
 from retrieval.ports import Answerer, IndexWriter, QueryExpander, QueryRewriter, Searcher
@@ -70,7 +70,9 @@ def build_services(settings: Settings, *, index_path: Path | None = None) -> Ser
     embedder = _sentence_model(settings)
     universal = _second_sentence_model(settings)  # one instance: the ranking's question vector is reused
     index, searcher = _search_backend(settings, analyzer, index_path, embedder, universal)
-    answerer, rewriter = _answerer(settings, analyzer, tokens, embedder, universal)
+    # The local searcher lends the answerer its English translations (the Azure path has none).
+    answerer, rewriter = _answerer(settings, analyzer, tokens, embedder, universal,
+                                   translations=getattr(searcher, "english_concepts", None))
     pipeline = AnswerPipeline(searcher=searcher, answerer=answerer, rewriter=rewriter, top_k=settings.top_k,
                               groups=group_resolver(settings), expander=_expander(settings, answerer))
     indexer = Indexer(index=index, analyzer=analyzer, tokens=tokens, max_tokens=settings.max_passage_tokens)
@@ -120,13 +122,13 @@ def _search_backend(settings: Settings, analyzer: Analyzer, index_path: Path | N
 
 
 def _answerer(settings: Settings, analyzer: Analyzer, tokens: TokenCounter,
-              embedder: LocalEmbedder | None = None,
-              universal: SentenceModel | None = None) -> tuple[Answerer, QueryRewriter | None]:
+              embedder: LocalEmbedder | None = None, universal: SentenceModel | None = None,
+              translations: Translations | None = None) -> tuple[Answerer, QueryRewriter | None]:
     # The sentence model, where there is one, breaks ties between equally worded sentences of an
     # article; the second one answers a question whose words no passage covers but whose meaning one has.
     extractive = ExtractiveAnswerer(
         analyzer=analyzer, sentence_similarity=embedder.similarities if embedder is not None else None,
-        passage_similarity=universal.similarities if universal is not None else None)
+        passage_similarity=universal.similarities if universal is not None else None, translations=translations)
     if settings.answerer == "llm":
         from retrieval.llm_answerer import build_llm_answerer
 

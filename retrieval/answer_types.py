@@ -55,6 +55,9 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     # いくつになるまで / 何歳まで ask until when (an age), not how many
     # (いくつまで alone may ask how many: いくつまで登録できる？)
     (AnswerType.DEADLINE, r"(?:いくつ|幾つ)に(?:なる|達する)まで|何歳(?:に(?:なる|達する))?まで"),
+    # 何月何日 / 何曜日 / 何日から ask for a date, which a deadline's values include (十二月二十九日から
+    # 翌年の一月三日まで), not for a number of days (何日に一回 still counts)
+    (AnswerType.DEADLINE, r"何月何日|何曜日?|何日(?:から|に(?![^？?、。]{0,3}回))"),
     # A limit or a count whose value the question itself gives (病気休暇の90日の上限を数えるとき…
     # 別々に数えてよいのでしょうか) is a premise, not what is asked.
     (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
@@ -115,7 +118,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
-        rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"(?<![0-9〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週間?|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         # (月曜日から金曜日まで is a span of the week, not a deadline); 始期に達するまで is one
         rf"(?<!曜)(?:日|時|月)まで|(?:[^\s、。（）「」の]{{1,8}}の(?:始期|終期))?に達する(?:日)?まで|までの間|から起算|満了|直ちに|遅滞なく|速やかに|同時に|"
@@ -165,13 +168,15 @@ _WEAK_MARKER = re.compile(r"^(?:[日時月]まで|までの間|から起算|満�
 _NUMERAL_START = frozenset("〇一二三四五六七八九十百千０１２３４５６７８９")
 
 # The asker's own section or team (うちの課, 当課, 自分の係, 内線): an arrangement local to it
-# is not in any 例規 unless a document of that section is indexed.
-_LOCAL_UNIT = re.compile(r"(?:うちの|当|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)"
+# is not in any 例規 unless a document of that section is indexed. 当 is "this" only as a word of its
+# own: the 当 of 担当チーム, 手当 or 相当 names no unit of the asker's.
+_THIS = r"(?<![\u4e00-\u9fff々])当"
+_LOCAL_UNIT = re.compile(rf"(?:うちの|{_THIS}|自分の|私の|僕の|わたしの|我が|わが|所属の?|この)"
                          r"(課|係|部署|部|班|室|チーム|担当)|"
                          r"(内線)|\bour (team|section|division|department|office)\b|"
                          # 本市の…/本市で…/うちの町の…: the asker's own municipality's rule or building
                          # (本庁舎の食堂); 「うちの市は…」 is context, not what is asked about, and does not count.
-                         r"(?:本|当|うちの|わが|我が)(市|町|村|区)(?:の|で)|(庁舎)の|"
+                         rf"(?:本|{_THIS}|うちの|わが|我が)(市|町|村|区)(?:の|で)|(庁舎)の|"
                          r"\bour (city|town|ward|municipality)'s", re.I)
 
 
@@ -440,6 +445,17 @@ def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] 
     return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
 
 
+def states_number(kind: AnswerType, text: str) -> bool:
+    """Whether a value of `kind` that `text` states has a number (二週間前まで, 午後五時), rather than
+    being a bare marker (速やかに, から起算, 満了): a marker says when without saying how long."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    return pattern is not None and any(_is_number(m.group(0)) for m in pattern.finditer(normalize(text)))
+
+
+def _is_number(found: str) -> bool:
+    return found[:1].isdigit() or found[:1] in _NUMERAL_START or found.startswith(("午前", "午後"))
+
+
 def concludes_with_value(kind: AnswerType, sentence: str) -> bool:
     """Whether a value of `kind` stands in the sentence's last clause (no 、 after it), where a
     statute puts what it rules (その日数は、二十日とする), rather than in a condition that leads up
@@ -497,7 +513,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
             found = match.group(0)
             if candidate is not kind and kind is AnswerType.DEADLINE and _NO_PERIOD.search(found):
                 continue  # 二割五分 or 三回 is no period: asked until when, a rate is no answer
-            if found[:1].isdigit() or found[:1] in _NUMERAL_START or found.startswith(("午前", "午後")):
+            if _is_number(found):
                 in_unit = unit is not None and (re.search(
                     rf"(?<![月年0-9〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?"
                     rf"{'[歳才]' if unit == '歳' else re.escape(unit)}",  # 十八才 in the older statutes

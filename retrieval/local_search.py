@@ -256,12 +256,21 @@ class LocalSearcher:
             return results
         return self._rank(dataclasses.replace(question, text=bridged.question), k)
 
-    def _rank(self, question: Question, k: int) -> list[ScoredPassage]:
-        snapshot = self.snapshot()  # one generation check (a SQLite read) per question
+    def english_concepts(self, question: Question) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """The Japanese concepts an English question is searched by (the glossary's, then JMdict's
+        translations), each as its alternative wordings' terms; () for Japanese. The extractive
+        answerer reads an English question's sentences by these, as the ranking did."""
+        if detect_language(question.text) != "en":
+            return ()
+        snapshot = self.snapshot()
         audience = snapshot.audience(question.groups)
+        if audience.matrix.size == 0:
+            return ()
+        return self._plan(question, snapshot, audience).concepts
+
+    def _plan(self, question: Question, snapshot: IndexSnapshot, audience: Audience) -> QueryPlan:
+        """What the question asks, in the index's words, for the passages `audience` may see."""
         matrix = audience.matrix
-        if matrix.size == 0:
-            return []
         dictionary = self.english_dictionary(snapshot) if detect_language(question.text) == "en" else None
         analyzer = self.planner.analyzer
         plan = self.planner.plan(question.text, audience.titles, dictionary=dictionary,
@@ -274,6 +283,15 @@ class LocalSearcher:
         plan = self._without_name_words(plan, audience, matrix)
         if question.search_terms:
             plan = _with_model_terms(plan, question.search_terms, analyzer, matrix)
+        return plan
+
+    def _rank(self, question: Question, k: int) -> list[ScoredPassage]:
+        snapshot = self.snapshot()  # one generation check (a SQLite read) per question
+        audience = snapshot.audience(question.groups)
+        matrix = audience.matrix
+        if matrix.size == 0:
+            return []
+        plan = self._plan(question, snapshot, audience)
         visible = self._visible(matrix, question.groups)
         # STEP 1: BM25F over every passage
         weighted = {t: 1.0 for t in plan.terms}

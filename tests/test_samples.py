@@ -66,3 +66,17 @@ def test_an_everyday_example_of_a_defined_term_is_answered_by_the_rule_on_that_t
 def test_asking_what_the_example_is_still_gets_the_definition(samples):
     result = answer(samples, "外部記録媒体とは？")
     assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", "第五号")
+
+
+@pytest.mark.parametrize("question, article, paragraph, value", [
+    # the issue's own example: the 回数 paragraph (出生の日から起算して…二回まで) was quoted
+    ("育児休業の期間は？", "第四条", "第一項", "三歳に達する日まで"),
+    # the cap is the ただし of 第二項; 第四項's 一日又は一時間 (the unit) was quoted
+    ("病気休暇の上限は？", "第十七条", "第二項", "九十日"),
+    # "a week" is 一週間 of 第一項; 第三項 counts part of a day as 一日 and was quoted as "1 day"
+    ("How many days a week can I telework?", "第七条", "第一項", "3 days"),
+])
+def test_a_value_question_quotes_the_paragraph_that_states_it(samples, question, article, paragraph, value):
+    result = answer(samples, question)
+    assert (result.citations[0].passage.article, result.citations[0].paragraph) == (article, paragraph), result.text
+    assert value in result.text, result.text

@@ -1,0 +1,114 @@
+"""Which sentence of an article answers a question that asks for a value (session 40): a number
+beats a bare marker, a limit asked for may stand in a ただし clause, and an English question is read
+by the Japanese words the searcher translated it into, each word's alternatives counted once."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.analysis import Analyzer
+from retrieval.answer_types import AnswerType, analyse, classify, states_number
+from retrieval.extractive import ExtractiveAnswerer, located_best_sentence
+from retrieval.models import Passage, Question, ScoredPassage
+from retrieval.query import content_terms
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def quote(analyzer: Analyzer, text: str, question: str) -> str:
+    return located_best_sentence(text, set(content_terms(analyzer, question)), analyzer,
+                                 intent=analyse(question))[0]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("育児休業開始予定日の二週間前までに行えば足りる。", True),
+    ("午後五時までに提出する。", True),
+    ("受理した後、速やかに送付しなければならない。", False),
+    ("出生の日から起算して", False),
+])
+def test_a_deadline_with_a_number_is_told_from_a_bare_marker(text, expected):
+    assert states_number(AnswerType.DEADLINE, text) is expected
+
+
+def test_a_deadline_question_is_answered_by_the_number_not_by_a_marker(analyzer):
+    # Both paragraphs state a "deadline" and share 請求 with the question; only the second says when.
+    text = ("第五条　育児休業の請求書は、所属長が受理した後、速やかに職員課に送付しなければならない。\n"
+            "２　育児休業の請求は、育児休業開始予定日の一月前までに行わなければならない。")
+    assert "一月前まで" in quote(analyzer, text, "育休の請求はいつまで？")
+
+
+def test_a_count_that_only_starts_from_a_day_does_not_answer_how_long(analyzer):
+    """The issue's own example: 育児休業の期間は？ quoted the 回数 paragraph, whose only "deadline" was
+    出生の日から起算して, over 三歳に達する日まで."""
+    text = ("（育児休業の期間）\n第四条　職員は、当該子が三歳に達する日まで、育児休業をすることができる。\n"
+            "２　同一の子について育児休業をすることができる回数は、当該子の出生の日から起算して五十七日の"
+            "期間内にする育児休業にあっては二回までとする。")
+    assert "三歳に達する日まで" in quote(analyzer, text, "育児休業の期間は？")
+
+
+def test_a_limit_asked_for_is_quoted_from_the_exception_that_states_it(analyzer):
+    text = ("第十七条　病気休暇の期間は、療養のため必要最小限度の期間とする。"
+            "ただし、特定病気休暇の期間は、連続して九十日を超えることはできない。\n"
+            "２　病気休暇の単位は、一日又は一時間とする。")
+    # 第二項 states a number too, in its last clause, and would win if the exception paid its usual price
+    assert "九十日を超える" in quote(analyzer, text, "病気休暇の上限は？")
+
+
+def test_an_english_question_reads_its_sentence_by_the_translated_concepts(analyzer):
+    """"a week" translated to 週間 tells the paragraph of 三日 a week from the one counting part of a day
+    as 一日; 在宅 and 勤務 are one concept with テレワーク, so a paragraph naming both counts it once."""
+    text = ("第七条　一日の勤務時間の一部について在宅勤務をした場合であっても、次項の日数の算定においては、"
+            "一日として数えるものとする。\n"
+            "２　在宅勤務を実施することができる日数は、一週間につき三日を上限とする。")
+    question = Question("How many days a week can I telework?", "en")
+    concepts = ((("日数",), ("日",)), (("テレワーク",), ("在宅", "勤務")), (("週間",),))
+    passage = ScoredPassage(Passage(doc="t.md", seq=0, title="テレワーク実施要綱", text=text, article="第七条"),
+                            1.0, confidence=0.9)
+    answer = ExtractiveAnswerer(analyzer=analyzer, translations=lambda q: concepts).compose(question, [passage])
+    assert answer.citations[0].paragraph == "第二項", answer.text
+    assert "3 days" in answer.text.split("\n")[0]
+    # without the translations the English words match neither paragraph: the first value wins
+    blind = ExtractiveAnswerer(analyzer=analyzer).compose(question, [passage])
+    assert blind.citations[0].paragraph in (None, "第一項"), blind.text
+
+
+def test_a_failing_translation_costs_the_reading_not_the_answer(analyzer, caplog):
+    def broken(question):
+        raise RuntimeError("index gone")
+
+    passage = ScoredPassage(Passage(doc="t.md", seq=0, title="要綱", text="第七条　日数は、一週間につき三日とする。",
+                                    article="第七条"), 1.0, confidence=0.9)
+    answer = ExtractiveAnswerer(analyzer=analyzer, translations=broken).compose(
+        Question("How many days a week?", "en"), [passage])
+    assert not answer.abstained and "3 days" in answer.text
+    assert "translating the English question" in caplog.text
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("健康診断は何月何日ですか", AnswerType.DEADLINE),
+    ("ノー残業デーは何曜日？", AnswerType.DEADLINE),
+    ("年末年始の休みって何日から何日まで？", AnswerType.DEADLINE),
+    ("報告は何日に一回？", AnswerType.QUANTITY),
+    ("年休は何日？", AnswerType.QUANTITY),
+])
+def test_a_date_asked_for_is_a_deadline_not_a_count(question, kind):
+    assert classify(question) is kind
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("セキュリティ担当チームの内線番号は？", "内線"),  # 担当チーム is no チーム of the asker's
+    ("当課の締切は何時？", "課"),
+    ("通勤手当の課の担当は？", None),
+    ("当市の条例で決まってる？", "市"),
+])
+def test_this_is_read_as_the_askers_own_only_as_a_word_of_its_own(question, unit):
+    assert analyse(question).local_unit == unit
+
+
+def test_an_extension_asked_for_is_said_to_be_in_no_rule(analyzer):
+    passage = ScoredPassage(Passage(doc="a.md", seq=0, title="服務規程", text="第二条　職員は、職務に専念しなければならない。",
+                                    article="第二条"), 1.0, confidence=0.9)
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(Question("総務課の内線番号は？", "ja"), [passage])
+    assert answer.abstained and "お尋ねの内線番号は" in answer.text, answer.text
