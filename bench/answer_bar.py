@@ -77,9 +77,10 @@ def main() -> int:
         # the product's answerer with only its bar changed: its sentence models as built
         similarity = getattr(services.pipeline.answerer, "sentence_similarity", None)
         meaning = getattr(services.pipeline.answerer, "passage_similarity", None)
+        translations = getattr(services.pipeline.answerer, "translations", None)
         for bar in args.bars:
             answerer = ExtractiveAnswerer(analyzer=analyzer, min_coverage=bar, sentence_similarity=similarity,
-                                          passage_similarity=meaning)
+                                          passage_similarity=meaning, translations=translations)
             for half, values in figures(rows, answerer, equivalents).items():
                 print(f"bar={bar:.2f}{' (default)' if bar == ANSWER_CONFIDENCE else '':10s} {half:<4} "
                       f"answered={values['answered']:.3f} abstained={values['abstained']:.3f} "

@@ -68,6 +68,12 @@ def load_mapping(name: str) -> dict:
     return {normalize(str(key)).lower(): value for key, value in data.items()}
 
 
+def statutory_words(text: str) -> list[str]:
+    """The statutory words the reviewed vocabulary (synonyms.yaml) gives for the everyday words of
+    `text` (パワハラ -> パワー・ハラスメント, 優越的な関係, 言動)."""
+    return QueryPlanner._synonyms(normalize(text))[1]
+
+
 def content_terms(analyzer: Analyzer, text: str) -> list[str]:
     return list(_content_terms(analyzer, text))
 

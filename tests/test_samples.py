@@ -63,6 +63,14 @@ def test_an_everyday_example_of_a_defined_term_is_answered_by_the_rule_on_that_t
     assert result.passages[0].passage.article == "第十七条"
 
 
+@pytest.mark.parametrize("question, item", [("パワハラとは？", "第三号"), ("セクハラって何？", "第二号")])
+def test_a_definition_asked_by_its_everyday_name_is_answered_by_the_defining_item(samples, question, item):
+    """パワハラ is the everyday name of パワー・ハラスメント (synonyms.yaml): 第六条, which lists what may
+    be one, led because no passage defines パワハラ itself."""
+    result = answer(samples, question)
+    assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", item), result.text
+
+
 def test_asking_what_the_example_is_still_gets_the_definition(samples):
     result = answer(samples, "外部記録媒体とは？")
     assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", "第五号")
