@@ -206,10 +206,10 @@ class ExtractiveAnswerer:
                         asking_terms, text, concepts)
 
     def _translated(self, question: Question) -> dict[str, str]:
-        """Each Japanese term of an English question's translations -> its concept (the first word's
-        key); {} for Japanese, without translations, or when they fail (the answer then goes by the
-        value asked for, as before). Tune pool, English questions: citations right .172 -> .207 (half A)
-        and .267 -> .300 (half B), one answer each."""
+        """Each Japanese term of an English question's translations -> its concept (one key per
+        translated word, shared by its alternatives); {} for Japanese, without translations, or when
+        they fail (the answer then goes by the value asked for, as before). Tune pool, English
+        questions: citations right .172 -> .207 (half A) and .267 -> .300 (half B), one answer each."""
         if self.translations is None or question.language != "en":
             return {}
         try:
@@ -244,7 +244,7 @@ class ExtractiveAnswerer:
             intent = asked  # the value the asking sentence wants is the one to lead with and bold
         if intent.answer_type is AnswerType.DEFINITION:
             chosen, defined = _definition_first(question.text, chosen, passages)
-            if defined:  # asked by its everyday name (パワハラ), the term is found by the rules' own
+            if defined:  # asked by its everyday name (パワハラ), the term is found by the rules' own word
                 terms = tuple(dict.fromkeys([*terms, *content_terms(self.analyzer, defined)]))
         # STEP 2: quote the best sentence(s) of each chosen passage, numbered in order; when a value
         # was asked for, the article stating it leads, and its value is the key phrase in bold.
@@ -694,9 +694,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     question (the rest of its article came with it), whose sentences are preferred; `asking_terms`:
     the terms of the part that asks, after a story, which count once more; `concepts`: the concept of
     each translated term, whose alternatives count once (国家公務員 and 職員 for "national public
-    servant"). Sentences that
-    score alike are told apart by `tie_break` (the sentence model's similarity to the question),
-    else the first wins."""
+    servant"). Sentences that score alike are told apart by `tie_break` (the sentence model's
+    similarity to the question), else the first wins."""
     # A caption (（育児休業の期間）) names what the sentence after it rules on: its words count
     # for that sentence.
     sentences: list[str] = []
