@@ -112,6 +112,12 @@ A = AnswerType
     ("年休とは別に夏休みはもらえる？", A.PERMISSION),
     ("正規職員とは違う扱いになりますか", A.OTHER),
     # nothing specific
+    # 何月何日 / 何曜日 / 何日から ask for a date, not a count; 何日に一回 still counts
+    ("健康診断は何月何日ですか", A.DEADLINE),
+    ("ノー残業デーは何曜日？", A.DEADLINE),
+    ("年末年始の休みって何日から何日まで？", A.DEADLINE),
+    ("報告は何日に一回？", A.QUANTITY),
+    ("年休は何日？", A.QUANTITY),
     ("懲戒処分 地公法", A.OTHER),
     ("育児休業の規定について", A.OTHER),
 ])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.answer_types import AnswerType, analyse, classify, states_number
+from retrieval.answer_types import AnswerType, analyse, states_number
 from retrieval.extractive import ExtractiveAnswerer, located_best_sentence
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import content_terms
@@ -84,17 +84,6 @@ def test_a_failing_translation_costs_the_reading_not_the_answer(analyzer, caplog
         Question("How many days a week?", "en"), [passage])
     assert not answer.abstained and "3 days" in answer.text
     assert "translating the English question" in caplog.text
-
-
-@pytest.mark.parametrize("question, kind", [
-    ("健康診断は何月何日ですか", AnswerType.DEADLINE),
-    ("ノー残業デーは何曜日？", AnswerType.DEADLINE),
-    ("年末年始の休みって何日から何日まで？", AnswerType.DEADLINE),
-    ("報告は何日に一回？", AnswerType.QUANTITY),
-    ("年休は何日？", AnswerType.QUANTITY),
-])
-def test_a_date_asked_for_is_a_deadline_not_a_count(question, kind):
-    assert classify(question) is kind
 
 
 @pytest.mark.parametrize("question, unit", [
