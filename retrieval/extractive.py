@@ -242,6 +242,7 @@ class ExtractiveAnswerer:
             return self._abstain(question, terms, passages, reason="abstain_value", intent=asked)
         if asked.wants_value:
             intent = asked  # the value the asking sentence wants is the one to lead with and bold
+        defined = None
         if intent.answer_type is AnswerType.DEFINITION:
             chosen, defined = _definition_first(question.text, chosen, passages)
             if defined:  # asked by its everyday name (パワハラ), the term is found by the rules' own word
@@ -261,6 +262,8 @@ class ExtractiveAnswerer:
                                          first_paragraph=_first_paragraph(p.passage), focus=p.focus,
                                          tie_break=tie_break, asking_terms=asking_terms, concepts=concepts)
                    for p in chosen]
+        if defined:  # the lead defines the asked term: its defining item is the quote, not a sibling naming it
+            located[0] = _defining_sentence(chosen[0].passage, defined) or located[0]
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
@@ -675,12 +678,23 @@ def _definition_first(question: str, chosen: list[ScoredPassage], passages: Sequ
     flat = normalize(question).strip().lower()
     if not _ASKS_WHAT_IT_IS.search(flat):
         return chosen, None
-    names = [flat, *(normalize(word).lower() for word in statutory_words(flat))]
-    for candidate in passages[:DEFINITION_DEPTH]:
-        for term in defined_terms_in(normalize(candidate.passage.text), strict=True):
-            if any(names_as_word(term, name) for name in names):
-                return [candidate, *(p for p in chosen if p is not candidate)], term
+    # The question's own word first: 在宅勤務とは？ asks for 在宅勤務's item, not for its synonym テレワーク's.
+    for names in ([flat], [normalize(word).lower() for word in statutory_words(flat)]):
+        for candidate in passages[:DEFINITION_DEPTH]:
+            for term in defined_terms_in(normalize(candidate.passage.text), strict=True):
+                if any(names_as_word(term, name) for name in names):
+                    return [candidate, *(p for p in chosen if p is not candidate)], term
     return chosen, None
+
+
+def _defining_sentence(passage: Passage, term: str) -> tuple[str, Place] | None:
+    """The sentence of `passage` there to define `term` (「X」とは…, or the 定義 item naming it): in a
+    定義 article, the item of the term asked (モバイルワークとは？ -> 四　モバイルワーク　…をいう。),
+    not the first item, which names it among the parts of a broader term."""
+    for sentence, place in sentences_by_paragraph(passage.text, _first_paragraph(passage)):
+        if term in defined_terms_in(normalize(sentence), strict=True):
+            return unwrap(strip_labels(sentence)), place
+    return None
 
 
 def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,

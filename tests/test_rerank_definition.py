@@ -1,5 +1,7 @@
 """Answer type against passage in the re-ranker: a definition question (…に当たる？, …とは) lifts the
 article that defines the term it names; a question for kinds (種類) the passage that lists them."""
+import pytest
+
 from retrieval.analysis import normalize
 from retrieval.answer_types import AnswerType, defined_terms_in
 from retrieval.models import Passage
@@ -66,3 +68,22 @@ def test_an_item_that_merely_ends_with_a_defining_parenthetical_defines_nothing(
             "二　外国旅行　区長")
     assert defined_terms_in(normalize(text)) == []
     assert defined_terms_in(normalize("第二条　この条例において「個人情報」とは、生存する個人に関する情報をいう。")) == ["個人情報"]
+
+
+@pytest.mark.parametrize("item, defined", [
+    # a parenthesis with its own 。 inside the meaning
+    ("二　在宅勤務　職員の自宅（第十一条第二項の規定により届け出た場所を含む。）において勤務することをいう。", ["在宅勤務"]),
+    ("三　サテライトオフィス勤務　区が指定する区の施設内の執務スペース（以下「サテライトオフィス」という。）において勤務することをいう。",
+     ["サテライトオフィス勤務"]),
+    # nested once
+    ("七　子法人　営利企業等に財務及び営業の方針を決定する機関（株主総会（種類株主総会を含む。）その他これに準ずる機関をいう。）"
+     "を支配されている法人をいう。", ["子法人"]),
+    # the meaning goes on after をいい、
+    ("二　セクシュアル・ハラスメント　職場における性的な言動をいい、性自認に関する偏見に基づく言動を含む。", ["セクシュアル・ハラスメント"]),
+    # an をいう。 inside a parenthesis defines another word in passing, not the item's
+    ("七　子法人　営利企業等に財務及び営業又は事業の方針を決定する機関（株主総会その他これに準ずる機関をいう。）を支配されている法人",
+     []),
+    ("三十六　財務大臣　国税収納金整理資金に関する法律による国税等（同法第八条第一項に規定する国税等をいう。）の収納", []),
+])
+def test_a_definitions_item_is_read_through_its_parentheses(item, defined):
+    assert defined_terms_in(normalize(item), strict=True) == defined

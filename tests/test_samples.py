@@ -71,6 +71,25 @@ def test_a_definition_asked_by_its_everyday_name_is_answered_by_the_defining_ite
     assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", item), result.text
 
 
+@pytest.mark.parametrize("question, item", [
+    ("在宅勤務とは？", "第二号"),  # its synonym テレワーク (第一号) names it among its kinds
+    ("モバイルワークとは？", "第四号"),
+    ("サテライトオフィス勤務とは？", "第三号"),
+])
+def test_a_definition_quotes_the_item_of_the_term_asked_not_the_item_naming_it(samples, question, item):
+    result = answer(samples, question)
+    assert (result.citations[0].passage.doc, result.citations[0].passage.article,
+            result.citations[0].paragraph) == ("telework.md", "第二条", item), result.text
+
+
+def test_a_defined_term_the_tokenizer_splits_differently_in_the_question_is_still_found(samples):
+    """Sudachi reads 近接地とは？ as 近|接地 and the 定義 item's 近接地 as 近接|地: no word is shared."""
+    result = answer(samples, "近接地とは？")
+    assert (result.citations[0].passage.doc, result.citations[0].passage.article,
+            result.citations[0].paragraph) == ("ryohi.md", "第二条", "第七号"), result.text
+    assert "二十五キロメートル" in result.text
+
+
 def test_asking_what_the_example_is_still_gets_the_definition(samples):
     result = answer(samples, "外部記録媒体とは？")
     assert (result.citations[0].passage.article, result.citations[0].paragraph) == ("第二条", "第五号")
