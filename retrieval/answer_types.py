@@ -34,7 +34,7 @@ class AnswerType(str, Enum):
 # 何日, 何か月, 何時間: the number asked for, in its unit.
 _GIVEN_NUMBER = "[0-9〇一二三四五六七八九十百千]"
 _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%|"
-               r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所)"  # counters too: 何台, 何部
+               r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所|文字|字|桁)"  # counters too: 何台, 何部, 何文字
                # 何年かにまたがる, 何日か休む: "some years / days", not how many (何年かかる still asks)
                r"(?!か(?![か？?]))")
 # First matching rule wins: the more specific value kinds come before the yes/no and open forms
@@ -62,7 +62,10 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     # 別々に数えてよいのでしょうか) is a premise, not what is asked.
     (AnswerType.QUANTITY, rf"{_ASKS_COUNT}|"
                           rf"(?<!{_GIVEN_NUMBER}[日月年週回人円]の)(?<!{_GIVEN_NUMBER}時間の)"
+                          # the count of a counter's things asked (人数は？, 文字数って); not 少人数, nor
+                          # the count as a topic (相談件数の報告は必要？)
                           r"(?:上限|日数|回数|時間数)|"
+                          r"(?<![少多大])(?:人数|件数|文字数|字数|桁数)(?=は|って|を教え|[？?]|の(?:上限|下限|制限))|"
                           r"どのくらい|どれくらい|どれだけ|how many|how long|maximum|"
                           r"\bmax\b|number of|what percent"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
@@ -113,7 +116,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年0-9〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
         rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
-        rf"台|個|件|枚|名|冊|部|社|箇所)|百分の{_N}|"
+        rf"台|個|件|枚|名|冊|部|社|箇所|文字|字|桁)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
@@ -302,7 +305,9 @@ def analyse(text: str) -> QuestionIntent:
                           bound=asked_bound(text), modality=asked_modality(text))
 
 
-_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円)|"
+_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円|件|文字|字|桁)|"
+                         # the count of a counter's things asked: 人数は？ asks for a number of people
+                         r"(?<![少多大])(人|件|文字|字|桁)数(?=は|って|を教え|[？?]|の(?:上限|下限|制限))|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する))|"
                          r"how many (days|months|years|weeks|hours|minutes|times|people|employees|workers|persons|"
                          r"staff|percent)|what (percent)(?:age)?", re.I)

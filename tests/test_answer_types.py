@@ -118,6 +118,12 @@ A = AnswerType
     ("年末年始の休みって何日から何日まで？", A.DEADLINE),
     ("報告は何日に一回？", A.QUANTITY),
     ("年休は何日？", A.QUANTITY),
+    # the count of a counter's things is asked (文字数は？, 何文字), not named as a topic
+    ("パスワードの文字数は？", A.QUANTITY),
+    ("パスワードは何文字以上？", A.QUANTITY),
+    ("委員の人数は？", A.QUANTITY),
+    ("相談件数の報告は必要？", A.OTHER),
+    ("少人数で打合せしてもいい？", A.PERMISSION),
     ("懲戒処分 地公法", A.OTHER),
     ("育児休業の規定について", A.OTHER),
 ])
@@ -234,6 +240,7 @@ def test_own_municipality_or_building(question, unit):
     ("育短は子がいくつになるまで使える？", "歳"), ("子が何歳になるまで取れる？", "歳"),  # until an age
     ("提出書類はいくつ必要？", None), ("いくつまで登録できる？", None),  # how many, not what age
     ("From how many employees must a company file a plan?", "人"),  # as 何人
+    ("パスワードの文字数は？", "文字"), ("委員の人数の上限は？", "人"), ("何件まで登録できる？", "件"),
 ])
 def test_asked_unit(question, unit):
     assert analyse(question).value_unit == unit

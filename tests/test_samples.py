@@ -102,6 +102,8 @@ def test_asking_what_the_example_is_still_gets_the_definition(samples):
     ("病気休暇の上限は？", "第十七条", "第二項", "九十日"),
     # "a week" is 一週間 of 第一項; 第三項 counts part of a day as 一日 and was quoted as "1 day"
     ("How many days a week can I telework?", "第七条", "第一項", "3 days"),
+    # 文字数 asks for a number of characters: 第三号 (同一のものを用いないこと) was quoted
+    ("パスワードの文字数は？", "第十四条", "第一項第一号", "十二文字"),
 ])
 def test_a_value_question_quotes_the_paragraph_that_states_it(samples, question, article, paragraph, value):
     result = answer(samples, question)
