@@ -102,6 +102,7 @@ _ASKS = re.compile(r"[？?]")
 # A sentence that rules (…することができる / …してはならない / …しなければならない): what a yes/no
 # question (断れる？ してもいい？) is answered by, rather than the sentence that sets out the procedure.
 _RULES_ON = re.compile(r"(?:ことができ(?:る|ない)|てはならない|なければならない|妨げない|限りでない)。?$")
+_CONTINUES = re.compile(r"ただし、")
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
@@ -738,6 +739,14 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
     exceptions = [bool(_EXCEPTION.match(strip_labels(sentence))) for sentence in sentences]
     in_rules = set().union(*(found for found, exception in zip(term_sets, exceptions, strict=True) if not exception))
+    for i in range(1, len(sentences)):
+        # ただし、… goes on with the sentence before it in the same 項 or 号: it rules on that sentence's
+        # subject (２　…スポーツ指導…については…許可をすることができる。ただし、…一週間当たりの従事時間は
+        # 十二時間を超えることはできない。), whose words are its words too. Tune pool citations right:
+        # half A unchanged (.337), half B .325 -> .331. (この場合において、… adds a duty of its own; read
+        # the same way, it was quoted instead of its rule: half A .337 -> .331.)
+        if places[i] == places[i - 1] and _CONTINUES.match(strip_labels(sentences[i])):
+            term_sets[i] = term_sets[i] | term_sets[i - 1]
 
     def states_asked_bound(sentence: str) -> bool:
         # 上限は？ is answered by the cap, which a statute often states as the exception to its rule

@@ -101,3 +101,15 @@ def test_an_extension_asked_for_is_said_to_be_in_no_rule(analyzer):
                                     article="第二条"), 1.0, confidence=0.9)
     answer = ExtractiveAnswerer(analyzer=analyzer).compose(Question("総務課の内線番号は？", "ja"), [passage])
     assert answer.abstained and "お尋ねの内線番号は" in answer.text, answer.text
+
+
+def test_a_proviso_shares_the_conditions_of_the_sentence_it_qualifies(analyzer):
+    """Session 41: the ただし clause states the hours for the activities the sentence before it names;
+    read alone it has none of the question's words (スポーツ, 指導), and the sentence naming them was
+    quoted though it states no number."""
+    text = ("第十七条　兼業の従事時間は、一週間当たり八時間以下でなければならない。\n"
+            "２　前項の規定にかかわらず、地域のスポーツ指導その他の地域社会への貢献を目的とする活動については、"
+            "同項に定める従事時間の範囲を超えて許可をすることができる。"
+            "ただし、この場合においても、一週間当たりの従事時間は十二時間を超えることはできない。")
+    assert "十二時間を超える" in quote(analyzer, text, "地域のスポーツ指導の兼業ですと、週に何時間まで認められますか。")
+
