@@ -204,3 +204,52 @@ def test_every_samples_dev_quote_is_in_its_sample_document():
         for source in item["sources"]:
             text = verify_quotes.collapse((SAMPLES_CORPUS / source["doc"]).read_text(encoding="utf-8"))
             assert text.count(verify_quotes.collapse(source["quote"])) == 1, item["id"]
+
+
+# eval/samples-blind: an untouched estimate over the same sample regulations (evaluated, never tuned on),
+# written blind and kept out of SETS like samples-dev.
+SAMPLES_BLIND = ROOT / "eval" / "samples-blind" / "questions.jsonl"
+
+
+def test_the_samples_blind_set_has_the_planned_shape():
+    items = [json.loads(line) for line in SAMPLES_BLIND.read_text(encoding="utf-8").splitlines()]
+    questions = load_questions(SAMPLES_BLIND)
+    assert [q.id for q in questions] == [f"sb-{n:02d}" for n in range(1, 41)]
+    assert len({item["id"] for item in items}) == 40
+    assert Counter((q.lang, q.answerable) for q in questions) == {("ja", True): 30, ("en", True): 5, ("ja", False): 5}
+    assert sum("local-value" in q.tags for q in questions) == 3
+    assert sum("absent-rule" in q.tags for q in questions) == 2
+    for q in questions:
+        assert ANSWER_TYPES & set(q.tags), q.id
+        assert q.answerable == bool(q.sources), q.id
+        assert ("unanswerable" in q.tags) == (not q.answerable), q.id
+        assert ("english" in q.tags) == (q.lang == "en"), q.id
+        if not q.answerable:
+            assert ("local-value" in q.tags) != ("absent-rule" in q.tags), q.id
+    registers = Counter(next(t for t in item["tags"] if t in ("casual", "polite", "terse"))
+                        for item in items if item["lang"] == "ja" and item["answerable"])
+    assert registers == {"casual": 12, "polite": 10, "terse": 8}
+    per_doc = Counter(s["doc"] for item in items for s in item["sources"])
+    assert len(per_doc) == 10 and all(3 <= n <= 5 for n in per_doc.values())
+    for item in items:
+        if item["answerable"]:
+            assert len(item["sources"]) == 1, item["id"]
+            source = item["sources"][0]
+            assert source["article"] and source["paragraph"] and source["page"] is None, item["id"]
+            assert ("later-paragraph" in item["tags"]) == (not source["paragraph"].startswith("第一項")), item["id"]
+    assert sum("definition" in item["tags"] for item in items if item["answerable"]) >= 4
+    assert sum("exception" in item["tags"] for item in items) >= 4
+    assert sum(bool({"deadline", "quantity"} & set(item["tags"]))
+               and ("later-paragraph" in item["tags"] or "号" in item["sources"][0]["paragraph"])
+               for item in items if item["answerable"]) >= 6
+
+
+def test_every_samples_blind_quote_is_in_its_sample_document():
+    items = [json.loads(line) for line in SAMPLES_BLIND.read_text(encoding="utf-8").splitlines()]
+    assert verify_quotes.problems_by_question(SAMPLES_CORPUS, items) == {}
+    for item in items:
+        for source in item["sources"]:
+            text = verify_quotes.collapse((SAMPLES_CORPUS / source["doc"]).read_text(encoding="utf-8"))
+            quote = verify_quotes.collapse(source["quote"])
+            assert 10 <= len(quote) <= 60, item["id"]
+            assert text.count(quote) == 1, item["id"]
