@@ -2,7 +2,8 @@
 
 Whether to answer is decided in the word ranking's order (the checks were set on it); what is quoted
 follows the list as shown when that order clears the same checks, and the word order's answer stands
-when it does not."""
+when it does not. A value asked for that the words ranked just below their first five, and the sentence
+model moved into them, is answered as shown (session 41)."""
 from __future__ import annotations
 
 from retrieval.analysis import Analyzer
@@ -58,3 +59,14 @@ def test_an_abstention_in_word_order_is_not_overturned_by_the_shown_order():
     listed = [scored(recalled.passage.text, "第十条", 4)] + silent[:4]
     result = answer("車賃は1キロいくら？", listed)
     assert not result.abstained and result.citations[0].passage.article == "第十条"
+
+
+def test_a_value_the_words_ranked_just_below_the_first_five_is_answered_as_shown():
+    """Session 41: the words ranked the stating article sixth and the sentence model moved it to the
+    top. In word order none of the first five states a value; as shown, it leads, and is quoted."""
+    silent = [scored("第九条　車賃は、旅行の実費により支給する。", f"第{n}条", n - 1) for n in range(1, 6)]
+    stating = scored("第十条　車賃の額は、一キロメートルにつき三十七円とする。", "第十条", 5)
+    result = answer("車賃は1キロいくら？", [stating] + silent)
+    assert not result.abstained
+    assert result.citations[0].passage.article == "第十条"
+    assert "三十七円" in result.text
