@@ -303,14 +303,14 @@ class LocalSearcher:
         if translated:
             bm25 += self._concept_scores(matrix, plan, weighted)
         article_rows = self._article_rows(matrix, plan)
-        if not bm25.any() and not article_rows:
+        # A passage defining the term a definition question names matches it whatever the tokenizer
+        # made of the term there (近接地とは？ is 近|接地, the 定義 item's 近接地 is 近接|地).
+        defining = _rows_defining(matrix, plan.text) if plan.answer_type is AnswerType.DEFINITION else []
+        if not bm25.any() and not article_rows and not defining:
             return []
         # STEP 2: interpretable features, vectorised over all passages
         score, confidence = self._features(matrix, plan, bm25, article_rows)
-        # STEP 3: the k best visible passages that matched something. A passage defining the term a
-        # definition question names matches it whatever the tokenizer made of the term there
-        # (近接地とは？ is 近|接地, the 定義 item's 近接地 is 近接|地).
-        defining = _rows_defining(matrix, plan.text) if plan.answer_type is AnswerType.DEFINITION else []
+        # STEP 3: the k best visible passages that matched something
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows) | _mask(matrix.size, defining))
         score = np.where(matched, score, -np.inf)
         score = self._rerank(matrix, plan, score, matched)
