@@ -180,8 +180,8 @@ class ExtractiveAnswerer:
         it. What is quoted then follows the list as shown, re-ordered by the sentence model, whose
         first result is right more often (tune pool MRR .54 -> .60), as long as that order clears
         the same checks; otherwise the answer order's answer stands. A value asked for that only the
-        list as shown states among its first five (the sentence model brought it up) is answered from
-        that list when it clears the checks. The answer lists the passages as the searcher did."""
+        list as shown states among its first five, in an article the words ranked lower, is answered
+        from that list when it clears the checks. The answer lists the passages as the searcher did."""
         reading = self._read(question, passages)  # the same in either order: read once
         in_word_order = in_answer_order(passages)
         answer = self._compose(question, in_word_order, reading)
