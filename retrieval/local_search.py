@@ -309,7 +309,7 @@ class LocalSearcher:
         if not bm25.any() and not article_rows and not defining:
             return []
         # STEP 2: interpretable features, vectorised over all passages
-        score, confidence = self._features(matrix, plan, bm25, article_rows)
+        score, confidence = self._features(matrix, plan, bm25, article_rows, defining)
         # STEP 3: the k best visible passages that matched something
         matched = visible & ((bm25 > 0) | _mask(matrix.size, article_rows) | _mask(matrix.size, defining))
         score = np.where(matched, score, -np.inf)
@@ -440,7 +440,8 @@ class LocalSearcher:
             return plan
         return dataclasses.replace(plan, terms=kept, nouns=tuple(t for t in plan.nouns if t in kept))
 
-    def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float]):
+    def _features(self, matrix: TermMatrix, plan: QueryPlan, bm25: np.ndarray, article_rows: dict[int, float],
+                  defining: list[int]):
         w = self.weights
         # English words and explained colloquialisms the corpus lacks are represented by their
         # Japanese / statutory expansions, so they neither count for coverage nor as unknown — when
@@ -477,8 +478,8 @@ class LocalSearcher:
             heading_hit[matrix.rows_in_field(term, "headings")] = True
         score += w.caption_match * heading_hit
         score += w.supplementary * self._supplementary(matrix)
-        if w.defines_named_term and plan.answer_type is AnswerType.DEFINITION:
-            score[_rows_defining(matrix, plan.text)] += w.defines_named_term
+        if w.defines_named_term and defining:  # rows defining the term a definition question names
+            score[defining] += w.defines_named_term
         if w.guidance and not plan.laws:
             score += w.guidance * _guidance_rows(matrix)
         score += w.other_version * self._other_version(matrix, plan)
