@@ -265,6 +265,9 @@ class QuestionIntent:
     occasion: str | None = None  # 今年度 in 今年度の健康診断はいつ？: a dated occasion, not a rule
     bound: str | None = None  # "max" / "min" when a limit is asked for (最大何日, 最低何日)
     modality: Modality | None = None  # the kind of rule a yes/no question is about
+    # What kind of thing is asked for (どのような事項を書く？ / どういう場合に制限できる？): a sentence
+    # that introduces a list (次に掲げる事項を…通知しなければならない) is answered by its items.
+    asks_which: bool = False
 
     @property
     def asks_for_occasion(self) -> bool:
@@ -302,7 +305,14 @@ def analyse(text: str) -> QuestionIntent:
     occasion = _OCCASION.search(line) if not _ASKS_A_RULE.search(line) else None
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None,
-                          bound=asked_bound(text), modality=asked_modality(text))
+                          bound=asked_bound(text), modality=asked_modality(text),
+                          asks_which=bool(_ASKS_WHICH.search(line)))
+
+
+# どのような事項 / どんな基準 / どういう場合 / 何を書けば / what matters: asks which things, whatever
+# noun names them (the rules' 次に掲げる措置 answers the asker's どのような方法).
+_ASKS_WHICH = re.compile(r"どのような|どんな|どういう|どういった|いかなる|何を|なにを|"
+                         r"\bwhat (?:matters|items|conditions|cases|measures|criteria|information|details)\b", re.I)
 
 
 _ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円|件|文字|字|桁)|"

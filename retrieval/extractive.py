@@ -106,7 +106,7 @@ _CONTINUES = re.compile(r"ただし、")
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
 CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
-                            r"(?:[一二三四五六七八九十]+[\s　]+)?")
+                            r"(?:[一二三四五六七八九十]+[\s　]+|[(（][0-9０-９]+[)）][\s　]+|[①-⑳][\s　]*)?")
 # What opens a new unit on a line: a paragraph (２　), an item (一　/ ① / ・ / (1)), an article, a
 # caption or a heading.
 _UNIT_OPENING = re.compile(r"[ \t　]*(?:[0-9０-９]+[\s　]|[一二三四五六七八九十]+[\s　]|第[^\s　]{1,10}条|"
@@ -123,7 +123,10 @@ _WRAP = re.compile(r"(\S)\n(\S)")
 COMMENTARY = 0  # the "paragraph" of a sentence in an article's commentary (a Place's first part)
 # A penal lead whose items name the acts punished: 次の各号のいずれかに該当する者は / 左の各号の一に該当する者は
 _PUNISHES_ITEMS = re.compile(r"[次左]の各号の(?:いずれか|一)に該当する者")
-_PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?(?:([0-9０-９]+)|([一二三四五六七八九十]+))[\s　]", re.M)
+# An item is numbered 一　 in a statute, (1)　 in a municipality's 例規集 (第2条　…次に掲げる基準により改める。
+# (1)　…), ① in the model work rules.
+_PLACE_OPENING = re.compile(r"^(?:第[^\s　]{1,10}条[\s　]+)?"
+                            r"(?:([0-9０-９]+)|([一二三四五六七八九十]+)|[(（]([0-9０-９]+)[)）]|([①-⑳]))[\s　]", re.M)
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _QUANTITY = re.compile(rf"{NUMBER_CLASS}+\s*(?:日|年|月|週|時間|分|円|割|歳|回|箇月|か月|キロメートル|人|パーセント|%)")
 
@@ -642,8 +645,11 @@ def located_sentences(text: str, first_paragraph: int = 1) -> list[tuple[str, Pl
         if match.group(1):
             paragraph = int(unicodedata.normalize("NFKC", match.group(1)))
             openings.append((match.start(), paragraph, None))
-        else:
+        elif match.group(2):
             openings.append((match.start(), paragraph, kanji_to_int(match.group(2))))
+        else:  # (1) or ① (NFKC: 1)
+            item = unicodedata.normalize("NFKC", match.group(3) or match.group(4))
+            openings.append((match.start(), paragraph, int(item)))
     commentary = COMMENTARY_HEADING.search(text)
     if commentary:  # its own numbered points (１　…) are no 項 of the article
         openings = [opening for opening in openings if opening[0] < commentary.start()]
@@ -725,7 +731,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     the terms of the part that asks, after a story, which count once more; `concepts`: the concept of
     each translated term, whose alternatives count once (国家公務員 and 職員 for "national public
     servant"). Sentences that score alike are told apart by `tie_break` (the sentence model's
-    similarity to the question), else the first wins."""
+    similarity to the question), else the first wins. A question asking which things (どのような事項？)
+    is answered by the list the best sentence belongs to: its lead, then its items."""
     # A caption (（育児休業の期間）) names what the sentence after it rules on: its words count
     # for that sentence.
     sentences: list[str] = []
@@ -812,4 +819,55 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         similarity = tie_break([captions.get(i, "") + sentences[i] for i in tied])
         if similarity is not None:
             best = tied[max(range(len(tied)), key=lambda j: similarity[j])]
+    leads = _item_leads(sentences, places)
+    lead = leads.get(best, best)  # an item stands for its list too: どのような方法？ asks for them all
+    if intent is not None and _asks_for_items(intent, sentences[lead]):
+        items = [i for i, of in leads.items() if of == lead]
+        if items:  # どのような事項を？ asked, 次に掲げる事項 found: the items are the answer
+            return _with_items(unwrap(strip_labels(sentences[lead])),
+                               [unwrap(sentences[i]) for i in items]), places[lead]
     return unwrap(strip_labels(sentences[best])), places[best]
+
+
+# A paragraph's sentence that introduces its items (…次に掲げる事項を書面により通知しなければならない。
+# / 次の各号のいずれかに該当する場合には…).
+_INTRODUCES_ITEMS = re.compile(r"[次左](?:に掲げる|の各号|のいずれか|の(?:とおり|通り))|各号")
+ITEM_CHARS = 60  # of each item listed after its lead; the lead itself gets at most half the quote
+
+
+def _asks_for_items(intent: QuestionIntent, lead: str) -> bool:
+    """Whether a question is answered by the items `lead` introduces: it asks which things (not a
+    value: どのような時間帯に何時間まで？ is answered by the hours), or what kinds there are when the
+    lead does not name them itself (懲戒処分として戒告、減給、停職又は免職の処分をすることができる)."""
+    if intent.wants_value:
+        return False
+    return intent.asks_which or (intent.answer_type is AnswerType.LIST and not enumerates(lead))
+
+
+def _item_leads(sentences: Sequence[str], places: Sequence[Place]) -> dict[int, int]:
+    """item index -> the index of the sentence of its 項 that introduces it (the last one before
+    the items), for the items whose 項 has such a sentence."""
+    leads: dict[int, int] = {}
+    lead: int | None = None
+    for i, (paragraph, item) in enumerate(places):
+        if item is None:
+            lead = i if _INTRODUCES_ITEMS.search(sentences[i]) else None
+        elif lead is not None and places[lead][0] == paragraph:
+            leads[i] = lead
+    return leads
+
+
+def _with_items(lead: str, items: Sequence[str]) -> str:
+    """The lead, then its items with their numbers (一　… 二　…), within MAX_QUOTE_CHARS: a long
+    lead keeps its close (次に掲げる事項を…通知しなければならない), each item its first ITEM_CHARS,
+    and the items that no longer fit are left for the citation's full text."""
+    room = MAX_QUOTE_CHARS // 2
+    if len(lead) > room:
+        lead = "…" + lead[len(lead) - room + 1:]
+    shown = lead
+    for item in items:
+        item = item if len(item) <= ITEM_CHARS else item[: ITEM_CHARS - 1] + "…"
+        if len(shown) + 1 + len(item) > MAX_QUOTE_CHARS:
+            return shown[: MAX_QUOTE_CHARS - 1] + "…"
+        shown = f"{shown}　{item}"
+    return shown
