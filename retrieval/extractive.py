@@ -837,8 +837,11 @@ ITEM_CHARS = 60  # of each item listed after its lead; the lead itself gets at m
 
 def _asks_for_items(intent: QuestionIntent, lead: str) -> bool:
     """Whether a question is answered by the items `lead` introduces: it asks which things (not a
-    value: どのような時間帯に何時間まで？ is answered by the hours), or what kinds there are when the
-    lead does not name them itself (懲戒処分として戒告、減給、停職又は免職の処分をすることができる)."""
+    value: どのような時間帯に何時間まで？ is answered by the hours), where to turn (相談窓口はどこ？
+    -> 次に掲げる相談窓口を設ける。 一　総務部職員課 …), or what kinds there are when the lead does
+    not name them itself (懲戒処分として戒告、減給、停職又は免職の処分をすることができる)."""
+    if intent.answer_type is AnswerType.CONTACT:
+        return True
     if intent.wants_value:
         return False
     return intent.asks_which or (intent.answer_type is AnswerType.LIST and not enumerates(lead))
@@ -868,6 +871,6 @@ def _with_items(lead: str, items: Sequence[str]) -> str:
     for item in items:
         item = item if len(item) <= ITEM_CHARS else item[: ITEM_CHARS - 1] + "…"
         if len(shown) + 1 + len(item) > MAX_QUOTE_CHARS:
-            return shown[: MAX_QUOTE_CHARS - 1] + "…"
+            return shown if shown.endswith("…") else shown[: MAX_QUOTE_CHARS - 1] + "…"
         shown = f"{shown}　{item}"
     return shown

@@ -56,6 +56,13 @@ def test_a_value_asked_for_is_not_turned_into_a_list(analyzer):
     assert "常勤の職員" in shown and "短時間勤務" not in shown and place == (1, 1)
 
 
+def test_where_to_turn_is_answered_by_the_desks_listed(analyzer):
+    text = ("第九条　職員からの相談に対応するため、次に掲げる相談窓口を設ける。\n一　総務部職員課（本庁舎四階）\n"
+            "二　各部に置く相談員")
+    shown, _ = quote(analyzer, text, "相談窓口はどこ？")
+    assert "一　総務部職員課（本庁舎四階）" in shown and "二　各部に置く相談員" in shown
+
+
 def test_kinds_the_lead_names_itself_are_not_followed_by_its_items(analyzer):
     text = ("第二十九条　職員が次の各号の一に該当する場合においては、懲戒処分として戒告、減給、停職又は免職の処分を"
             "することができる。\n一　法令に違反した場合\n二　職務上の義務に違反した場合")
