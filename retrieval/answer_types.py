@@ -140,7 +140,9 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
                                    r"過料|拘留|戒告|減給|停職|免職|imprisonment|\bfines?\b|penalt", re.I),
     # A contact is a number, an address or a named desk: the bare word 電話 (電話その他の方法,
     # 携帯電話) is a topic, not a way to reach anyone.
-    AnswerType.CONTACT: re.compile(r"内線|電話(?:番号)?[:\s]*[0-9]|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|"
+    # An extension's number is bolded with it (内線二二〇〇).
+    AnswerType.CONTACT: re.compile(rf"内線(?:[\s:：]*{_N})?|"
+                                   r"電話(?:番号)?[:\s]*[0-9]|[0-9]{2,4}-[0-9]{2,4}-?[0-9]{0,4}|@|窓口|担当課|"
                                    r"\bcall\b|phone|website", re.I),
 }
 CONCRETE_VALUE_TYPES = frozenset(_VALUE_PATTERNS)

@@ -232,7 +232,8 @@ class ExtractiveAnswerer:
 
     def _compose(self, question: Question, passages: Sequence[ScoredPassage], reading: _Reading) -> Answer:
         terms, intent, asked, asking_terms, asked_text, concepts = reading
-        if asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages):
+        if (asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages)
+                and not (intent.local_unit == EXTENSION and self._states_extension(question.text, passages))):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
             return self._abstain(question, terms, passages, reason="abstain_local", unit=intent.local_unit)
         if asked.asks_for_occasion:
@@ -294,6 +295,20 @@ class ExtractiveAnswerer:
             text_lines.insert(0, text["answer_intro_japanese" if japanese else "answer_intro"])
         return Answer(text="\n\n".join(text_lines), citations=tuple(citations),
                       passages=tuple(passages), abstained=False, language=question.language)
+
+    def _states_extension(self, question: str, passages: Sequence[ScoredPassage]) -> bool:
+        """Whether one of the first ANSWER_DEPTH passages gives an extension number (内線二二〇〇) in a
+        sentence sharing a word of the question beyond the desk it names and the number's own words
+        (第一報 in 情報漏えいの第一報を受けるチームの内線番号は？): a rule that says whom to call for
+        something answers; a desk's own number (総務課の内線番号は？) is asked for in general, and a
+        rule giving a number for one purpose is no list of desks: that question is left to the
+        phone book, as before, even when a rule happens to give that desk's number."""
+        beyond_desk = _DESK_OF_EXTENSION.sub(" ", normalize(question))
+        wanted = {term for term in content_terms(self.analyzer, beyond_desk)
+                  if len(term) > 1 and term not in _EXTENSION_WORDS}
+        return any(wanted & set(self.analyzer.terms(sentence))
+                   for p in passages[:ANSWER_DEPTH] for sentence in split_sentences(p.passage.text)
+                   if _EXTENSION_NUMBER.search(sentence))
 
     def _punished_item(self, passage: Passage, sentence: str, place: Place, terms: Sequence[str]) -> str | None:
         """A penal provision that punishes a list (左の各号の一に該当する者は、一年以下の懲役…に処する。)
@@ -430,6 +445,10 @@ class ExtractiveAnswerer:
 
 
 EXTENSION = "内線"  # the local "unit" of an extension-number question (answer_types: 内線は？)
+_EXTENSION_NUMBER = re.compile(rf"内線[\s　:：]*(?:[0-9０-９]{{2,}}|{NUMBER_CLASS}{{2,}})")
+# The desk an extension is asked of: the words joined to 内線 (総務課の内線 / セキュリティ担当チームの内線).
+_DESK_OF_EXTENSION = re.compile(r"[^\s、。？?！!をにがはでの]*の?内線")
+_EXTENSION_WORDS = frozenset({"内線", "番号", "電話", "何番", "連絡", "連絡先"})
 
 
 def _any_document_of(unit: str, passages: Sequence[ScoredPassage]) -> bool:

@@ -103,6 +103,24 @@ def test_an_extension_asked_for_is_said_to_be_in_no_rule(analyzer):
     assert answer.abstained and "お尋ねの内線番号は" in answer.text, answer.text
 
 
+INCIDENT_RULE = ScoredPassage(Passage(
+    doc="security.md", seq=0, title="情報セキュリティ規程", article="第二十四条",
+    text="第二十四条　情報セキュリティ管理者は、直ちに、電話により情報政策課（内線二二〇〇）に第一報を行わなければならない。"),
+    1.0, confidence=0.9)
+
+
+def test_an_extension_a_rule_gives_for_what_is_asked_is_answered_in_bold(analyzer):
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(
+        Question("情報漏えいの第一報を受けるチームの内線番号は何番でしょうか。", "ja"), [INCIDENT_RULE])
+    assert not answer.abstained and "**内線二二〇〇**" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question", ["総務課の内線番号は？", "人事課の内線を教えて"])
+def test_a_desks_extension_is_not_answered_by_a_rule_giving_another_desks_number(analyzer, question):
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(Question(question, "ja"), [INCIDENT_RULE])
+    assert answer.abstained and "お尋ねの内線番号は" in answer.text, answer.text
+
+
 def test_a_proviso_shares_the_conditions_of_the_sentence_it_qualifies(analyzer):
     """Session 41: the ただし clause states the hours for the activities the sentence before it names;
     read alone it has none of the question's words (スポーツ, 指導), and the sentence naming them was
