@@ -131,3 +131,19 @@ def test_a_proviso_shares_the_conditions_of_the_sentence_it_qualifies(analyzer):
             "ただし、この場合においても、一週間当たりの従事時間は十二時間を超えることはできない。")
     assert "十二時間を超える" in quote(analyzer, text, "地域のスポーツ指導の兼業ですと、週に何時間まで認められますか。")
 
+
+
+MEDIA_RULE = ("（外部記録媒体の利用）\n第十七条　職員は、外部記録媒体を業務に使用してはならない。"
+              "ただし、情報管理者の許可を受けた場合は、この限りでない。\n"
+              "２　外部記録媒体の使用の期間は、一年を超えないものとする。")
+
+
+def test_a_yes_or_no_question_is_answered_by_the_rule_with_its_proviso(analyzer):
+    shown = quote(analyzer, MEDIA_RULE, "外部記録媒体を業務に使用してもいい？")
+    assert shown.startswith("職員は、外部記録媒体を業務に使用してはならない。")
+    assert shown.endswith("ただし、情報管理者の許可を受けた場合は、この限りでない。")
+
+
+def test_a_question_of_another_kind_keeps_the_sentence_alone(analyzer):
+    shown = quote(analyzer, MEDIA_RULE, "外部記録媒体の業務での使用について教えて")
+    assert "使用してはならない" in shown and "ただし" not in shown
