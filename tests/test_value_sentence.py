@@ -144,6 +144,28 @@ def test_a_yes_or_no_question_is_answered_by_the_rule_with_its_proviso(analyzer)
     assert shown.endswith("ただし、情報管理者の許可を受けた場合は、この限りでない。")
 
 
+HOLIDAY_RULE = ("（休日）\n第三十五条　使用者は、労働者に対して、毎週少くとも一回の休日を与えなければならない。\n"
+                "２　前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。\n"
+                "３　休日の振替は、前日までに通知するものとする。")
+
+
+def test_a_yes_or_no_question_is_answered_with_the_exception_the_next_paragraph_states(analyzer):
+    shown = quote(analyzer, HOLIDAY_RULE, "毎週1回は休日を与えないとアウトじゃないの？")
+    assert shown.startswith("使用者は、労働者に対して、毎週少くとも一回の休日を与えなければならない。")
+    assert shown.endswith("前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。")
+
+
+def test_a_next_paragraph_that_is_no_exception_is_not_joined(analyzer):
+    text = HOLIDAY_RULE.replace("２　前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。\n", "")
+    shown = quote(analyzer, text, "毎週1回は休日を与えないとアウトじゃないの？")
+    assert shown == "使用者は、労働者に対して、毎週少くとも一回の休日を与えなければならない。"
+
+
+def test_the_exception_of_the_next_paragraph_is_not_joined_for_a_question_of_another_kind(analyzer):
+    shown = quote(analyzer, HOLIDAY_RULE, "休日は毎週何回与えるの？")
+    assert "一回の休日" in shown and "前項の規定" not in shown
+
+
 def test_a_question_of_another_kind_keeps_the_sentence_alone(analyzer):
     shown = quote(analyzer, MEDIA_RULE, "外部記録媒体の業務での使用について教えて")
     assert "使用してはならない" in shown and "ただし" not in shown
