@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.answer_types import AnswerType, analyse, states_number
+from retrieval.answer_types import AnswerType, analyse, states_number, states_value
 from retrieval.extractive import ExtractiveAnswerer, located_best_sentence
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import content_terms
@@ -142,6 +142,27 @@ def test_a_yes_or_no_question_is_answered_by_the_rule_with_its_proviso(analyzer)
     shown = quote(analyzer, MEDIA_RULE, "外部記録媒体を業務に使用してもいい？")
     assert shown.startswith("職員は、外部記録媒体を業務に使用してはならない。")
     assert shown.endswith("ただし、情報管理者の許可を受けた場合は、この限りでない。")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("降格によるときは、発令日の属する賃金月の次の賃金月から支給する。", True),
+    ("その翌月から改定する。", True),
+    ("その翌年度から適用する。", True),
+    ("役付手当は、その職にある者に支給する。", False),
+    ("次の各号に掲げる者から選任する。", False),
+])
+def test_a_start_stated_as_the_next_month_or_day_is_a_time_value(text, expected):
+    assert states_value(AnswerType.DEADLINE, text) is expected
+
+
+def test_a_from_when_question_is_answered_by_the_sentence_stating_the_start(analyzer):
+    """Session 43: いつの分から変わる？ quoted the sentence on the month of the demotion itself."""
+    text = ("（役付手当）\n第３７条　役付手当は、係長の職にある者に月額１万円を支給する。\n"
+            "２　昇格によるときは、発令日の属する賃金月から支給する。この場合、当該賃金月においてそれまで"
+            "属していた役付手当は支給しない。\n"
+            "３　降格によるときは、発令日の属する賃金月の次の賃金月から支給する。")
+    shown = quote(analyzer, text, "降格になった人の役付手当はいつの分から変わるの？")
+    assert shown == "降格によるときは、発令日の属する賃金月の次の賃金月から支給する。"
 
 
 HOLIDAY_RULE = ("（休日）\n第三十五条　使用者は、労働者に対して、毎週少くとも一回の休日を与えなければならない。\n"
