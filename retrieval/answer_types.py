@@ -274,6 +274,9 @@ class QuestionIntent:
     # What kind of thing is asked for (どのような事項を書く？ / どういう場合に制限できる？): a sentence
     # that introduces a list (次に掲げる事項を…通知しなければならない) is answered by its items.
     asks_which: bool = False
+    # The question puts a case (システムが止まっているときは、どうやって起案すれば？ / 休んだら、…): the
+    # asker is in a situation a rule's exception may provide for.
+    puts_case: bool = False
 
     @property
     def asks_for_occasion(self) -> bool:
@@ -312,7 +315,11 @@ def analyse(text: str) -> QuestionIntent:
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None,
                           bound=asked_bound(text), modality=asked_modality(text),
-                          asks_which=bool(_ASKS_WHICH.search(line)))
+                          asks_which=bool(_ASKS_WHICH.search(line)), puts_case=bool(_PUTS_CASE.search(line)))
+
+
+# …ときは / …場合に / …際は / …たら、 / …なら、: a clause putting the case the question is about.
+_PUTS_CASE = re.compile(r"(?:とき|時|場合|際)(?:は|に|には|でも|って)|[たっ]ら[、,]|なら[、,]")
 
 
 # どのような事項 / どんな基準 / どういう場合 / 何を書けば / what matters: asks which things, whatever

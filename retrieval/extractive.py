@@ -83,6 +83,9 @@ EXCEPTION_PENALTY = 1.5
 SECOND_QUOTE_SHARE = 0.5
 EXCEPTION_OWN_TERMS = 2
 LIST_BONUS = 1.5  # as much as an exception costs: a structural match outweighs one shared word
+# An exception for a case (ただし、…がある場合には…できる) when the question puts a case itself: under
+# one shared word, it decides between sentences that share as much (see located_best_sentence).
+CASE_BONUS = 0.5
 RULING_BONUS = 0.8  # under one shared word: it decides between sentences that share as much
 # For a sentence whose asked-for value stands in its last clause, where a statute rules (see
 # answer_types.concludes_with_value). A fraction of a shared word: it parts sentences that tie.
@@ -804,8 +807,16 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # 前項の規定にかかわらず… / ただし… state an exception to the rule before them: the rule
         # answers unless the question names the exception's own conditions: words only it has,
         # more than one (a single extra word is usually the topic, 期間 or 場合, not a condition),
-        # or asks for a limit the exception states (states_asked_bound).
-        if (exceptions[index] and len(term_sets[index] - in_rules) < EXCEPTION_OWN_TERMS
+        # or asks for a limit the exception states (states_asked_bound). A question that puts a
+        # case itself is asking about a case, and an exception for a case leads among equals
+        # (システムが止まっているときは、どうやって起案すれば？ -> ただし、システムの障害…がある場合
+        # には、起案用紙…により行うことができる): its words (障害) are seldom the asker's. Tune pool
+        # citations right: half A .365 -> .370, half B unchanged (.347), F1 unchanged; samples-dev
+        # tune half .688 -> .719, held unchanged. (Only lifting the penalty moved no pool question.)
+        for_case = intent is not None and intent.puts_case and bool(_STATES_CASE.search(sentence))
+        if exceptions[index] and for_case:
+            overlap += CASE_BONUS
+        elif (exceptions[index] and len(term_sets[index] - in_rules) < EXCEPTION_OWN_TERMS
                 and not states_asked_bound(sentence)):
             overlap -= EXCEPTION_PENALTY
         if intent is not None and intent.answer_type is AnswerType.LIST and enumerates(sentence):
@@ -864,6 +875,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     return unwrap(strip_labels(sentences[best])), places[best]
 
 
+_STATES_CASE = re.compile(r"場合|とき")  # an exception for a case (…がある場合には / …のときは)
 # A 項 that opens by exempting cases from the 項 before it, or overriding it.
 _EXEMPTS_RULE_BEFORE = re.compile(r"前項の規定(?:は|にかかわらず)")
 

@@ -130,6 +130,9 @@ _YEARS_MONTHS = re.compile(rf"({_N})年({_N})(?:箇月|か月|ヶ月|カ月)")
 # 毎年一回, 六月ごとに一回: a frequency
 _FREQUENCY = re.compile(rf"(?:毎(年|月|週|日)|({_N})(箇月|か月|ヶ月|カ月|月|年|週間|週|日)ごとに)({_N})回")
 _NEXT_MONTH_DAY = re.compile(rf"翌月({_N})日")  # 翌月十日: the 10th of the following month
+# 翌月から, その翌日から, 次の賃金月から (a pay month is a month), 翌年度から: a start, with no number
+_FROM_NEXT = re.compile(r"(?:翌|次の)[^\s、。（）「」0-9〇一二三四五六七八九十百千]{0,5}?(年度|日|月|年)から")
+_FROM_NEXT_UNIT_EN = {"日": "day", "月": "month", "年度": "fiscal year", "年": "year"}
 # 一件につき三百円, 一キロメートルにつき三十七円: an amount per unit
 _PER = re.compile(rf"({_N})?(キロメートル|件|枚|回|日|人|時間)につき({_N})円")
 _PER_UNIT_EN = {"キロメートル": "km", "件": "case", "枚": "sheet", "回": "time", "日": "day", "人": "person",
@@ -257,6 +260,8 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         day = kanji_to_int(match.group(1))
         if day:
             return f"day {day} of the following month"
+    if match := _FROM_NEXT.search(text):
+        return f"from the following {_FROM_NEXT_UNIT_EN[match.group(1)]}"
     if match := _YEARS_MONTHS.search(text):
         years, months = kanji_to_int(match.group(1)), kanji_to_int(match.group(2))
         if years and months:

@@ -69,6 +69,11 @@ from retrieval.numerals import value_in_english  # noqa: E402
     ("五労働日", "", "5 working days"),
     ("任命権者の承認", "", None),
     ("無料", "駐車場等の使用料は、無料とする。", "free of charge"),
+    # a start with no number (session 43): 次の賃金月から is a month, 翌月十日 keeps its day
+    ("次の賃金月から", "発令日の属する賃金月の次の賃金月から支給する。", "from the following month"),
+    ("翌日から", "", "from the following day"),
+    ("翌年度から", "", "from the following fiscal year"),
+    ("翌月十日から", "", "day 10 of the following month"),
     # Digits mixed with 漢数字 match the number pattern but are no number: no value, not a crash.
     ("1十割", "", None),
     ("百分の1十", "", None),

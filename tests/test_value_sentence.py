@@ -165,6 +165,25 @@ def test_a_from_when_question_is_answered_by_the_sentence_stating_the_start(anal
     assert shown == "降格によるときは、発令日の属する賃金月の次の賃金月から支給する。"
 
 
+DRAFTING_RULE = ("（起案）\n第十一条　事案の処理は、全て文書により起案して行わなければならない。\n"
+                 "２　起案は、文書管理システムにより行わなければならない。ただし、システムの障害その他やむを得ない"
+                 "事由がある場合には、起案用紙により行うことができる。\n"
+                 "３　前項ただし書の規定により紙により起案した文書は、障害の復旧後速やかに文書管理システムに登録"
+                 "しなければならない。")
+
+
+def test_a_question_putting_a_case_is_answered_by_the_exception_for_a_case(analyzer):
+    """Session 43: 止まっているときは asks about the case the ただし provides for; its words
+    (障害) are not the question's, and the rule or the later 項 was quoted instead."""
+    shown = quote(analyzer, DRAFTING_RULE, "システムが止まっているときは、どうやって起案すればよいでしょうか。")
+    assert "起案用紙により行うことができる" in shown
+
+
+def test_a_question_putting_no_case_keeps_the_rule_before_its_exception(analyzer):
+    shown = quote(analyzer, DRAFTING_RULE, "起案はシステムでしなければならないの？")
+    assert shown.startswith("起案は、文書管理システムにより行わなければならない。")
+
+
 HOLIDAY_RULE = ("（休日）\n第三十五条　使用者は、労働者に対して、毎週少くとも一回の休日を与えなければならない。\n"
                 "２　前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。\n"
                 "３　休日の振替は、前日までに通知するものとする。")
