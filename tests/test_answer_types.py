@@ -208,6 +208,11 @@ def test_value_span_finds_the_value_to_bold():
     (A.AMOUNT, "The plan covers up to $60 per visit.", "$60"),
     (A.AMOUNT, "A one-time allowance of $1,000.50 is paid.", "$1,000.50"),
     (A.AMOUNT, "Employees receive $1000 each year.", "$1000"),
+    # full-width digits (the model work rules' PDF): the year of a law's number (明治２９年法律第８９号)
+    # is no period, and no part of it either (session 43: its ９年 was bold, "Key fact: 9 years")
+    (A.DEADLINE, "民法（明治２９年法律第８９号）の規定により退職の申出をした日から起算して原則として"
+                 "１４日を経過したときは、退職となります", "１４日を経過"),
+    (A.QUANTITY, "（昭和２２年法律第４９号）第３９条の規定により、年次有給休暇を１０日与える。", "１０日"),
 ])
 def test_value_span_bolds_the_whole_value_of_the_asked_kind(kind, text, value):
     start, end = value_span(kind, text)
