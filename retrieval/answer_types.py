@@ -14,7 +14,7 @@ from enum import Enum
 from functools import lru_cache
 
 from retrieval.analysis import normalize, without_courtesies
-from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CLASS, PENALTY_JOIN, kanji_to_int
+from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CHARS, NUMBER_CLASS, PENALTY_JOIN, kanji_to_int
 
 
 class AnswerType(str, Enum):
@@ -32,7 +32,7 @@ class AnswerType(str, Enum):
 
 
 # 何日, 何か月, 何時間: the number asked for, in its unit.
-_GIVEN_NUMBER = "[0-9０-９〇一二三四五六七八九十百千]"
+_GIVEN_NUMBER = NUMBER_CLASS
 _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|回|歳|人|割|キロ|パーセント|%|"
                r"台|個|件|枚|名|冊|部|社|箇所|か所|ヶ所|文字|字|桁)"  # counters too: 何台, 何部, 何文字
                # 何年かにまたがる, 何日か休む: "some years / days", not how many (何年かかる still asks)
@@ -114,14 +114,14 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # 一部 (a part: その全部又は一部), 一個人 (an individual) and 十分 (sufficient: 十分な配慮) are
     # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
-        rf"(?<![月年0-9０-９〇一二三四五六七八九十百千]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
+        rf"(?<![月年{NUMBER_CHARS}]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
         rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所|文字|字|桁)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
-        rf"(?<![0-9０-９〇一二三四五六七八九十百千]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週間?|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
+        rf"(?<![{NUMBER_CHARS}]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週間?|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
         rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
         # (月曜日から金曜日まで is a span of the week, not a deadline); 始期に達するまで is one
         # a start stated as the next day, month or year (発令日の属する賃金月の次の賃金月から支給する, その翌月から):
@@ -424,7 +424,7 @@ def _unit_pattern(unit: str) -> re.Pattern:
     # 四月一日); a count of times or people may follow 年 or 月 (毎年一回, 月二回).
     forms = _IN_UNIT.get(unit) or rf"{_N}\s*{re.escape(unit)}"
     english = rf"|\b[0-9][0-9,.]*\s*{_IN_UNIT_EN[unit]}" if unit in _IN_UNIT_EN else ""
-    after = "0-9０-９〇一二三四五六七八九十百千" if unit in _STRICT_UNITS else "月年0-9０-９〇一二三四五六七八九十百千"
+    after = NUMBER_CHARS if unit in _STRICT_UNITS else f"月年{NUMBER_CHARS}"
     return re.compile(rf"(?<![{after}])(?:{forms}){english}", re.I)
 
 
@@ -437,10 +437,10 @@ _ASKS_BOUND = (("max", re.compile(r"最大(?!限)|最長|最高(?!裁)|上限|�
                ("min", re.compile(r"最低(?!賃金)|最短|少なくとも|下限|\bat least\b|\bminimum\b", re.I)))
 # Between the number and the bound no parenthesis opens: 二十日（以下「期間」という。） names a term.
 _STATES_BOUND = {
-    "max": re.compile(rf"{_N}\s*[^\s、。(0-9０-９〇一二三四五六七八九十百千]{{0,4}}?"
+    "max": re.compile(rf"{_N}\s*[^\s、。({NUMBER_CHARS}]{{0,4}}?"
                       r"(?:を超え(?:ない|ることはでき|て[^。]{0,10}?(?:てはならない|ことはできない|ことができない))|"
                       r"を限度|以内|以下|まで)"),
-    "min": re.compile(rf"{_N}\s*[^\s、。(0-9０-９〇一二三四五六七八九十百千]{{0,4}}?以上"),
+    "min": re.compile(rf"{_N}\s*[^\s、。({NUMBER_CHARS}]{{0,4}}?以上"),
 }
 # 第三条から第五条まで, 第十条の二まで, (1)から(3)まで: a range of provisions, not a limit.
 _PROVISION = re.compile(rf"第{_N}(?:[条項号章節款目編](?:の{_N})*)?|\({_N}\)")
@@ -543,7 +543,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 continue  # 二割五分 or 三回 is no period: asked until when, a rate is no answer
             if _is_number(found):
                 in_unit = unit is not None and (re.search(
-                    rf"(?<![月年0-9０-９〇一二三四五六七八九十百千]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?"
+                    rf"(?<![月年{NUMBER_CHARS}]){_N}\s*(?:箇|か|ヶ|カ|労働|勤務)?"
                     rf"{'[歳才]' if unit == '歳' else re.escape(unit)}",  # 十八才 in the older statutes
                     found) or (unit == "割" and found.startswith("百分の")))  # 何割増し: 百分の百二十五
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)

@@ -8,11 +8,13 @@ _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _MYRIADS = {"万": 10_000, "億": 100_000_000}
 KANJI_NUMBER_CHARS = "〇零一二三四五六七八九十百千"
-NUMBER_CLASS = f"[{KANJI_NUMBER_CHARS}0-9０-９]"
+# Every character a number is written with (a regex class body): digits, full-width digits (PDFs) and 漢数字.
+NUMBER_CHARS = f"{KANJI_NUMBER_CHARS}0-9０-９"
+NUMBER_CLASS = f"[{NUMBER_CHARS}]"
 # A sum of money is written with 万 and 億 too (二万三千円, 百十万円, 2万円): a number up to the
 # yen sign. Article and paragraph numbers never have them, so NUMBER_CLASS does not.
 AMOUNT_NUMBER = rf"{NUMBER_CLASS}+(?:[万億]{NUMBER_CLASS}*)*"
-AMOUNT_START = "(?<![0-9０-９〇一二三四五六七八九十百千万億])"  # not inside a longer number (the 三千 of 二万三千)
+AMOUNT_START = f"(?<![{NUMBER_CHARS}万億])"  # not inside a longer number (the 三千 of 二万三千)
 
 # 第三十八条, 第38条, 第二十七条の二, 第27条の22の2 (no spaces inside once NFKC-normalised)
 ARTICLE_PATTERN = re.compile(
@@ -131,7 +133,7 @@ _YEARS_MONTHS = re.compile(rf"({_N})年({_N})(?:箇月|か月|ヶ月|カ月)")
 _FREQUENCY = re.compile(rf"(?:毎(年|月|週|日)|({_N})(箇月|か月|ヶ月|カ月|月|年|週間|週|日)ごとに)({_N})回")
 _NEXT_MONTH_DAY = re.compile(rf"翌月({_N})日")  # 翌月十日: the 10th of the following month
 # 翌月から, その翌日から, 次の賃金月から (a pay month is a month), 翌年度から: a start, with no number
-_FROM_NEXT = re.compile(r"(?:翌|次の)[^\s、。（）「」0-9０-９〇一二三四五六七八九十百千]{0,5}?(年度|日|月|年)から")
+_FROM_NEXT = re.compile(rf"(?:翌|次の)[^\s、。（）「」{NUMBER_CHARS}]{{0,5}}?(年度|日|月|年)から")
 _FROM_NEXT_UNIT_EN = {"日": "day", "月": "month", "年度": "fiscal year", "年": "year"}
 # 一件につき三百円, 一キロメートルにつき三十七円: an amount per unit
 _PER = re.compile(rf"({_N})?(キロメートル|件|枚|回|日|人|時間)につき({_N})円")
