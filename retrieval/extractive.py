@@ -856,28 +856,35 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         if items:  # どのような事項を？ asked, 次に掲げる事項 found: the items are the answer
             return _with_items(unwrap(strip_labels(sentences[lead])),
                                [unwrap(sentences[i]) for i in items]), places[lead]
-    following = best + 1
-    if (intent is not None and intent.answer_type is AnswerType.PERMISSION and following < len(sentences)
-            and places[following] == places[best] and _CONTINUES.match(strip_labels(sentences[following]))):
-        # 使っていい？ is answered by the rule and its proviso together (…使用してはならない。ただし、…
-        # 許可を受けた場合は、この限りでない。): the exception is half of a yes or no. Tune pool
-        # citations right: half A unchanged (.354), half B .342 -> .347; F1 unchanged. Joined for every
-        # kind of question, F1 fell on half B (.398 -> .393): a value's sentence is answer enough.
-        return unwrap(strip_labels(sentences[best])) + unwrap(sentences[following]), places[best]
-    if (intent is not None and intent.answer_type is AnswerType.PERMISSION and following < len(sentences)
-            and places[best][1] is None and places[following] == (places[best][0] + 1, None)
-            and _EXEMPTS_RULE_BEFORE.match(strip_labels(sentences[following]))):
-        # The same for an exception the next 項 states (毎週少くとも一回の休日を与えなければならない。／２
-        # 前項の規定は、四週間を通じ四日以上の休日を与える使用者については適用しない。): 週1回は休ませない
-        # とアウト？ is answered by both. Tune pool citations right: half A .354 -> .359 (one question),
-        # half B unchanged (.347); F1 unchanged. The citation names the rule's 項, which the quote opens with.
-        return unwrap(strip_labels(sentences[best])) + unwrap(strip_labels(sentences[following])), places[best]
+    if (intent is not None and intent.answer_type is AnswerType.PERMISSION
+            and _exception_follows(sentences, places, best)):
+        # 使っていい？ is answered by the rule and its exception together: the exception is half of a
+        # yes or no. Tune pool citations right: the ただし proviso (session 42) half A unchanged (.354),
+        # half B .342 -> .347; the next 項's exception (session 43) half A .354 -> .359 (one question),
+        # half B unchanged; F1 unchanged. Joined for every kind of question, F1 fell on half B
+        # (.398 -> .393): a value's sentence is answer enough. The citation names the rule's 項,
+        # which the quote opens with.
+        return unwrap(strip_labels(sentences[best])) + unwrap(strip_labels(sentences[best + 1])), places[best]
     return unwrap(strip_labels(sentences[best])), places[best]
 
 
 _STATES_CASE = re.compile(r"場合|とき")  # an exception for a case (…がある場合には / …のときは)
 # A 項 that opens by exempting cases from the 項 before it, or overriding it.
 _EXEMPTS_RULE_BEFORE = re.compile(r"前項の規定(?:は|にかかわらず)")
+
+
+def _exception_follows(sentences: Sequence[str], places: Sequence[Place], rule: int) -> bool:
+    """Whether the sentence after `rule` states the exception to it: its ただし proviso in the same
+    項 or 号 (…使用してはならない。ただし、…この限りでない。), or a next 項 that exempts cases from the
+    rule's 項 (毎週少くとも一回の休日を与えなければならない。／２　前項の規定は、…については適用しない。)."""
+    following = rule + 1
+    if following >= len(sentences):
+        return False
+    opening = strip_labels(sentences[following])
+    if places[following] == places[rule]:
+        return bool(_CONTINUES.match(opening))
+    return (places[rule][1] is None and places[following] == (places[rule][0] + 1, None)
+            and bool(_EXEMPTS_RULE_BEFORE.match(opening)))
 
 
 # A paragraph's sentence that introduces its items (…次に掲げる事項を書面により通知しなければならない。
