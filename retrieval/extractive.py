@@ -277,7 +277,9 @@ class ExtractiveAnswerer:
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
-                                paragraph=_paragraph_label(scored.passage, place))
+                                paragraph=_paragraph_label(scored.passage, place,
+                                                           through=_last_paragraph_quoted(scored.passage,
+                                                                                          place, sentence)))
             citations.append(citation)
             shown, value = _bold_value(sentence, intent)
             shown = truncated_around_bold(self._abridged(shown, terms))
@@ -480,10 +482,22 @@ def _first_paragraph(passage: Passage) -> int:
     return number or 1
 
 
-def _paragraph_label(passage: Passage, place: Place) -> str | None:
+def _last_paragraph_quoted(passage: Passage, place: Place, quote: str) -> int:
+    """The last 項 the quote holds text of: the quote's own, or the next one when the quote goes on
+    with that 項's opening sentence (a rule joined with the next 項's exemption, _exception_follows)."""
+    paragraph, item = place
+    if item is None and paragraph != COMMENTARY:
+        for sentence, (number, its_item) in sentences_by_paragraph(passage.text, _first_paragraph(passage)):
+            if number == paragraph + 1 and its_item is None:
+                return number if unwrap(strip_labels(sentence)) in quote else paragraph
+    return paragraph
+
+
+def _paragraph_label(passage: Passage, place: Place, *, through: int | None = None) -> str | None:
     """第N項 (and 第M号) of the quote, in the article's own numerals (二十三 / ２３ / 23): the 項 when
     the article has several paragraphs (a one-paragraph article is cited by its article alone), the
-    号 when the quote is an item. None for a passage that is no article."""
+    号 when the quote is an item, 第一項及び第二項 when it runs on to the 項 `through`. None for a
+    passage that is no article."""
     if not passage.article:
         return None
     paragraph, item = place
@@ -499,6 +513,8 @@ def _paragraph_label(passage: Passage, place: Place) -> str | None:
 
     several = passage.paragraph is not None or any(m.group(1) for m in _PLACE_OPENING.finditer(passage.text))
     label = f"第{numeral(paragraph)}項" if several else ""
+    if label and through is not None and through > paragraph:
+        label += f"及び第{numeral(through)}項"
     if item is not None:
         label += f"第{numeral(item)}号"
     return label or None
@@ -862,8 +878,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # yes or no. Tune pool citations right: the ただし proviso (session 42) half A unchanged (.354),
         # half B .342 -> .347; the next 項's exception (session 43) half A .354 -> .359 (one question),
         # half B unchanged; F1 unchanged. Joined for every kind of question, F1 fell on half B
-        # (.398 -> .393): a value's sentence is answer enough. The citation names the rule's 項,
-        # which the quote opens with.
+        # (.398 -> .393): a value's sentence is answer enough. The citation names both 項
+        # (_last_paragraph_quoted).
         return unwrap(strip_labels(sentences[best])) + unwrap(strip_labels(sentences[best + 1])), places[best]
     return unwrap(strip_labels(sentences[best])), places[best]
 

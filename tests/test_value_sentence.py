@@ -195,6 +195,18 @@ def test_a_yes_or_no_question_is_answered_with_the_exception_the_next_paragraph_
     assert shown.endswith("前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。")
 
 
+def test_a_quote_joined_with_the_next_paragraph_cites_both_paragraphs(analyzer):
+    passage = Passage(doc="roki.xml", seq=35, title="労働基準法", article="第三十五条", text=HOLIDAY_RULE)
+    question = Question("毎週1回は休日を与えないとアウトじゃないの？", "ja")
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, [ScoredPassage(passage, 10.0, confidence=0.9)])
+    assert answer.citations[0].paragraph == "第一項及び第二項"
+    # a quote of the rule alone names its own 項
+    alone = Passage(doc="roki.xml", seq=35, title="労働基準法", article="第三十五条",
+                    text=HOLIDAY_RULE.replace("前項の規定は、", "前項の休日は、"))
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, [ScoredPassage(alone, 10.0, confidence=0.9)])
+    assert answer.citations[0].paragraph == "第一項"
+
+
 def test_a_next_paragraph_that_is_no_exception_is_not_joined(analyzer):
     text = HOLIDAY_RULE.replace("２　前項の規定は、四週間を通じ四日以上の休日を与える使用者については、適用しない。\n", "")
     shown = quote(analyzer, text, "毎週1回は休日を与えないとアウトじゃないの？")
