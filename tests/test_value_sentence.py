@@ -217,3 +217,22 @@ def test_the_exception_of_the_next_paragraph_is_not_joined_for_a_question_of_ano
 def test_a_question_of_another_kind_keeps_the_sentence_alone(analyzer):
     shown = quote(analyzer, MEDIA_RULE, "外部記録媒体の業務での使用について教えて")
     assert "使用してはならない" in shown and "ただし" not in shown
+
+
+BIRTH_LEAVE_REQUEST = (
+    "（育児休業の承認の請求）\n"
+    "第五条　育児休業の承認を受けようとする職員は、育児休業開始予定日の一月前までに、任命権者に請求しなければならない。\n"
+    "２　前項の規定にかかわらず、出生時の育児休業の承認の請求は、育児休業開始予定日の二週間前までに行えば足りる。\n"
+    "３　職員は、第一項の請求をするときは、子の出生を証明する書類を添付しなければならない。")
+
+
+def test_an_exception_whose_subject_names_the_asked_case_answers_it(analyzer):
+    """Session 44: 出生 is in 第三項 too, so the exception had no word of its own and paid the
+    exception's price; its subject (出生時の育児休業の承認の請求は) names what its rule (第一項) lacks."""
+    shown = quote(analyzer, BIRTH_LEAVE_REQUEST, "出生時育休の請求はいつまでにすればいい？")
+    assert "二週間前" in shown
+
+
+def test_the_rule_answers_when_the_question_names_no_case_of_the_exception(analyzer):
+    shown = quote(analyzer, BIRTH_LEAVE_REQUEST, "育休の請求はいつまでにすればいい？")
+    assert "一月前" in shown
