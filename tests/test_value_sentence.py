@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.analysis import Analyzer
 from retrieval.answer_types import AnswerType, analyse, states_number, states_value
-from retrieval.extractive import ExtractiveAnswerer, located_best_sentence
+from retrieval.extractive import ExtractiveAnswerer, _topic_head, located_best_sentence
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import content_terms
 
@@ -236,3 +236,26 @@ def test_an_exception_whose_subject_names_the_asked_case_answers_it(analyzer):
 def test_the_rule_answers_when_the_question_names_no_case_of_the_exception(analyzer):
     shown = quote(analyzer, BIRTH_LEAVE_REQUEST, "育休の請求はいつまでにすればいい？")
     assert "一月前" in shown
+
+
+DISMISSAL = ("（解雇の制限）\n第五条　事業者は、通報者の解雇その他不利益な取扱いの防止に努めなければならない。\n"
+             "２　通報をしたことを理由として事業者が行った解雇は、無効とする。")
+
+
+def test_the_sentence_whose_subject_is_what_the_question_is_about_answers_it(analyzer):
+    """Session 44: both 項 share 通報 and 解雇; the question is about the dismissal (その解雇って…),
+    which 第二項 has as its subject."""
+    passage = Passage(doc="t.md", seq=0, title="通報要綱", article="第五条", text=DISMISSAL)
+    question = Question("通報したせいで解雇されたら、その解雇ってどうなるの？", "ja")
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, [ScoredPassage(passage, 10.0, confidence=0.9)])
+    assert answer.citations[0].paragraph == "第二項", answer.text
+
+
+@pytest.mark.parametrize("question, head", [
+    ("ハラスメント苦情処理委員会の委員長は誰？", "長"),  # 委員長 -> 委員, 長: a noun phrase's head comes last
+    ("その解雇ってどうなるの？", "解雇"),
+    ("育休はいつまで取れる？", "育休"),
+    ("何日休める？", None),  # no topic
+])
+def test_what_a_question_is_about_ends_in_its_head_word(analyzer, question, head):
+    assert _topic_head(analyzer, question, content_terms(analyzer, question)) == head
