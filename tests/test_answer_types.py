@@ -65,6 +65,11 @@ A = AnswerType
     # yes/no permission
     ("職員はストライキをしてもいいですか", A.PERMISSION),
     ("任命権者は育休の請求を断れるの？", A.PERMISSION),
+    # the polite register of a potential verb asks the same (session 44)
+    ("年休は時間単位で取れますか？", A.PERMISSION),
+    ("私物のスマホは仕事で使えますか", A.PERMISSION),
+    ("単身赴任手当はもらえますか", A.PERMISSION),
+    ("介護休暇は何日取れますか", A.QUANTITY),  # how many, not whether
     ("Are local public employees allowed to strike?", A.PERMISSION),
     ("Can I work a side job?", A.PERMISSION),
     # ダメ？ アリ？ OK？ ask for a ruling; …したことは is not a definition
