@@ -57,7 +57,13 @@ def evaluate(dataset: str, datasets: Path = DATASETS, weights: dict[str, float] 
     corpus = datasets / dataset / "corpus"
     questions = load_questions(questions_file or datasets / dataset / "questions.dev.jsonl")
     equivalents = load_equivalents(default_equivalents_path(corpus))
-    services = build_services(load_settings(), index_path=default_eval_index(corpus))
+    index = default_eval_index(corpus)
+    if not index.is_file():
+        # Searching an index never built would score every question as unanswered: figures of zero
+        # that read like a result.
+        raise SystemExit(f"no eval index for {corpus}: build it first with "
+                         f"`app.py eval --corpus {corpus} --questions {datasets / dataset / 'questions.dev.jsonl'}`")
+    services = build_services(load_settings(), index_path=index)
     services.warm_up()
     with_weights(services.pipeline.searcher, weights or {})
     runner = asyncio.Runner()
