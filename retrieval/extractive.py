@@ -825,6 +825,10 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         return (kind is not None and intent is not None and intent.bound is not None
                 and states_bound(intent.bound, sentence) and states_value(kind, sentence, given))
 
+    # Each sentence's subject as content terms (_subject), read only when a rule below needs it.
+    subjects = ([content_terms(analyzer, _subject(sentence)) for sentence in sentences]
+                if topic_head is not None or any(exceptions) else [[] for _ in sentences])
+
     def names_asked_case(index: int) -> bool:
         # An exception whose subject is narrowed by a word of the question that the rule it excepts
         # lacks is about the case asked (出生時育休の請求はいつまで？ -> ２　前項の規定にかかわらず、
@@ -834,7 +838,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # the rule, not by 会計年度任用職員の育児休業の期間は、…一歳に達する日まで). Tune pool:
         # citations right unchanged on both halves, F1 half B .398 -> .399; samples-dev tune half
         # F1 .387 -> .402, held unchanged.
-        narrowing = set(content_terms(analyzer, _subject(sentences[index]))[:-1]) & terms
+        narrowing = set(subjects[index][:-1]) & terms
         return bool(narrowing - excepted_terms(index))
 
     def excepted_terms(index: int) -> set[str]:
@@ -868,7 +872,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         elif (exceptions[index] and len(term_sets[index] - in_rules) < EXCEPTION_OWN_TERMS
                 and not states_asked_bound(sentence) and not names_asked_case(index)):
             overlap -= EXCEPTION_PENALTY
-        if topic_head is not None and content_terms(analyzer, _subject(sentence))[-1:] == [topic_head]:
+        if topic_head is not None and subjects[index][-1:] == [topic_head]:
             overlap += TOPIC_BONUS  # …解雇ってどうなるの？ is answered by what the rules say 解雇 is
         if intent is not None and intent.answer_type is AnswerType.LIST and enumerates(sentence):
             overlap += LIST_BONUS  # 種類は？ is answered by the sentence that lists them
@@ -920,14 +924,16 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
 
 
 _STATES_CASE = re.compile(r"場合|とき")  # an exception for a case (…がある場合には / …のときは)
-_EXCEPTION_OPENING = re.compile(r"^(?:ただし、|(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず、)")
 
 
 def _subject(sentence: str) -> str:
     """What a sentence rules on: its words before the first は、, after an exception's opening
     (前項の規定にかかわらず、出生時の育児休業の承認の請求は、… -> 出生時の育児休業の承認の請求);
     empty when it has no such subject."""
-    body = _EXCEPTION_OPENING.sub("", strip_labels(sentence))
+    body = strip_labels(sentence)
+    opening = _EXCEPTION.match(body)
+    if opening:
+        body = body[opening.end():].lstrip("、")
     return body.split("は、", 1)[0] if "は、" in body else ""
 
 
