@@ -28,7 +28,7 @@ from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, k
 from retrieval.passage_vectors import embedded_text
 from retrieval.penal_provisions import is_penal
 from retrieval.query import content_terms, statutory_words, without_references
-from retrieval.question_parts import asking_part, written_casually
+from retrieval.question_parts import asking_part, topic_phrase, written_casually
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ class ExtractiveAnswerer:
         asking_terms = frozenset(content_terms(self.analyzer, asking)) & set(terms) if asking else frozenset()
         concepts = self._translated(question)
         return _Reading(tuple(dict.fromkeys([*terms, *concepts])), intent, _as_asked(intent, question.text, asking),
-                        asking_terms, text, concepts, _topic_head(self.analyzer, asking or text, terms))
+                        asking_terms, text, concepts, _topic_head(self.analyzer, text, terms))
 
     def _translated(self, question: Question) -> dict[str, str]:
         """Each Japanese term of an English question's translations -> its concept (one key per
@@ -937,18 +937,14 @@ def _subject(sentence: str) -> str:
     return body.split("は、", 1)[0] if "は、" in body else ""
 
 
-# The phrase a question is about: what comes before its first topic marker (は / って / とは).
-_TOPIC = re.compile(r"^(.{1,40}?)(?:とは|って|は)")
-
-
 def _topic_head(analyzer: Analyzer, question: str, terms: Sequence[str]) -> str | None:
     """The last content word of the phrase the question (its asking part) is about — the head of a
     Japanese noun phrase comes last (ハラスメント苦情処理委員会の委員長は誰？ -> 長, of 委員長) — or
     None when the question has no topic or that word is not one of its terms."""
-    match = _TOPIC.match(question)
-    if not match:
+    phrase = topic_phrase(question)
+    if phrase is None:
         return None
-    words = content_terms(analyzer, match.group(1))
+    words = content_terms(analyzer, phrase)
     return words[-1] if words and words[-1] in terms else None
 
 

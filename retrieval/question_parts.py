@@ -106,3 +106,15 @@ def asking_part(text: str) -> str | None:
         return None
     asking = question[clauses[-1].end():]
     return asking if _WORD.search(asking) else None
+
+
+# What a question is about: the words before its first topic marker (は / って / とは).
+_TOPIC = re.compile(r"^(.{1,40}?)(?:とは|って|は)")
+
+
+def topic_phrase(text: str) -> str | None:
+    """The phrase a question is about — in its asking part, when a story is told first — as
+    written before its first topic marker (住居手当はいくら？ -> 住居手当, 出生時育休の請求はいつまで？ ->
+    出生時育休の請求); None when it has none."""
+    match = _TOPIC.match(asking_part(text) or text)
+    return match.group(1) if match else None

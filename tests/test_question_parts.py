@@ -2,8 +2,7 @@
 import pytest
 
 from retrieval.analysis import Analyzer
-from retrieval.question_parts import (asking_part, in_written_register, situation_terms, split_situation,
-                                      written_casually)
+from retrieval.question_parts import (asking_part, in_written_register, situation_terms, split_situation, topic_phrase, written_casually)
 
 
 @pytest.mark.parametrize("text, situation, question", [
@@ -96,3 +95,15 @@ def test_written_casually(text, casual):
 ])
 def test_in_written_register(text, written):
     assert in_written_register(text) == written
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("住居手当はいくら？", "住居手当"),
+    ("その解雇ってどうなるの？", "その解雇"),
+    ("パワハラとは？", "パワハラ"),
+    # after a story, the asking sentence's topic
+    ("係長に言われた。育休の期間は？", "育休の期間"),
+    ("いつまでに出せばいい？", None),
+])
+def test_the_topic_is_what_comes_before_the_first_topic_marker(question, topic):
+    assert topic_phrase(question) == topic
