@@ -56,11 +56,6 @@ class ClippedWords:
                         # 育児 + 短 (+ 時間 勤務): a one-character last word is a prefix of what follows
                         words = (*words, run[start + size])
                     counts["".join(w[0] for w in words[:size])][words] += 1
-        # Which words the corpus writes right before a word (地域, 扶養, 通勤 before 手当): a word many
-        # others qualify names a kind of thing, and a qualifier it never takes names a kind the
-        # corpus does not have (retrieval.local_search: 住居手当, where only 手当 is known).
-        self.pairs = frozenset(pairs_seen)
-        self.qualifiers: Counter[str] = Counter(head for _, head in self.pairs)
         self._readings: dict[str, tuple[tuple[str, ...], ...]] = {}
         for initials, compounds in counts.items():
             ranked = compounds.most_common()

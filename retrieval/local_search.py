@@ -41,7 +41,7 @@ from retrieval.models import ANSWER_CONFIDENCE, ANSWER_DEPTH, Passage, Question,
 from retrieval.passage_vectors import DenseVectors
 from retrieval.penal_provisions import penal_index
 from retrieval.query import QueryPlan, QueryPlanner, cited_articles, content_terms, vocabulary_terms
-from retrieval.question_parts import asking_part, situation_terms, topic_phrase
+from retrieval.question_parts import asking_part, situation_terms
 from retrieval.rerank import CANDIDATES, PassageText, RerankWeights, rerank_bonus
 from retrieval.term_matrix import AnalysedTerms, TermMatrix
 from retrieval.whole_articles import PieceKey, article_pieces, piece_key, whole_article
@@ -721,34 +721,11 @@ class LocalSearcher:
             confidence = (kept_weight * topical + replaced_weight * expansion) / (kept_weight + replaced_weight)
         else:
             confidence = np.maximum(topical, 0.75 * expansion) if user_terms else expansion
-        # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all; so does
-        # a kind of thing it never names (住居手当, where the corpus has 地域手当 and 扶養手当).
-        absent = self._unnamed_kind(matrix, plan, user_terms)
-        confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns, absent)
+        # Words the corpus has never seen (クールビズ, 食堂) mean it likely cannot answer at all.
+        confidence = confidence - w.unknown_terms * _unknown_share(matrix, user_terms, plan.nouns)
         if article_rows:  # the question cited this very article
             confidence[list(article_rows)] = np.maximum(confidence[list(article_rows)], 0.9)
         return confidence
-
-    def _unnamed_kind(self, matrix: TermMatrix, plan: QueryPlan, terms: Sequence[str]) -> frozenset[str]:
-        """The qualifier of the kind of thing a Japanese question is about, when the corpus never
-        writes that kind although it names others (住居手当はいくら？ where the rules have 地域手当,
-        扶養手当, 通勤手当: {住居}); empty otherwise. Such a qualifier counts as a word the corpus lacks:
-        an article on another 手当 shares the question's 手当 but answers nothing about the one asked.
-        Read off the topic's last compound (the head of a Japanese noun phrase comes last); a
-        qualifier the vocabulary explained (育休手当: 育休 -> 育児休業) is left alone, and a head is a
-        kind only when at least KIND_QUALIFIERS other words qualify it in the corpus."""
-        words = matrix.derived.get("clipped_words")  # the corpus' adjacent words, read at warm-up
-        phrase = topic_phrase(plan.text) if plan.language == "ja" else None
-        if words is None or phrase is None:
-            return frozenset()
-        runs = self.planner.analyzer.kanji_runs(phrase)
-        if not runs or len(runs[-1]) < 2:
-            return frozenset()
-        qualifier, head = runs[-1][-2], runs[-1][-1]
-        if (qualifier not in terms or head not in terms or qualifier in plan.explained
-                or (qualifier, head) in words.pairs or words.qualifiers[head] < KIND_QUALIFIERS):
-            return frozenset()
-        return frozenset({qualifier})
 
     def _article_rows(self, matrix: TermMatrix, plan: QueryPlan) -> dict[int, float]:
         """Rows of the articles the question cites, with their bonus (article, plus paragraph)."""
@@ -901,11 +878,6 @@ def _with_spelling_fixed(plan: QueryPlan, matrix: TermMatrix, dictionary: Englis
     return dataclasses.replace(plan, terms=replaced(plan.terms), nouns=replaced(plan.nouns))
 
 
-# A word that at least this many other words qualify in the corpus (地域手当, 扶養手当, 通勤手当)
-# names a kind of thing (LocalSearcher._unnamed_kind): "several", the least that says so. On the
-# tune pool 3, 5 and 12 move no answer (the questions it fires on are already abstained or still
-# answered); on the sample rules it turns 住居手当はいくら？ and 寒冷地手当はもらえますか？ away.
-KIND_QUALIFIERS = 3
 PAGE_REPEAT_DEPTH = 5  # how far down the ranking other pages (and articles) are looked for
 BIGRAM_HEAD = 3  # the word ranking's first results, which character bigrams never re-order
 
@@ -1156,17 +1128,16 @@ def _with_model_terms(plan: QueryPlan, words: Sequence[str], analyzer: Analyzer,
     return dataclasses.replace(plan, model_terms=tuple(dict.fromkeys(added))) if added else plan
 
 
-def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str],
-                   absent: frozenset[str] = frozenset()) -> float:
-    """Share of the asker's terms that are nouns no passage contains, or `absent` (weighing like
-    the rarest known term). Unknown verbs and fillers are left out: they do not name a topic."""
+def _unknown_share(matrix: TermMatrix, terms: Sequence[str], nouns: Sequence[str]) -> float:
+    """Share of the asker's terms that are nouns no passage contains (weighing like the rarest
+    known term). Unknown verbs and fillers are left out: they do not name a topic."""
     noun_set = set(nouns)
     terms = [t for t in dict.fromkeys(terms) if matrix.idf(t) or t in noun_set]
     if not terms:
         return 0.0
-    known = [matrix.idf(t) for t in terms if matrix.idf(t) and t not in absent]
+    known = [matrix.idf(t) for t in terms if matrix.idf(t)]
     rare = max(known, default=1.0)
-    unknown = sum(1 for t in terms if not matrix.idf(t) or t in absent)
+    unknown = sum(1 for t in terms if not matrix.idf(t))
     return unknown * rare / (sum(known) + unknown * rare)
 
 

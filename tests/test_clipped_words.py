@@ -127,10 +127,3 @@ def test_a_restricted_document_explains_a_clipping_only_to_those_who_may_read_it
     public, hr = snapshot.audience(()), snapshot.audience(("hr-staff",))
     assert _clipped_words(snapshot, public.matrix, analyzer).readings("人評") == ()
     assert _clipped_words(snapshot, hr.matrix, analyzer).readings("人評") == (("人事", "評価"),)
-
-
-def test_the_words_a_word_is_qualified_by_are_counted_once_each():
-    words = ClippedWords([["地域", "手当"], ["扶養", "手当"], ["地域", "手当"], ["通勤", "手当", "額"]])
-    assert ("地域", "手当") in words.pairs and ("住居", "手当") not in words.pairs
-    assert words.qualifiers["手当"] == 3  # 地域 twice is one qualifier
-    assert words.qualifiers["額"] == 1

@@ -35,20 +35,6 @@ def test_questions_the_rules_do_not_cover_abstain(samples, question):
     assert answer(samples, question).abstained
 
 
-@pytest.mark.parametrize("question", ["住居手当はいくら？", "寒冷地手当はもらえますか？"])
-def test_a_kind_of_allowance_the_rules_never_name_abstains(samples, question):
-    """The rules name 地域手当, 扶養手当, 通勤手当…, never these: an article on another 手当 shares
-    the word 手当 and answered (減給…地域手当の月額の十分の一) before."""
-    result = answer(samples, question)
-    assert result.abstained, result.text
-
-
-def test_a_kind_of_allowance_the_rules_name_is_still_answered(samples):
-    result = answer(samples, "通勤手当はどうなる？")
-    assert not result.abstained, result.text
-    assert any("通勤手当" in c.quote for c in result.citations)
-
-
 def test_a_colloquial_topic_marker_does_not_lose_the_noun_asked_about(samples):
     """「日当って」 was read as 日 + 当たる: the answer quoted the 出張 report rule of the 服務規程."""
     result = answer(samples, "出張の日当っていくら？")
