@@ -282,6 +282,11 @@ class ExtractiveAnswerer:
                    for p in chosen]
         if defined:  # the lead defines the asked term: its defining item is the quote, not a sibling naming it
             located[0] = _defining_sentence(chosen[0].passage, defined) or located[0]
+        elif intent.answer_type is AnswerType.DEFINITION and chosen and question.language == "ja":
+            # 通勤災害になる？: whether a case falls under a term is what the term's definition says
+            # (the law's own name is no term asked: 公益通報者保護法でいう「公益通報」 asks for 公益通報)
+            asked_about = without_references(question.text, {p.passage.title for p in passages})
+            located[0] = _covering_definition(asked_about, chosen[0].passage) or located[0]
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
@@ -765,6 +770,37 @@ def _defining_sentence(passage: Passage, term: str) -> tuple[str, Place] | None:
     return None
 
 
+# A definition's lead up to this long is shown whole with its items (the conditions are in its
+# opening, 「通勤」とは、職員が、勤務のため…); a longer one alone, as any long sentence is.
+DEFINITION_LEAD_CHARS = 160
+
+
+def _covering_definition(question: str, passage: Passage) -> tuple[str, Place] | None:
+    """Whether a case falls under a term (…って通勤災害になるの？ / 「漏えい」扱いになる？) is answered
+    by the sentence of the lead article there to define it (「通勤」とは…), with the items it
+    introduces (次に掲げる移動: which movements count); the sentences that merely use the term
+    (…移動を中断した場合においては、…同項の通勤としない) share as many of the question's words. The
+    longest term the article defines that the question holds, even inside a compound (通勤 of
+    通勤災害); None when the article defines none."""
+    flat = normalize(question).lower()
+    located = sentences_by_paragraph(passage.text, _first_paragraph(passage))
+    sentences = [sentence for sentence, _ in located]
+    places = [place for _, place in located]
+    best: tuple[int, int] | None = None  # (sentence, length of the term it defines)
+    for index, sentence in enumerate(sentences):
+        for term in defined_terms_in(normalize(sentence), strict=True):
+            if len(term) > 1 and term in flat and (best is None or len(term) > best[1]):
+                best = (index, len(term))
+    if best is None:
+        return None
+    index = best[0]
+    items = [i for i, of in _item_leads(sentences, places).items() if of == index]
+    sentence = unwrap(strip_labels(sentences[index]))
+    if not items or len(sentence) > DEFINITION_LEAD_CHARS:
+        return sentence, places[index]  # a definition's conditions are in its opening: kept whole
+    return _with_items(sentence, [unwrap(sentences[i]) for i in items], room=DEFINITION_LEAD_CHARS), places[index]
+
+
 def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
                           intent: QuestionIntent | None = None, first_paragraph: int = 1,
                           focus: tuple[int, int] | None = None, tie_break: TieBreak | None = None,
@@ -997,11 +1033,10 @@ def _item_leads(sentences: Sequence[str], places: Sequence[Place]) -> dict[int, 
     return leads
 
 
-def _with_items(lead: str, items: Sequence[str]) -> str:
-    """The lead, then its items with their numbers (一　… 二　…), within MAX_QUOTE_CHARS: a long
-    lead keeps its close (次に掲げる事項を…通知しなければならない), each item its first ITEM_CHARS,
-    and the items that no longer fit are left for the citation's full text."""
-    room = MAX_QUOTE_CHARS // 2
+def _with_items(lead: str, items: Sequence[str], room: int = MAX_QUOTE_CHARS // 2) -> str:
+    """The lead, then its items with their numbers (一　… 二　…), within MAX_QUOTE_CHARS: a lead
+    longer than `room` keeps its close (次に掲げる事項を…通知しなければならない), each item its first
+    ITEM_CHARS, and the items that no longer fit are left for the citation's full text."""
     if len(lead) > room:
         lead = "…" + lead[len(lead) - room + 1:]
     shown = lead
