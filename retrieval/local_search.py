@@ -964,21 +964,24 @@ def _pages_first(order: Sequence[int], passages: Sequence[Passage]) -> list[int]
     return first + repeats
 
 
-# A document of at most this many passages is a bundle of a few provisions, not a regulation
-# (the smallest law or 例規 of the ja-regulations and sample corpora has 7 articles; lawqa-jp's
-# files have 1 to 7 passages, four in five at most 3).
+# A document of at most this many passages that does not open at 第一条 is an excerpt, a bundle
+# of a few provisions (lawqa-jp's files: 1 to 7 passages, four in five at most 3, none holding a
+# 第一条). A regulation, however short (a 要綱 of three articles), opens at 第一条 and is ranked by
+# its articles alone; the smallest law or 例規 of the ja-regulations and sample corpora has 7.
 SMALL_DOCUMENT = 5
 
 
 def _context_units(matrix: TermMatrix) -> list[tuple[str, str, int] | None]:
     """Per row, the unit whose other passages lend it context (LocalSearcher._page_context):
     ("page", doc, page) for a section of a paged text, ("document", doc, 0) for a passage of a
-    small unpaged document, None otherwise."""
+    small unpaged excerpt, None otherwise."""
     if "context_units" not in matrix.derived:
         sizes = Counter(p.doc for p in matrix.passages)
+        regulations = {p.doc for p in matrix.passages if p.article_key == "1" and not p.supplementary}
         matrix.derived["context_units"] = [
             ("page", key[0], key[1]) if key is not None
-            else ("document", p.doc, 0) if p.page is None and sizes[p.doc] <= SMALL_DOCUMENT else None
+            else ("document", p.doc, 0) if (p.page is None and sizes[p.doc] <= SMALL_DOCUMENT
+                                            and p.doc not in regulations) else None
             for p, key in zip(matrix.passages, _page_keys(matrix))]
     return matrix.derived["context_units"]
 

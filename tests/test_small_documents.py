@@ -1,4 +1,4 @@
-"""A small document (a bundle of a few provisions, like lawqa-jp's files) is the unit that answers:
+"""A small excerpt (a bundle of a few provisions, like lawqa-jp's files) is the unit that answers:
 its passages lend each other context, as the sections of a handbook page do; a long document's
 articles never do.
 
@@ -29,6 +29,10 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
+def articles(markdown: str) -> int:
+    return sum(line.startswith("### ") for line in markdown.splitlines())
+
+
 def first_doc(index, analyzer, **weights) -> str:
     searcher = LocalSearcher(index=index, analyzer=analyzer, weights=RankWeights(**weights))
     return searcher.rank(Question(QUESTION, "ja"), 5)[0].passage.doc
@@ -44,6 +48,14 @@ def test_a_small_document_answering_the_whole_question_leads(tmp_path: Path, ana
 def test_a_long_documents_articles_lend_no_context(tmp_path: Path, analyzer):
     # the same two articles inside a law of more than SMALL_DOCUMENT articles: no lift
     long_law = "## 仲介法\n" + "".join(UNRELATED) + CONDITION + ITEMS
-    assert long_law.count("### ") > SMALL_DOCUMENT
+    assert articles(long_law) > SMALL_DOCUMENT
     index = index_corpus(tmp_path, {"001_law.md": long_law, "002_alone.md": "## 仲介法\n" + ALONE}, analyzer)
+    assert first_doc(index, analyzer) == first_doc(index, analyzer, small_document_context=0.0) == "002_alone.md"
+
+
+def test_a_short_regulation_opening_at_its_first_article_lends_no_context(tmp_path: Path, analyzer):
+    # three articles, 第1条 first: a 要綱 of its own, ranked by its articles alone, however short
+    regulation = "## 仲介法\n" + UNRELATED[0] + CONDITION + ITEMS
+    assert articles(regulation) <= SMALL_DOCUMENT
+    index = index_corpus(tmp_path, {"001_law.md": regulation, "002_alone.md": "## 仲介法\n" + ALONE}, analyzer)
     assert first_doc(index, analyzer) == first_doc(index, analyzer, small_document_context=0.0) == "002_alone.md"

@@ -47,9 +47,14 @@ def index(tmp_path_factory):
                        {"fukumu.md": RULE, "guide.md": GUIDANCE, "teigi.md": DEFINITIONS, "uses.md": USES})
 
 
+# The fixtures are excerpts of a few articles, which the ranking reads like a page's sections
+# (RankWeights.small_document_context): the priors tested here are measured without that lift.
+BASE = RankWeights(small_document_context=0.0)
+
+
 def ranked(index, question, weights=None):
     idx, analyzer = index
-    found = LocalSearcher(index=idx, analyzer=analyzer, weights=weights or RankWeights()).rank(Question(question, "ja"), 4)
+    found = LocalSearcher(index=idx, analyzer=analyzer, weights=weights or BASE).rank(Question(question, "ja"), 4)
     return {(p.passage.title, p.passage.article): p.score for p in found}
 
 
@@ -59,7 +64,7 @@ def first(index, question, weights=None):
 
 def test_guidance_gives_way_to_the_rule_it_explains(index):
     question = "副業したいんだけど、許可っている？"
-    without = ranked(index, question, RankWeights(guidance=0.0))
+    without = ranked(index, question, RankWeights(guidance=0.0, small_document_context=0.0))
     with_prior = ranked(index, question)
     guide, rule = ("服務ガイドライン", None), ("町職員服務規程", "第五条")
     assert RankWeights().guidance < 0
@@ -67,18 +72,18 @@ def test_guidance_gives_way_to_the_rule_it_explains(index):
     assert with_prior[guide] == pytest.approx(without[guide] + RankWeights().guidance)
     # strong enough to reorder the two when the guidance leads by less than the prior
     gap = without[guide] - without[rule]
-    assert first(index, question, RankWeights(guidance=-(gap + 0.05))) == rule
+    assert first(index, question, RankWeights(guidance=-(gap + 0.05), small_document_context=0.0)) == rule
 
 
 def test_guidance_the_question_names_keeps_its_score(index):
     question = "服務ガイドラインでは副業の許可はどうなってる？"
     guide = ("服務ガイドライン", None)
-    assert ranked(index, question)[guide] == pytest.approx(ranked(index, question, RankWeights(guidance=0.0))[guide])
+    assert ranked(index, question)[guide] == pytest.approx(ranked(index, question, RankWeights(guidance=0.0, small_document_context=0.0))[guide])
 
 
 def test_a_definition_question_finds_the_article_defining_its_term(index):
     question = "要配慮情報って何のこと？"
-    assert first(index, question, RankWeights(defines_named_term=0.0))[0] == "町情報保護規則"  # without it
+    assert first(index, question, RankWeights(defines_named_term=0.0, small_document_context=0.0))[0] == "町情報保護規則"  # without it
     assert first(index, question) == ("町情報保護条例", "第二条")
 
 
@@ -101,7 +106,7 @@ WEIGHT = RankWeights().defines_named_term
 
 def defining_prior(index, question, row):
     """What the defines-named-term prior adds to one passage's score for a question."""
-    return ranked(index, question)[row] - ranked(index, question, RankWeights(defines_named_term=0.0))[row]
+    return ranked(index, question)[row] - ranked(index, question, RankWeights(defines_named_term=0.0, small_document_context=0.0))[row]
 
 
 def test_the_term_a_question_quotes_counts_though_a_longer_named_term_contains_it(terms_index):
