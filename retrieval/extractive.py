@@ -753,7 +753,8 @@ def _definition_first(question: str, chosen: list[ScoredPassage], passages: Sequ
         return chosen, None
     # The question's own word first: 在宅勤務とは？ asks for 在宅勤務's item, not for its synonym テレワーク's.
     for names in ([flat], [normalize(word).lower() for word in statutory_words(flat)]):
-        for candidate in passages[:DEFINITION_DEPTH]:
+        # The rule's own definition leads guidance restating it (a ガイドライン quoting 法第二条).
+        for candidate in sorted(passages[:DEFINITION_DEPTH], key=lambda p: p.passage.article is None):
             for term in defined_terms_in(normalize(candidate.passage.text), strict=True):
                 if any(names_as_word(term, name) for name in names):
                     return [candidate, *(p for p in chosen if p is not candidate)], term

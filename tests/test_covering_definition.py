@@ -1,5 +1,6 @@
-"""Whether a case falls under a term (…って通勤災害になるの？) is answered by the sentence that
-defines the term, with the items it introduces — not by a sentence that merely uses it."""
+"""Definitions: whether a case falls under a term (…って通勤災害になるの？) is answered by the sentence that
+defines the term, with the items it introduces — not by a sentence that merely uses it; and what a term
+is, by the rule's own definition before guidance restating it."""
 from __future__ import annotations
 
 import pytest
@@ -47,3 +48,17 @@ def test_the_name_of_the_law_asked_about_is_no_term_asked(answerer):
     answer = answerer.compose(Question("自分の昇進のためでもある通報は、公益通報者保護法でいう「公益通報」に当たる？",
                                        "ja"), [REPORTING])
     assert answer.citations[0].quote.startswith("この法律において「公益通報」とは"), answer.citations[0].quote
+
+
+def test_the_rules_own_definition_leads_guidance_restating_it(answerer):
+    guidance = ScoredPassage(Passage(
+        doc="guide.md", seq=3, title="情報保護ガイドライン", headings=("2-3 要配慮情報",),
+        text="「要配慮情報」とは、本人の病歴その他の配慮を要する情報をいい、例えば診断書の写しが該当する。"),
+        1.2, confidence=0.9)
+    rule = ScoredPassage(Passage(
+        doc="jorei.md", seq=1, title="情報保護条例", article="第二条", caption="定義",
+        text="第二条　この条例において「要配慮情報」とは、本人の病歴その他本人に対する不当な差別が生じないよう"
+             "その取扱いに特に配慮を要する情報をいう。"),
+        1.0, confidence=0.9)
+    answer = answerer.compose(Question("要配慮情報って何のこと？", "ja"), [guidance, rule])
+    assert answer.citations[0].passage.article == "第二条", answer.text
