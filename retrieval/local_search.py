@@ -101,9 +101,9 @@ class RankWeights:
     # well-matching section gains this times that section's score (relative to the best). Tune
     # half of contoso-handbook: 0.2 to 1.0 rank alike; the low end is taken.
     page_context: float = 0.3
-    # The same for a small document (at most SMALL_DOCUMENT passages, unpaged): a bundle of a few
-    # provisions gathered for one topic (lawqa-jp's files: an article with the 施行令 and 告示 text
-    # it points to) is the unit that answers, like a page. Statutes and 例規 are far longer and
+    # The same for a small excerpt (at most SMALL_DOCUMENT passages, unpaged, no 第一条): a bundle of
+    # a few provisions gathered for one topic (lawqa-jp's files: an article with the 施行令 and 告示
+    # text it points to) is the unit that answers, like a page. A regulation opens at 第一条 and is
     # never affected. Tune half of lawqa-jp: hit@1 .944 at 0 and 0.3, .972 from 0.45 to 2.0; the low
     # end is taken (held: .879 -> .909 at 0.45 to 0.6, back to .879 at 1.0).
     small_document_context: float = 0.5
