@@ -106,13 +106,17 @@ async function ask(page, turn) {
 
   step = `wait for the bot's reply to: ${turn.text}`;
   const started = Date.now();
+  // A new bot row may be rendered above the question: the Playground shows the user's message only
+  // when the bot's HTTP 200 for it returns, and a fast reply (an abstention takes ~30 ms) is posted
+  // back before that. So a reply is any bot row that was not in the chat before the question.
+  const isNewBotRow = (r, n) => n >= before && n !== userIndex && r.bot;
   // Every distinct text the reply shows while it arrives: a streamed reply (Teams streaming in 1:1
   // chats) shows the informative update, then growing partial texts, then the final message.
   const snapshots = [];
   let streamShot = false;
   await until('the bot reply', replyTimeoutMs, async () => {
     const rows = await chatRows(page);
-    const replyAt = rows.findIndex((r, n) => n > userIndex && r.bot && r.text);
+    const replyAt = rows.findIndex((r, n) => isNewBotRow(r, n) && r.text);
     if (replyAt < 0) return false;
     const text = rows[replyAt].text;
     if (snapshots[snapshots.length - 1] !== text) snapshots.push(text);
@@ -127,14 +131,14 @@ async function ask(page, turn) {
   const elapsedMs = Date.now() - started;
 
   const rows = await chatRows(page);
-  const replyIndex = rows.findIndex((r, n) => n > userIndex && r.bot);
+  const replyIndex = rows.findIndex(isNewBotRow);
   const row = await rowLocator(page, replyIndex);
   const header = page.locator(HEADER).nth(replyIndex);
   const result = {
     question: turn.text,
     elapsedMs,
     text: rows[replyIndex].text,
-    botMessagesAfterQuestion: rows.slice(userIndex + 1).filter((r) => r.bot).length,
+    newBotMessages: rows.filter(isNewBotRow).length,
     author: (await header.locator(AUTHOR).innerText()).trim(),
     aiLabel: await header.getByText('AI generated', { exact: true }).isVisible(),
     sensitivityLabel: (await header.locator('[role="img"][aria-label="庁内限り"]').count()) > 0,

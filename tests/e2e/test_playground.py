@@ -263,7 +263,7 @@ def test_answer_is_rendered_with_citations_ai_label_and_feedback_button(chat):
     # Hovering badge 1 shows the cited article: its name (規程名 第N条) and the quoted text.
     # Badge 1 is the model's source [1], the searcher's best match: 第十四条 (年次休暇).
     assert answer["citationPopup"] and "第十四条" in answer["citationPopup"], answer["citationPopup"]
-    assert answer["botMessagesAfterQuestion"] == 1, "expected exactly one reply to the question"
+    assert answer["newBotMessages"] == 1, "expected exactly one reply to the question"
 
 
 def test_like_feedback_reaches_the_bot(chat, bot):
@@ -307,7 +307,7 @@ def test_small_talk_gets_a_friendly_reply_with_examples(chat):
     assert "例規Q&Aボットです" in reply["text"] and "年休は何日もらえますか" in reply["text"], reply["text"]
     assert "見つかりませんでした" not in reply["text"]
     assert not reply["citationBadges"] and not reply["aiLabel"]
-    assert reply["botMessagesAfterQuestion"] == 1
+    assert reply["newBotMessages"] == 1
 
 
 def test_off_topic_question_gets_an_abstention(chat):
