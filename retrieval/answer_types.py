@@ -117,7 +117,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
     # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
         rf"(?<![月年{NUMBER_CHARS}]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
-        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
+        rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週間?|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所|文字|字|桁)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
         rf"(?<=[年月]){_N}\s*回|"
@@ -353,6 +353,15 @@ def asked_unit(text: str) -> str | None:
     return _UNIT_FORMS.get(unit.lower(), unit)
 
 
+def without_asked_count(text: str) -> str:
+    """The question without the count it asks for (介護休暇は何日取れる？ -> 介護休暇は取れる？): the 日
+    of 何日 is the unit of the answer, not a word a sentence answering it shares."""
+    return _ASKED_COUNT.sub("", normalize(text))
+
+
+_ASKED_COUNT = re.compile(r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週間?|時間|分(?!の)|回|歳|人|割|件)")
+
+
 # A number with its unit, as a question or a statute writes it: 20日, 二十日, 六月, 3歳, 20 days.
 _NUMBER_WITH_UNIT = re.compile(
     rf"{AMOUNT_START}(?:(?P<yen>{AMOUNT_NUMBER})\s*円|"
@@ -460,26 +469,46 @@ def states_bound(bound: str, text: str) -> bool:
 
 
 def states_in_unit(unit: str, text: str) -> bool:
-    """Whether `text` states a number in `unit` (日 for 何日, 歳 for 何歳: 年齢六十年 counts)."""
-    return _unit_pattern(unit).search(normalize(text)) is not None
+    """Whether `text` states a number in `unit` (日 for 何日, 歳 for 何歳: 年齢六十年 counts), units of
+    measure aside (一日を通じ, 一日を単位として)."""
+    text = normalize(text)
+    return any(not _is_step(text, m) for m in _unit_pattern(unit).finditer(text))
+
+
+# A number that sets the step a thing is counted in, or the span something holds throughout, says
+# nothing of how much: 介護休暇の単位は、一日又は一時間とする / 一時間を単位とする / 一日を通じ、….
+_STEP_AFTER = ("を単位", "単位", "を通じ")
+
+
+def _is_step(text: str, match: re.Match[str]) -> bool:
+    """Whether a value found in `text` is a unit of measure, not a quantity (see _STEP_AFTER): followed
+    by を単位 / を通じ, or the predicate of a subject that is a 単位 (…の単位は、一日又は一時間とする)."""
+    if text.startswith(_STEP_AFTER, match.end()):
+        return True
+    subject, said, between = text[:match.start()].rpartition("は、")
+    return bool(said) and subject.endswith("単位") and not re.search(r"[、。]", between)
+
+
+def _values(kind: AnswerType, text: str) -> list[re.Match[str]]:
+    """The values of `kind` that (normalised) `text` states, units of measure aside (_is_step)."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return []
+    return [m for m in pattern.finditer(text) if not _is_step(text, m)]
 
 
 def states_value(kind: AnswerType, text: str, given: frozenset[tuple[int, str]] = frozenset()) -> bool:
     """Whether `text` states a value of the kind asked for (any text 'answers' the open kinds);
     with `given`, a value the question itself states does not count."""
-    pattern = _VALUE_PATTERNS.get(kind)
-    if pattern is None:
+    if kind not in _VALUE_PATTERNS:
         return True
-    if not given:
-        return bool(pattern.search(normalize(text)))
-    return any(_leading_value(m.group(0)) not in given for m in pattern.finditer(normalize(text)))
+    return any(_leading_value(m.group(0)) not in given for m in _values(kind, normalize(text)))
 
 
 def states_number(kind: AnswerType, text: str) -> bool:
     """Whether a value of `kind` that `text` states has a number (二週間前まで, 午後五時), rather than
     being a bare marker (速やかに, から起算, 満了): a marker says when without saying how long."""
-    pattern = _VALUE_PATTERNS.get(kind)
-    return pattern is not None and any(_is_number(m.group(0)) for m in pattern.finditer(normalize(text)))
+    return any(_is_number(m.group(0)) for m in _values(kind, normalize(text)))
 
 
 def _is_number(found: str) -> bool:
@@ -490,14 +519,11 @@ def concludes_with_value(kind: AnswerType, sentence: str) -> bool:
     """Whether a value of `kind` stands in the sentence's last clause (no 、 after it), where a
     statute puts what it rules (その日数は、二十日とする), rather than in a condition that leads up
     to it (十日以上の年次休暇を与えられた職員が、…促進しなければならない). Parentheticals aside."""
-    pattern = _VALUE_PATTERNS.get(kind)
-    if pattern is None:
-        return False
     text = normalize(sentence)
     while (inner := _INNERMOST_PARENTHETICAL.sub("", text)) != text:
         text = inner
     text = text.rstrip("。． ")
-    return any("、" not in text[m.end():] for m in pattern.finditer(text))
+    return any("、" not in text[m.end():] for m in _values(kind, text))
 
 
 def answers_value(intent: QuestionIntent, text: str) -> bool:
@@ -513,18 +539,23 @@ def stated_values(kind: AnswerType, text: str) -> frozenset[tuple[int, str] | No
     """The values of `kind` that `text` states, each as its leading number and unit (None for a
     value without one: 無料, 遅滞なく). `states_value(kind, text, given)` is whether any is not
     in `given`; the ranker keeps these per passage, as the question's own numbers vary."""
-    pattern = _VALUE_PATTERNS.get(kind)
-    if pattern is None:
+    if kind not in _VALUE_PATTERNS:
         return frozenset({None})
-    return frozenset(_leading_value(m.group(0)) for m in pattern.finditer(normalize(text)))
+    return frozenset(_leading_value(m.group(0)) for m in _values(kind, normalize(text)))
 
 
 _INNERMOST_PARENTHETICAL = re.compile(r"[(（][^()（）]*[)）]")
 _PER_BASE = re.compile(r"(?:間)?(?:につき|当たり|あたり|ごと|について)")
 
 
+def _parenthetical_depth(text: str, position: int) -> int:
+    before = text[:position]
+    return max(0, before.count("（") + before.count("(") - before.count("）") - before.count(")"))
+
+
 # Counts that measure no time: a deadline question is not answered by one.
 _NO_PERIOD = re.compile(r"割|百分の|パーセント|%|回|人|台|個|件|枚|名|冊|部|社|箇所|キロ|percent|times|visits", re.I)
+_TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
 
 
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
@@ -538,8 +569,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
              AnswerType.QUANTITY: (AnswerType.QUANTITY, AnswerType.DEADLINE)}.get(kind, (kind,))
     numeric, markers = [], []
     for order, candidate in enumerate(kinds):
-        pattern = _VALUE_PATTERNS.get(candidate)
-        for match in pattern.finditer(text) if pattern else ():
+        for match in _values(candidate, text):
             found = match.group(0)
             if candidate is not kind and kind is AnswerType.DEADLINE and _NO_PERIOD.search(found):
                 continue  # 二割五分 or 三回 is no period: asked until when, a rate is no answer
@@ -552,8 +582,13 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 repeats_question = _leading_value(found) in given
                 # 一日につき四時間 / 一週間当たり: the number before につき is what the value is per
                 per = _PER_BASE.match(text, match.end()) is not None
-                numeric.append((repeats_question, unit is not None and not in_unit, per, match.start(), -len(found),
-                                order, match.span()))
+                # a number inside a parenthetical qualifies a word of the sentence (要介護者（…二週間以上の
+                # 期間にわたり…）); the sentence rules with the numbers outside it
+                aside = _parenthetical_depth(text, match.start()) > 0
+                # 何日 asks how long: 六月 answers in another unit of time, 三回 (a count of times) not at all
+                timeless = unit in _TIME_UNITS and _NO_PERIOD.search(found) is not None
+                numeric.append((repeats_question, timeless, unit is not None and not in_unit, per, aside,
+                                match.start(), -len(found), order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())
     span = min(numeric)[-1] if numeric else (markers[0] if markers else None)

@@ -21,7 +21,7 @@ from retrieval.cpu_work import run_cpu
 from retrieval.answer_types import (CONCRETE_VALUE_TYPES, AnswerType, QuestionIntent, analyse, answers_value,
                                     classify, compares, concludes_with_value, defined_terms_in, enumerates,
                                     names_as_word, states_bound, states_in_unit, states_number, states_value,
-                                    value_span)
+                                    value_span, without_asked_count)
 from retrieval.models import (ANSWER_CONFIDENCE, ANSWER_DEPTH, COMMENTARY_HEADING, Answer, Citation, Passage, Question,
                               ScoredPassage, in_answer_order)
 from retrieval.numerals import KANJI_NUMBER_CHARS, NUMBER_CLASS, int_to_kanji, kanji_to_int, value_in_english
@@ -111,8 +111,9 @@ _ASKS = re.compile(r"[？?]")
 # A sentence that rules (…することができる / …してはならない / …しなければならない): what a yes/no
 # question (断れる？ してもいい？) is answered by, rather than the sentence that sets out the procedure.
 _RULES_ON = re.compile(r"(?:ことができ(?:る|ない)|てはならない|なければならない|妨げない|限りでない)。?$")
-_CONTINUES = re.compile(r"ただし、")
-_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|ただし、")
+# 但し、 is how the older statutes (労働基準法, 旅費法) write ただし、.
+_CONTINUES = re.compile(r"(?:ただし|但し)、")
+_EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|(?:ただし|但し)、")
 CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
                             r"(?:[一二三四五六七八九十]+[\s　]+|[(（][0-9０-９]+[)）][\s　]+|[①-⑳][\s　]*)?")
@@ -153,6 +154,9 @@ class _Reading(NamedTuple):
     # Each translated term's concept (an English question's alternatives for one word count once).
     concepts: Mapping[str, str]
     topic_head: str | None  # the last word of what the question is about (_topic_head)
+    # The words of the count asked for (the 日 of 何日): a sentence is not nearer the answer for
+    # sharing them (一日を通じ、… shares 日 with 何日取れる？).
+    count_words: frozenset[str]
 
 
 class ExtractiveAnswerer:
@@ -218,8 +222,14 @@ class ExtractiveAnswerer:
         asking = asking_part(text)
         asking_terms = frozenset(content_terms(self.analyzer, asking)) & set(terms) if asking else frozenset()
         concepts = self._translated(question)
+        uncounted = set(content_terms(self.analyzer, without_asked_count(text)))
+        count_words = {term for term in terms if term not in uncounted}
+        if question.language == "en" and intent.value_unit:
+            count_words.add(intent.value_unit)  # how many days: the 日 its translation brings
         return _Reading(tuple(dict.fromkeys([*terms, *concepts])), intent, _as_asked(intent, question.text, asking),
-                        asking_terms, text, concepts, _topic_head(self.analyzer, text, terms))
+                        asking_terms, text, concepts, _topic_head(self.analyzer, text, terms),
+                        frozenset(count_words))
+
 
     def _translated(self, question: Question) -> dict[str, str]:
         """Each Japanese term of an English question's translations -> its concept (one key per
@@ -241,7 +251,7 @@ class ExtractiveAnswerer:
         return concepts
 
     def _compose(self, question: Question, passages: Sequence[ScoredPassage], reading: _Reading) -> Answer:
-        terms, intent, asked, asking_terms, asked_text, concepts, topic_head = reading
+        terms, intent, asked, asking_terms, asked_text, concepts, topic_head, count_words = reading
         if (asked.asks_local_arrangement and not _any_document_of(intent.local_unit or "", passages)
                 and not (intent.local_unit == EXTENSION and self._states_extension(question.text, passages))):
             # うちの課の…: a section's own arrangement is in no 例規 unless one of its documents is indexed.
@@ -275,7 +285,7 @@ class ExtractiveAnswerer:
         citations = []
         key_line = None
         tie_break = self._tie_break(asked_text)
-        located = [located_best_sentence(p.passage.text, set(terms), self.analyzer, intent=intent,
+        located = [located_best_sentence(p.passage.text, set(terms) - count_words, self.analyzer, intent=intent,
                                          first_paragraph=_first_paragraph(p.passage), focus=p.focus,
                                          tie_break=tie_break, asking_terms=asking_terms, concepts=concepts,
                                          topic_head=topic_head)
@@ -882,7 +892,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         """The question's terms in the rule an exception qualifies: the sentence before a ただし, the
         項 before a 前項の規定にかかわらず; for other references, every rule of the passage."""
         opening = strip_labels(sentences[index])
-        if opening.startswith("ただし、"):
+        if _CONTINUES.match(opening):
             return term_sets[index - 1] if index else set()
         if opening.startswith("前項の規定にかかわらず"):
             return set().union(*(term_sets[i] for i in range(index) if places[i][0] == places[index][0] - 1))

@@ -178,6 +178,11 @@ def test_local_unit(question, unit):
     (A.CONTACT, "携帯電話の電話番号を送受信のために用いて電磁的記録を送信する方法", False),  # the topic
     (A.CONTACT, "電話その他の方法により通知する。", False),
     (A.PERMISSION, "どんな文でも", True),  # open kinds are not checked for a value
+    # a unit of measure is no quantity: how many days is not answered by the step leave is taken in
+    (A.QUANTITY, "介護休暇の単位は、一日又は一時間とする。", False),
+    (A.QUANTITY, "一時間を単位とする休暇は、一日を通じ、始業の時刻から使用しなければならない。", False),
+    (A.QUANTITY, "一時間を単位とする休暇は、一日を通じ、四時間を超えない範囲内で使用しなければならない。", True),
+    (A.QUANTITY, "年次休暇の日数は、一の年において二十日とする。", True),  # 日数 is no 単位
 ])
 def test_states_value(kind, text, expected):
     assert states_value(kind, text) is expected
@@ -222,6 +227,18 @@ def test_value_span_finds_the_value_to_bold():
 def test_value_span_bolds_the_whole_value_of_the_asked_kind(kind, text, value):
     start, end = value_span(kind, text)
     assert text[start:end] == value
+
+
+def test_value_span_bolds_the_ruling_value_not_one_in_a_parenthetical():
+    # the 二週間 inside the parenthetical defines 要介護者; the sentence rules 三回 and 六月
+    text = ("介護休暇は、要介護者（負傷又は疾病により二週間以上の期間にわたり日常生活に支障があるものをいう。）の"
+            "介護をするため、通算して六月を超えない範囲内で指定する期間内において勤務しない休暇とする。")
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end].startswith("六月")
+    # a parenthetical's number is still bold when the sentence states no other
+    text = "職員は、要介護者（二週間以上の期間にわたり支障があるもの）を介護するため休暇を取ることができる。"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "二週間"  # the whole count of weeks, not 二週
 
 
 def test_value_span_prefers_the_full_period_phrase_for_a_count_question():

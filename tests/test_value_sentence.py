@@ -259,3 +259,35 @@ def test_the_sentence_whose_subject_is_what_the_question_is_about_answers_it(ana
 ])
 def test_what_a_question_is_about_ends_in_its_head_word(analyzer, question, head):
     assert _topic_head(analyzer, question, content_terms(analyzer, question)) == head
+
+
+# A care-leave article as 例規 write one: the leave's limit in its first 項, the step it is taken in
+# (一日又は一時間) and a per-day cap for the hourly step after it.
+CARE_LEAVE = ("（介護休暇）\n第二十一条　介護休暇は、職員が要介護者（負傷又は疾病により二週間以上の期間にわたり日常生活に"
+              "支障があるものをいう。）の介護をするため、三回を超えず、かつ、通算して六月を超えない範囲内で指定する期間内"
+              "において勤務しないことが相当と認められる場合における休暇とする。\n"
+              "２　介護休暇の単位は、一日又は一時間とする。この場合において、一時間を単位とする介護休暇は、一日を通じ、"
+              "始業の時刻から連続した四時間を超えない範囲内で使用しなければならない。")
+
+
+@pytest.mark.parametrize("question", ["介護休暇は何日取れる？", "How many days of care leave can I take?"])
+def test_how_many_days_is_answered_by_the_limit_not_by_the_step_or_the_hourly_cap(analyzer, question):
+    passage = Passage(doc="kinmu.md", seq=21, title="勤務時間条例", article="第二十一条", text=CARE_LEAVE)
+    concepts = [[("介護", "休暇")]]  # the searcher's translation of "care leave"
+    answer = ExtractiveAnswerer(analyzer=analyzer, translations=lambda q: concepts).compose(
+        Question(question, "en" if question.isascii() else "ja"), [ScoredPassage(passage, 10.0, confidence=0.9)])
+    assert answer.citations[0].paragraph in (None, "第一項"), answer.text
+    # the period is bold, not the three times nor the two weeks of the parenthetical
+    assert "**六月を超えない範囲内**" in answer.text or "6 months" in answer.text, answer.text
+
+
+
+def test_an_older_statutes_proviso_spelt_tadashi_in_kanji_goes_on_with_its_rule(analyzer):
+    # 但し、 is the older statutes' ただし、: it rules on its sentence's subject (旅行日数), so the
+    # words of that subject are its words too, and it states the rate asked for.
+    text = ("第八条　旅費計算上の旅行日数は、旅行のために現に要した日数による。但し、鉄道旅行にあつては四百キロメートル"
+            "について一日の割合をもつて通算した日数をこえることができない。")
+    passage = Passage(doc="ryohi.txt", seq=8, title="旅費法", article="第八条", text=text)
+    question = Question("出張で新幹線に片道800キロ乗ったんだけど、旅費の計算だと何日扱いになる？", "ja")
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, [ScoredPassage(passage, 10.0, confidence=0.9)])
+    assert "「但し、鉄道旅行にあつては四百キロメートル" in answer.text, answer.text
