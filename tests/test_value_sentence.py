@@ -291,3 +291,18 @@ def test_an_older_statutes_proviso_spelt_tadashi_in_kanji_goes_on_with_its_rule(
     question = Question("出張で新幹線に片道800キロ乗ったんだけど、旅費の計算だと何日扱いになる？", "ja")
     answer = ExtractiveAnswerer(analyzer=analyzer).compose(question, [ScoredPassage(passage, 10.0, confidence=0.9)])
     assert "「但し、鉄道旅行にあつては四百キロメートル" in answer.text, answer.text
+
+
+COMPLAINTS_BOARD = ("（苦情処理委員会）\n第十二条　ハラスメントに関する苦情を処理するため、みどり区ハラスメント苦情処理委員会を置く。\n"
+                    "２　委員会は、委員長及び委員四人をもって組織する。\n"
+                    "３　委員長は、総務部長をもって充て、委員は、区長が指名する職員をもって充てる。")
+
+
+@pytest.mark.parametrize("question", ["ハラスメント防止委員会の委員長は誰？", "苦情処理委員会の委員長はどなたですか"])
+def test_who_holds_a_post_is_answered_by_the_sentence_that_appoints_to_it(analyzer, question):
+    # 第一項 shares more words (ハラスメント, 委員会); 第三項 says who the 委員長 is
+    passage = Passage(doc="harassment.md", seq=12, title="ハラスメント防止要綱", article="第十二条", text=COMPLAINTS_BOARD)
+    answer = ExtractiveAnswerer(analyzer=analyzer).compose(Question(question, "ja"),
+                                                           [ScoredPassage(passage, 10.0, confidence=0.9)])
+    assert answer.text.startswith("「委員長は、総務部長をもって充て"), answer.text
+    assert answer.citations[0].paragraph == "第三項"
