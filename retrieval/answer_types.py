@@ -330,7 +330,9 @@ _ASKS_WHICH = re.compile(r"どのような|どんな|どういう|どういっ�
                          r"\bwhat (?:matters|items|conditions|cases|measures|criteria|information|details)\b", re.I)
 
 
-_ASKED_UNIT = re.compile(r"何(日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円|件|文字|字|桁)|"
+# The units a number is asked in: 何日, 何か月, 何回, 何円 …
+_COUNTED_IN = r"日|か月|ヶ月|カ月|箇月|月|年|週|時間|分(?!の)|回|歳|人|割|パーセント|%|円|件|文字|字|桁"
+_ASKED_UNIT = re.compile(rf"何({_COUNTED_IN})|"
                          # the count of a counter's things asked: 人数は？ asks for a number of people
                          r"(?<![少多大])(人|件|文字|字|桁)数(?=は|って|を教え|[？?]|の(?:上限|下限|制限))|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する))|"
@@ -359,7 +361,7 @@ def without_asked_count(text: str) -> str:
     return _ASKED_COUNT.sub("", normalize(text))
 
 
-_ASKED_COUNT = re.compile(r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週間?|時間|分(?!の)|回|歳|人|割|件)")
+_ASKED_COUNT = re.compile(rf"何(?:{_COUNTED_IN})間?")  # 何日間, 何週間 too
 
 
 # A number with its unit, as a question or a statute writes it: 20日, 二十日, 六月, 3歳, 20 days.

@@ -236,7 +236,6 @@ class ExtractiveAnswerer:
                         asking_terms, text, concepts, _topic_head(self.analyzer, text, terms),
                         frozenset(count_words))
 
-
     def _translated(self, question: Question) -> dict[str, str]:
         """Each Japanese term of an English question's translations -> its concept (one key per
         translated word, shared by its alternatives); {} for Japanese, without translations, or when
