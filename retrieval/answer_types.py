@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
+from retrieval.abridge import top_level_parentheticals
 from retrieval.analysis import normalize, without_courtesies
 from retrieval.numerals import AMOUNT_NUMBER, AMOUNT_START, NUMBER_CHARS, NUMBER_CLASS, PENALTY_JOIN, kanji_to_int
 
@@ -550,11 +551,6 @@ _INNERMOST_PARENTHETICAL = re.compile(r"[(（][^()（）]*[)）]")
 _PER_BASE = re.compile(r"(?:間)?(?:につき|当たり|あたり|ごと|について)")
 
 
-def _parenthetical_depth(text: str, position: int) -> int:
-    before = text[:position]
-    return max(0, before.count("（") + before.count("(") - before.count("）") - before.count(")"))
-
-
 # Counts that measure no time: a deadline question is not answered by one.
 _NO_PERIOD = re.compile(r"割|百分の|パーセント|%|回|人|台|個|件|枚|名|冊|部|社|箇所|キロ|percent|times|visits", re.I)
 _TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
@@ -570,6 +566,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),
              AnswerType.QUANTITY: (AnswerType.QUANTITY, AnswerType.DEADLINE)}.get(kind, (kind,))
     numeric, markers = [], []
+    asides = top_level_parentheticals(text)
     for order, candidate in enumerate(kinds):
         for match in _values(candidate, text):
             found = match.group(0)
@@ -586,7 +583,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 per = _PER_BASE.match(text, match.end()) is not None
                 # a number inside a parenthetical qualifies a word of the sentence (要介護者（…二週間以上の
                 # 期間にわたり…）); the sentence rules with the numbers outside it
-                aside = _parenthetical_depth(text, match.start()) > 0
+                aside = any(start < match.start() < end for start, end in asides)
                 # 何日 asks how long: 六月 answers in another unit of time, 三回 (a count of times) not at all
                 timeless = unit in _TIME_UNITS and _NO_PERIOD.search(found) is not None
                 numeric.append((repeats_question, timeless, unit is not None and not in_unit, per, aside,
