@@ -44,6 +44,11 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
                          r"(?:どこ|どちら|誰|だれ|どなた)(?:に|へ|宛てに)(?:連絡|相談|問い?合わせ|電話)|"
                          r"メールアドレス|\bcontact\b|phone|extension"),
+    # 誰 / どなた asks who, whatever noun the question is about: 費用は誰が負担する？ or 保存期間って、
+    # 誰が決める？ asks for a person or body, not an amount or a period (the topic nouns below). Not
+    # 誰でも / 誰も / 誰か (anyone, no one, someone), nor beside a question word of its own (誰がいつ…).
+    (AnswerType.PERSON, r"^(?!.*(?:いくら|何円|いつ|何日|何時|どこ|どちら))"
+                        r".*(?:誰|だれ|どなた)(?!でも|も|か(?!ら))"),
     (AnswerType.AMOUNT, r"いくら|金額(?:は|って|を教え)|何円|何万円|支給額は|料金は|費用は|単価は|how much|"
                         r"お金(?:が|は|って)?(?:かか|要る|いる|必要)|費用(?:が|は|って)?(?:かか|要る|いる|必要)|タダ|"
                         r"無料|有料|\bcharges? (?:a |any )?(?:fees?|money)\b|\bfree of charge\b|\bis it free\b|"

@@ -120,6 +120,20 @@ _RULES_ON = re.compile(r"(?:ことができ(?:る|ない)|てはならない|な
 # 但し、 is how the older statutes (労働基準法, 旅費法) write ただし、.
 _CONTINUES = re.compile(r"(?:ただし|但し)、")
 _EXCEPTION = re.compile(r"(?:前[項条]|前各項|同項|第.{1,6}項)の規定にかかわらず|(?:ただし|但し)、")
+
+
+def _is_exception(sentence: str) -> bool:
+    """Whether a sentence overrides the rule before it: it opens with 前項の規定にかかわらず / ただし、,
+    or its subject is followed by the override (…新たに職員となった者の夏季休暇の日数は、同項の規定に
+    かかわらず、…三日…とする: the rule is 第一項's 五日). Only the first は、 counts: …部分については、
+    前項の規定にかかわらず… deep inside a sentence whose subject is 使用者 is a rule of its own."""
+    body = strip_labels(sentence)
+    if _EXCEPTION.match(body):
+        return True
+    head, _, rest = body.partition("は、")
+    return bool(rest) and "。" not in head and _EXCEPTION.match(rest) is not None and not _CONTINUES.match(rest)
+
+
 CAPTION_ONLY = re.compile(r"[（(][^）)]*[）)]")
 _LEADING_LABEL = re.compile(rf"^(?:附則)?(?:第{NUMBER_CLASS}+条(?:の{NUMBER_CLASS}+)*)?[\s　]*(?:[0-9０-９]+[\s　]+)?"
                             r"(?:[一二三四五六七八九十]+[\s　]+|[(（][0-9０-９]+[)）][\s　]+|[①-⑳][\s　]*)?")
@@ -860,7 +874,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
     kind = intent.answer_type if intent is not None and intent.wants_value else None
     given = intent.given if intent is not None else frozenset()
     term_sets = [terms & set(analyzer.terms(captions.get(i, "") + sentence)) for i, sentence in enumerate(sentences)]
-    exceptions = [bool(_EXCEPTION.match(strip_labels(sentence))) for sentence in sentences]
+    exceptions = [_is_exception(sentence) for sentence in sentences]
     in_rules = set().union(*(found for found, exception in zip(term_sets, exceptions, strict=True) if not exception))
     for i in range(1, len(sentences)):
         # ただし、… goes on with the sentence before it in the same 項 or 号: it rules on that sentence's

@@ -54,6 +54,13 @@ A = AnswerType
     # person / body
     ("公務災害は誰が認定するの？", A.PERSON),
     ("Who approves overtime work?", A.PERSON),
+    # 誰 asks who, whatever the topic noun (費用は, 期間って) would ask on its own (session 47)
+    ("テレワークの費用は誰が負担する？", A.PERSON),
+    ("文書の保存期間って、誰が決めるの？", A.PERSON),
+    ("費用はどなたが負担されるのでしょうか。", A.PERSON),
+    ("誰にいくら払えばいい？", A.AMOUNT),  # いくら asks the amount
+    ("旅費はいつまでに誰に出せばいい？", A.DEADLINE),  # いつまで asks when
+    ("費用は誰でも請求できますか", A.AMOUNT),  # 誰でも is anyone, not who
     # procedure
     ("兼業の許可はどうすれば取れますか", A.PROCEDURE),
     ("旅費の精算の手続を教えてください", A.PROCEDURE),

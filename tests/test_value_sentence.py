@@ -7,7 +7,7 @@ import pytest
 
 from retrieval.analysis import Analyzer
 from retrieval.answer_types import AnswerType, analyse, states_number, states_value
-from retrieval.extractive import ExtractiveAnswerer, _topic_head, located_best_sentence
+from retrieval.extractive import ExtractiveAnswerer, _is_exception, _topic_head, located_best_sentence
 from retrieval.models import Passage, Question, ScoredPassage
 from retrieval.query import content_terms
 
@@ -306,3 +306,29 @@ def test_who_holds_a_post_is_answered_by_the_sentence_that_appoints_to_it(analyz
                                                            [ScoredPassage(passage, 10.0, confidence=0.9)])
     assert answer.text.startswith("「委員長は、総務部長をもって充て"), answer.text
     assert answer.citations[0].paragraph == "第三項"
+
+
+SUMMER_LEAVE = ("（夏季休暇）\n第二十条　夏季休暇は、七月一日から九月三十日までの期間内において、五日の範囲内で与えるものとする。\n"
+                "２　夏季休暇は、一日を単位とする。\n"
+                "３　第一項の期間の中途において新たに職員となった者の夏季休暇の日数は、同項の規定にかかわらず、"
+                "八月中に職員となった場合にあっては三日とする。")
+
+
+@pytest.mark.parametrize("question", ["夏季休暇は何日？", "夏季休暇の日数は？"])
+def test_an_override_after_its_subject_is_an_exception_to_the_rule_it_overrides(analyzer, question):
+    # 第三項 shares 日数 and states a number of days too, but overrides 第一項 for new staff only
+    # (…の日数は、同項の規定にかかわらず、…): the rule answers
+    assert "五日の範囲内" in quote(analyzer, SUMMER_LEAVE, question)
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("２　前項の規定にかかわらず、出生時の育児休業の請求は、二週間前までに行えば足りる。", True),
+    ("ただし、特定病気休暇の期間は、九十日を超えることはできない。", True),
+    ("３　新たに職員となった者の夏季休暇の日数は、同項の規定にかかわらず、三日とする。", True),
+    # the override inside a rule whose subject is someone else: a rule of its own
+    ("６　使用者は、協定により時季を定めたときは、有給休暇の日数のうち五日を超える部分については、"
+     "前項の規定にかかわらず、その定めにより有給休暇を与えることができる。", False),
+    ("夏季休暇は、五日の範囲内で与えるものとする。", False),
+])
+def test_which_sentences_override_the_rule_before_them(sentence, expected):
+    assert _is_exception(sentence) is expected
