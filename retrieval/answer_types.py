@@ -562,10 +562,11 @@ _TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
 
 
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
-               given: frozenset[tuple[int, str]] = frozenset()) -> tuple[int, int] | None:
+               given: frozenset[tuple[int, str]] = frozenset(), topic: str | None = None) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
-    unit (`unit`: 日 for 何日) comes first, then any number, then a bare marker (から起算); a
-    number the question itself states (`given`) only when the text states no other."""
+    unit (`unit`: 日 for 何日) comes first, then a number said of the question's `topic` (休憩時間は
+    何分？ -> 一時間の休憩時間, not the 一日 of 一日の勤務時間), then any number, then a bare marker (から
+    起算); a number the question itself states (`given`) only when the text states no other."""
     # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内);
     # a count (何日) as a number of that unit. The kind asked for is looked for first.
     kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),
@@ -591,8 +592,10 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 aside = any(start < match.start() < end for start, end in asides)
                 # 何日 asks how long: 六月 answers in another unit of time, 三回 (a count of times) not at all
                 timeless = unit in _TIME_UNITS and _NO_PERIOD.search(found) is not None
-                numeric.append((repeats_question, timeless, unit is not None and not in_unit, per, aside,
-                                match.start(), -len(found), order, match.span()))
+                # 一時間の休憩時間: the number the sentence gives the asked-about thing itself
+                of_topic = bool(topic) and text.startswith(f"の{topic}", match.end())
+                numeric.append((repeats_question, timeless, unit is not None and not in_unit, not of_topic, per,
+                                aside, match.start(), -len(found), order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())
     span = min(numeric)[-1] if numeric else (markers[0] if markers else None)

@@ -323,7 +323,7 @@ class ExtractiveAnswerer:
                                                            through=_last_paragraph_quoted(scored.passage,
                                                                                           place, sentence)))
             citations.append(citation)
-            shown, value = _bold_value(sentence, intent)
+            shown, value = _bold_value(sentence, intent, topic_phrase(asked_text))
             shown = truncated_around_bold(self._abridged(shown, terms))
             if intent.answer_type is AnswerType.PENALTY:
                 item = self._punished_item(scored.passage, sentence, place, terms)
@@ -571,12 +571,12 @@ def _without_parentheticals(sentence: str) -> str:
     return "".join(kept)
 
 
-def _bold_value(quote: str, intent: QuestionIntent) -> tuple[str, str | None]:
+def _bold_value(quote: str, intent: QuestionIntent, topic: str | None = None) -> tuple[str, str | None]:
     """(the quote with the asked-for value in **bold**, that value) — the quote unchanged when
     no value was asked for or the quote states none."""
     if not intent.wants_value:
         return quote, None
-    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given)
+    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given, topic)
     if span is None:
         return quote, None
     start, end = span

@@ -248,6 +248,18 @@ def test_value_span_bolds_the_ruling_value_not_one_in_a_parenthetical():
     assert text[start:end] == "二週間"  # the whole count of weeks, not 二週
 
 
+def test_value_span_bolds_the_number_said_of_what_the_question_asks_about():
+    # 一日 is the span the 勤務時間 is counted over; 一時間 is what the 休憩時間 is (session 47)
+    text = "任命権者は、一日の勤務時間が六時間を超える場合には、勤務時間の途中に、一時間の休憩時間を置かなければならない。"
+    start, end = value_span(A.QUANTITY, text, "分", topic="休憩時間")
+    assert text[start:end] == "一時間"
+    # without the topic, the earliest number stands; a number in the asked unit beats the topic's
+    start, end = value_span(A.QUANTITY, text, "分")
+    assert text[start:end] == "一日"
+    start, end = value_span(A.QUANTITY, "一日の勤務時間は、七時間四十五分とする。", "時間", topic="勤務時間")
+    assert "一日の勤務時間は、七時間四十五分とする。"[start:end].startswith("七時間")
+
+
 def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
     text = "当該子が三歳に達する日まで、育児休業をすることができる。"
     start, end = value_span(A.QUANTITY, text)
