@@ -43,7 +43,10 @@ _ASKS_COUNT = (r"何(?:日|か月|ヶ月|カ月|箇月|月|年|週|時間|分|�
 _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(pattern, re.I)) for kind, pattern in (
     (AnswerType.CONTACT, r"連絡先|内線|電話番号|問い?合わせ先|窓口(?:は|って|を教え|の場所)|"
                          r"(?:どこ|どちら|誰|だれ|どなた)(?:に|へ|宛てに)(?:連絡|相談|問い?合わせ|電話)|"
-                         r"メールアドレス|\bcontact\b|phone|extension"),
+                         r"メールアドレス|\bcontact\b|\b(?:tele)?phone (?:number|no\b)|extension|"
+                         # where to report / whom to call is asked as どこに連絡 is (not a smartphone)
+                         r"\bwhere (?:do|can|should|shall|must) (?:i|we|staff|employees) "
+                         r"(?:report|call|ask|consult|go)\b|\bwho (?:do|should|can) (?:i|we) (?:call|ask|consult|report to)\b"),
     # 誰 / どなた asks who, whatever noun the question is about: 費用は誰が負担する？ or 保存期間って、
     # 誰が決める？ asks for a person or body, not an amount or a period (the topic nouns below). Not
     # 誰でも / 誰も / 誰か (anyone, no one, someone), nor beside a question word of its own (誰がいつ…).

@@ -51,6 +51,9 @@ A = AnswerType
     ("システムのパスワードを忘れたらどこに連絡すればいい？", A.CONTACT),  # where to call: a contact
     ("故障の相談は、どちらの係のどなたに連絡すればよいでしょうか。", A.CONTACT),  # whom to call, too
     ("異動のことは誰に相談すればいい？", A.CONTACT),
+    ("Where do I report harassment?", A.CONTACT),  # where to report, as どこに連絡 (session 47)
+    ("What is the phone number of the help desk?", A.CONTACT),
+    ("Can I use my personal smartphone for work?", A.PERMISSION),  # a smartphone is no phone number
     # person / body
     ("公務災害は誰が認定するの？", A.PERSON),
     ("Who approves overtime work?", A.PERSON),
