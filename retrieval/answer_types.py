@@ -46,7 +46,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                          r"メールアドレス|\bcontact\b|\b(?:tele)?phone (?:number|no\b)|extension|"
                          # where to report / whom to call is asked as どこに連絡 is (not a smartphone)
                          r"\bwhere (?:do|can|should|shall|must) (?:i|we|staff|employees) "
-                         r"(?:report|call|ask|consult|go)\b|\bwho (?:do|should|can) (?:i|we) (?:call|ask|consult|report to)\b"),
+                         r"(?:report|call|ask|consult|go)\b|"
+                         r"\bwho (?:do|should|can) (?:i|we) (?:call|ask|consult|report to)\b"),
     # 誰 / どなた asks who, whatever noun the question is about: 費用は誰が負担する？ or 保存期間って、
     # 誰が決める？ asks for a person or body, not an amount or a period (the topic nouns below). Not
     # 誰でも / 誰も / 誰か (anyone, no one, someone), nor beside a question word of its own (誰がいつ…).
@@ -76,7 +77,9 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                           r"(?:上限|日数|回数|時間数)|"
                           r"(?<![少多大])(?:人数|件数|文字数|字数|桁数)(?=は|って|を教え|[？?]|の(?:上限|下限|制限))|"
                           r"どのくらい|どれくらい|どれだけ|how many|how long|maximum|"
-                          r"\bmax\b|number of|what percent"),
+                          # what is the overtime limit? asks the number, as 上限は？ does (not a definition)
+                          r"\bmax\b|number of|what percent|"
+                          r"\bwhat(?: is|'s| are) the (?:[\w-]+ ){0,3}(?:upper )?limits?\b"),
     (AnswerType.DEADLINE, r"いつまで|いつから|いつ(?!も)|期限|期間(?:は|って|を教え)|何時|締め?切|"
                           r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|"
                           r"until when|deadline|by when|how soon|"
@@ -288,6 +291,9 @@ class QuestionIntent:
     # The question puts a case (システムが止まっているときは、どうやって起案すれば？ / 休んだら、…): the
     # asker is in a situation a rule's exception may provide for.
     puts_case: bool = False
+    # The span the asked-for number is counted over (年間の残業の上限は？, limit per year -> 年): a
+    # statute states one number per span (一月について四十五時間以下、かつ、一年について三百六十時間以下).
+    per: str | None = None
 
     @property
     def asks_for_occasion(self) -> bool:
@@ -326,7 +332,25 @@ def analyse(text: str) -> QuestionIntent:
     return QuestionIntent(answer_type=classify(text), local_unit=unit, value_unit=asked_unit(text),
                           given=given_values(text), occasion=occasion.group(0) if occasion else None,
                           bound=asked_bound(text), modality=asked_modality(text),
-                          asks_which=bool(_ASKS_WHICH.search(line)), puts_case=bool(_PUTS_CASE.search(line)))
+                          asks_which=bool(_ASKS_WHICH.search(line)), puts_case=bool(_PUTS_CASE.search(line)),
+                          per=asked_span(line))
+
+
+# 年間 / 一年あたり / 月に何時間 / per year: the span a number is asked per.
+_ASKED_SPAN = re.compile(r"(?<![0-9〇一二三四五六七八九十])(?:1|一)?(年|月|週|日)(?:間|あたり|当たり|につき|ごと)|"
+                         r"(?<![0-9〇一二三四五六七八九十今来先毎])(年|月|週|日)(?:に|で)?(?=何|最大|最高)|"
+                         # not "a year" (take a year of leave), nor annual (annual leave is a name)
+                         r"\b(?:per|each|every) (year|month|week|day)\b", re.I)
+_SPAN_FORMS = {"year": "年", "month": "月", "week": "週", "day": "日"}
+
+
+def asked_span(text: str) -> str | None:
+    """The span a number is asked per: 年 for 年間の上限は？ or "the limit per year", else None."""
+    match = _ASKED_SPAN.search(text)
+    if not match:
+        return None
+    unit = next(g for g in match.groups() if g)
+    return _SPAN_FORMS.get(unit.lower(), unit)
 
 
 # …ときは / …場合に / …際は / …たら、 / …なら、: a clause putting the case the question is about.
@@ -565,7 +589,8 @@ _TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
 
 
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
-               given: frozenset[tuple[int, str]] = frozenset(), topic: str | None = None) -> tuple[int, int] | None:
+               given: frozenset[tuple[int, str]] = frozenset(), topic: str | None = None,
+               per_span: str | None = None) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
     unit (`unit`: 日 for 何日) comes first, then a number said of the question's `topic` (休憩時間は
     何分？ -> 一時間の休憩時間, not the 一日 of 一日の勤務時間), then any number, then a bare marker (から
@@ -597,7 +622,10 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 timeless = unit in _TIME_UNITS and _NO_PERIOD.search(found) is not None
                 # 一時間の休憩時間: the number the sentence gives the asked-about thing itself
                 of_topic = bool(topic) and text.startswith(f"の{topic}", match.end())
-                numeric.append((repeats_question, timeless, unit is not None and not in_unit, not of_topic, per,
+                # 一年について三百六十時間: the number counted over the span the question asks per
+                over_span = per_span is not None and _counted_over(text, match.start(), per_span)
+                numeric.append((repeats_question, timeless, unit is not None and not in_unit,
+                                per_span is not None and not over_span, not of_topic, per,
                                 aside, match.start(), -len(found), order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
                 markers.append(match.span())
@@ -605,6 +633,15 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     if span is not None and kind is AnswerType.PENALTY:
         span = _whole_penalty(text, span)
     return span
+
+
+def _counted_over(text: str, start: int, span: str) -> bool:
+    """Whether the number at `start` is stated per `span` (年: 一年について / 一年間に / 年間 / 毎年 just
+    before it)."""
+    before = text[max(0, start - 10):start]
+    units = {"月": "(?:月|箇月|か月)", "週": "週間?"}.get(span, span)
+    per = rf"(?:(?:一|1){units}(?:間)?(?:について|につき|当たり|あたり|ごとに|に)|{units}間|毎{span})[、,]?$"
+    return re.search(per, before) is not None
 
 
 # 拘禁刑若しくは罰金, 戒告、減給、停職又は免職: one penalty phrase, however many penalties it joins.

@@ -576,7 +576,7 @@ def _bold_value(quote: str, intent: QuestionIntent, topic: str | None = None) ->
     no value was asked for or the quote states none."""
     if not intent.wants_value:
         return quote, None
-    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given, topic)
+    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given, topic, intent.per)
     if span is None:
         return quote, None
     start, end = span

@@ -40,6 +40,7 @@ A = AnswerType
     # 罰則 as the topic of a question that asks for a number or a date
     ("罰則付きの残業の上限は月何時間？", A.QUANTITY),
     ("罰則はいつから適用される？", A.DEADLINE),
+    ("What is the overtime limit per year?", A.QUANTITY),  # the number, as 上限は？ (session 47)
     # a list of kinds
     ("懲戒処分の種類は？", A.LIST),
     ("特別休暇には何がありますか", A.LIST),
@@ -261,6 +262,24 @@ def test_value_span_bolds_the_number_said_of_what_the_question_asks_about():
     assert text[start:end] == "一日"
     start, end = value_span(A.QUANTITY, "一日の勤務時間は、七時間四十五分とする。", "時間", topic="勤務時間")
     assert "一日の勤務時間は、七時間四十五分とする。"[start:end].startswith("七時間")
+
+
+@pytest.mark.parametrize("question, span", [
+    ("年間の残業の上限は？", "年"), ("残業の上限は月何時間？", "月"), ("1日あたりの日当は？", "日"),
+    ("What is the overtime limit per year?", "年"),
+    ("年休は何日？", None), ("今月何日休める？", None),  # 年休 is leave, 今月 a date
+    ("How many days of annual leave do I get?", None), ("If I take a year of childcare leave?", None),
+])
+def test_the_span_a_number_is_asked_per(question, span):
+    assert analyse(question).per == span
+
+
+def test_value_span_bolds_the_number_counted_over_the_span_asked():
+    # one number per span: the question's span picks it (session 47)
+    text = "次号に掲げる職員以外の職員　一月について四十五時間以下、かつ、一年について三百六十時間以下"
+    for per, value in (("年", "三百六十時間"), ("月", "四十五時間"), (None, "四十五時間")):
+        start, end = value_span(A.QUANTITY, text, "時間", per_span=per)
+        assert text[start:end].startswith(value)
 
 
 def test_value_span_prefers_the_full_period_phrase_for_a_count_question():
