@@ -594,7 +594,8 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
     unit (`unit`: 日 for 何日) comes first, then a number said of the question's `topic` (休憩時間は
     何分？ -> 一時間の休憩時間, not the 一日 of 一日の勤務時間), then any number, then a bare marker (から
-    起算); a number the question itself states (`given`) only when the text states no other."""
+    起算); a number the question itself states (`given`) only when the text states no other. When the
+    question asks per a span (`per_span`: 年 for 年間の上限は？), a number stated per that span leads."""
     # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内);
     # a count (何日) as a number of that unit. The kind asked for is looked for first.
     kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),

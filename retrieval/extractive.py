@@ -317,13 +317,14 @@ class ExtractiveAnswerer:
             asked_about = without_references(question.text, {p.passage.title for p in passages})
             located[0] = _covering_definition(asked_about, chosen[0].passage) or located[0]
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
+        asked_topic = topic_phrase(asked_text)  # what a bold number may be said of (一時間の休憩時間)
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
                                 paragraph=_paragraph_label(scored.passage, place,
                                                            through=_last_paragraph_quoted(scored.passage,
                                                                                           place, sentence)))
             citations.append(citation)
-            shown, value = _bold_value(sentence, intent, topic_phrase(asked_text))
+            shown, value = _bold_value(sentence, intent, asked_topic)
             shown = truncated_around_bold(self._abridged(shown, terms))
             if intent.answer_type is AnswerType.PENALTY:
                 item = self._punished_item(scored.passage, sentence, place, terms)
