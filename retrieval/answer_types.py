@@ -636,13 +636,20 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
     return span
 
 
+def _stated_per(span: str, units: str) -> re.Pattern:
+    return re.compile(rf"(?:(?:一|1){units}(?:間)?(?:について|につき|当たり|あたり|ごとに|に)|{units}間|毎{span})"
+                      r"[、,]?$")
+
+
+# 一年について / 一年間に / 年間 / 毎年 just before a number: it is stated per that span.
+_STATED_PER = {span: _stated_per(span, units) for span, units in
+               (("年", "年"), ("月", "(?:月|箇月|か月)"), ("週", "週間?"), ("日", "日"))}
+
+
 def _counted_over(text: str, start: int, span: str) -> bool:
-    """Whether the number at `start` is stated per `span` (年: 一年について / 一年間に / 年間 / 毎年 just
-    before it)."""
-    before = text[max(0, start - 10):start]
-    units = {"月": "(?:月|箇月|か月)", "週": "週間?"}.get(span, span)
-    per = rf"(?:(?:一|1){units}(?:間)?(?:について|につき|当たり|あたり|ごとに|に)|{units}間|毎{span})[、,]?$"
-    return re.search(per, before) is not None
+    """Whether the number at `start` is stated per `span` (年: 一年について三百六十時間)."""
+    pattern = _STATED_PER.get(span)
+    return pattern is not None and pattern.search(text[max(0, start - 10):start]) is not None
 
 
 # 拘禁刑若しくは罰金, 戒告、減給、停職又は免職: one penalty phrase, however many penalties it joins.
