@@ -124,11 +124,12 @@ _N = f"{NUMBER_CLASS}+"
 # 平成十一年 in a law's number (（平成十一年法律第百三号）) is a date, not a period or a count.
 _NOT_ERA = "(?<!明治)(?<!大正)(?<!昭和)(?<!平成)(?<!令和)"
 _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
-    # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) is not a quantity.
+    # A number that is part of a date (the 一日 of 一月一日, the 一月 before it) or of a clock time (the
+    # 三十分 of 午前八時三十分: 何時間？ asks how long, not when) is not a quantity.
     # 一部 (a part: その全部又は一部), 一個人 (an individual) and 十分 (sufficient: 十分な配慮) are
     # words, not counts. 五労働日 (five working days) counts days; 百分の百五十 is a fraction, not 百分.
     AnswerType.QUANTITY: re.compile(
-        rf"(?<![月年{NUMBER_CHARS}]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
+        rf"(?<![月年時{NUMBER_CHARS}]){_NOT_ERA}(?!一(?:部|個人)|十分(?!間))"
         rf"{_N}\s*(?:(?:労働|勤務)?日|箇月|月(?!{_N}日)|か月|ヶ月|カ月|年(?!{_N}月)|週間?|時間(?:{_N}分)?|分(?!の)|回|歳|才|人|割(?:{_N}分)?|キロメートル|パーセント|%|"
         rf"台|個|件|枚|名|冊|部|社|箇所|文字|字|桁)|百分の{_N}|"
         # a frequency (毎年一回, 月二回): no date has a 回 in it
@@ -136,7 +137,7 @@ _VALUE_PATTERNS: dict[AnswerType, re.Pattern] = {
         r"\b[0-9]+\s*(?:days?|weeks?|months?|years?|hours?|times|visits?|percent|%)", re.I),
     AnswerType.DEADLINE: re.compile(
         rf"(?<![{NUMBER_CHARS}]){_NOT_ERA}{_N}\s*(?:日|箇?月|か月|年|週間?|時間|歳|才)(?:を経過する日まで|を経過|以内|までの間|まで|前|後|に達する日まで|"
-        rf"に達する日|に達|を超えない範囲内|を超え|の間)|"
+        rf"に達する日|に達|を超えない範囲内|を超えない|を超え|の間)|"
         # (月曜日から金曜日まで is a span of the week, not a deadline); 始期に達するまで is one
         # a start stated as the next day, month or year (発令日の属する賃金月の次の賃金月から支給する, その翌月から):
         # いつから？ is answered by it. Tune pool citations right: half A .359 -> .365, B unchanged;

@@ -145,10 +145,11 @@ _TENTHS = re.compile(rf"({_N})割(?:({_N})分)?")  # 二割五分: 25%
 _YEN = re.compile(rf"{AMOUNT_START}({AMOUNT_NUMBER})円")
 _QUANTITY_EN = re.compile(
     rf"({_N})\s*(日間|労働日|日|箇月|か月|ヶ月|カ月|月|年|週間|週|時間|分|回|人|円)"
-    rf"(以内|以上|以下|未満|まで|を超えない範囲内?|を経過する日まで|を経過した日|を超える|を超え|前|後)?")
+    rf"(以内|以上|以下|未満|まで|を超えない(?:範囲内?)?|を経過する日まで|を経過した日|を超える|を超え|前|後)?")
 _HOURS_MINUTES = re.compile(rf"({_N})時間({_N})分")  # 三十八時間四十五分: one length of time
 _QUALIFIER_EN = {"以内": "within {}", "以上": "{} or more", "以下": "up to {}", "未満": "less than {}",
-                 "まで": "up to {}", "を超えない範囲": "up to {}", "を超えない範囲内": "up to {}",
+                 "まで": "up to {}", "を超えない": "up to {}", "を超えない範囲": "up to {}",
+                 "を超えない範囲内": "up to {}",
                  "を経過する日まで": "until {} have passed", "を経過した日": "after {}",
                  "を超える": "more than {}", "を超え": "more than {}", "前": "{} before", "後": "{} after"}
 
@@ -304,11 +305,24 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
         if number is None:
             return None
         value = _plural(number, _UNIT_EN[match.group(2)])
-        qualifier = _QUALIFIER_EN.get(match.group(3) or "")
+        bound = match.group(3) or ""
+        if bound.startswith("を超え") and _forbids_exceeding(text, context):
+            bound = "を超えない"  # 九十日を超えることはできない: up to 90 days, not more than 90
+        qualifier = _QUALIFIER_EN.get(bound)
         return qualifier.format(value) if qualifier else value
     if match := _TENTHS.search(text):
         return _percent(match)
     return None
+
+
+# What follows …を超え when a statute caps a number: it may not be exceeded.
+_MAY_NOT = ("ることはでき", "ることができない", "てはならない", "ないこと", "ない")
+
+
+def _forbids_exceeding(phrase: str, context: str) -> bool:
+    """Whether the sentence `context` goes on after `phrase` (…日を超え) to forbid exceeding it."""
+    at = unicodedata.normalize("NFKC", context).find(phrase)
+    return at >= 0 and unicodedata.normalize("NFKC", context).startswith(_MAY_NOT, at + len(phrase))
 
 
 def _percent(match: re.Match[str]) -> str | None:

@@ -184,7 +184,9 @@ def test_local_unit(question, unit):
     (A.QUANTITY, "その全部又は一部を公にしないことを条件に", False),  # a part, not one copy
     (A.QUANTITY, "写しを二部提出する", True),
     (A.QUANTITY, "十分な配慮をしなければならない", False),  # sufficient, not ten minutes
-    (A.QUANTITY, "午後五時三十分まで", True),
+    (A.QUANTITY, "三十分以内に報告する", True),  # minutes count, unlike 十分 (sufficient)
+    (A.QUANTITY, "午後五時三十分まで", False),  # a time of day: 何時間？ asks how long, not when
+    (A.QUANTITY, "一日につき七時間四十五分の勤務時間", True),
     (A.QUANTITY, "一の年度において五労働日を限度として", True),  # working days are days
     (A.CONTACT, "携帯電話の電話番号を送受信のために用いて電磁的記録を送信する方法", False),  # the topic
     (A.CONTACT, "電話その他の方法により通知する。", False),
