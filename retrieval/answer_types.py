@@ -370,7 +370,8 @@ _ASKED_UNIT = re.compile(rf"何({_COUNTED_IN})|"
                          # the count of a counter's things asked: 人数は？ asks for a number of people
                          r"(?<![少多大])(人|件|文字|字|桁)数(?=は|って|を教え|[？?]|の(?:上限|下限|制限))|"
                          r"(いくつ|幾つ)(?=に(?:なる|達する))|"
-                         r"how many (days|months|years|weeks|hours|minutes|times|people|employees|workers|persons|"
+                         r"(?:how many|number of) (days|months|years|weeks|hours|minutes|times|people|employees|"
+                         r"workers|persons|"
                          r"staff|percent)|what (percent)(?:age)?", re.I)
 _UNIT_FORMS = {"いくつ": "歳", "幾つ": "歳",
                "か月": "月", "ヶ月": "月", "カ月": "月", "箇月": "月", "days": "日", "months": "月",
@@ -591,12 +592,14 @@ _TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
 
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
                given: frozenset[tuple[int, str]] = frozenset(), topic: str | None = None,
-               per_span: str | None = None) -> tuple[int, int] | None:
+               per_span: str | None = None, bound: str | None = None) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
     unit (`unit`: 日 for 何日) comes first, then a number said of the question's `topic` (休憩時間は
     何分？ -> 一時間の休憩時間, not the 一日 of 一日の勤務時間), then any number, then a bare marker (から
     起算); a number the question itself states (`given`) only when the text states no other. When the
-    question asks per a span (`per_span`: 年 for 年間の上限は？), a number stated per that span leads."""
+    question asks per a span (`per_span`: 年 for 年間の上限は？), a number stated per that span leads;
+    when it asks for a limit (`bound`: max for 最大で), a number bounded that way (六月以下) leads one
+    that is not (the 一日以上 of 一日以上六月以下)."""
     # A period states itself most fully as a deadline phrase (三歳に達する日まで, 二十日を超えない範囲内);
     # a count (何日) as a number of that unit. The kind asked for is looked for first.
     kinds = {AnswerType.DEADLINE: (AnswerType.DEADLINE, AnswerType.QUANTITY),
@@ -616,7 +619,8 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 # the asked unit first, then the earliest, then the fuller phrase (三歳に達する日まで)
                 repeats_question = _leading_value(found) in given
                 # 一日につき四時間 / 一週間当たり: the number before につき is what the value is per
-                per = _PER_BASE.match(text, match.end()) is not None
+                after = next((end for start, end in asides if start == match.end()), match.end())
+                per = _PER_BASE.match(text, after) is not None  # 一週間（…）につき: a parenthetical aside
                 # a number inside a parenthetical qualifies a word of the sentence (要介護者（…二週間以上の
                 # 期間にわたり…）); the sentence rules with the numbers outside it
                 aside = any(start < match.start() < end for start, end in asides)
@@ -626,7 +630,9 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 of_topic = bool(topic) and text.startswith(f"の{topic}", match.end())
                 # 一年について三百六十時間: the number counted over the span the question asks per
                 over_span = per_span is not None and _counted_over(text, match.start(), per_span)
-                numeric.append((repeats_question, timeless, unit is not None and not in_unit,
+                # 最大で？ is answered by the 六月以下 of 一日以上六月以下, not by its 一日
+                unbounded = bound is not None and _STATES_BOUND[bound].match(text, match.start()) is None
+                numeric.append((repeats_question, timeless, unit is not None and not in_unit, unbounded,
                                 per_span is not None and not over_span, not of_topic, per,
                                 aside, match.start(), -len(found), order, match.span()))
             elif candidate is kind and not _WEAK_MARKER.match(found):
@@ -648,9 +654,13 @@ _STATED_PER = {span: _stated_per(span, units) for span, units in
 
 
 def _counted_over(text: str, start: int, span: str) -> bool:
-    """Whether the number at `start` is stated per `span` (年: 一年について三百六十時間)."""
+    """Whether the number at `start` is stated per `span` (年: 一年について三百六十時間; a parenthetical
+    between the span and its につき aside: 一週間（日曜日から…をいう。）につき三日)."""
     pattern = _STATED_PER.get(span)
-    return pattern is not None and pattern.search(text[max(0, start - 10):start]) is not None
+    before = text[max(0, start - 120):start]
+    while (inner := _INNERMOST_PARENTHETICAL.sub("", before)) != before:
+        before = inner
+    return pattern is not None and pattern.search(before[-10:]) is not None
 
 
 # 拘禁刑若しくは罰金, 戒告、減給、停職又は免職: one penalty phrase, however many penalties it joins.

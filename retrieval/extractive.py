@@ -591,7 +591,7 @@ def _bold_value(quote: str, intent: QuestionIntent, topic: str | None = None) ->
             label = _ITEM_LABEL.match(piece)
             values.extend((label.group(1) if label else "", value) for _, value in found)
         return "　".join(shown), tuple(values)
-    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given, topic, intent.per)
+    span = value_span(intent.answer_type, quote, intent.value_unit, intent.given, topic, intent.per, intent.bound)
     if span is None:
         return quote, ()
     start, end = span

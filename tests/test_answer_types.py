@@ -266,6 +266,14 @@ def test_value_span_bolds_the_number_said_of_what_the_question_asks_about():
     assert "一日の勤務時間は、七時間四十五分とする。"[start:end].startswith("七時間")
 
 
+@pytest.mark.parametrize("bound, value", [("max", "六月"), ("min", "一日"), (None, "一日")])
+def test_value_span_bolds_the_end_of_a_range_a_limit_question_asks_for(bound, value):
+    # 減給って最大でどれくらい？ is answered by the 六月以下 of 一日以上六月以下 (session 48)
+    text = "減給は、一日以上六月以下の期間、給料の月額の十分の一以下を減ずるものとする。"
+    start, end = value_span(A.QUANTITY, text, bound=bound)
+    assert text[start:end] == value
+
+
 @pytest.mark.parametrize("question, span", [
     ("年間の残業の上限は？", "年"), ("残業の上限は月何時間？", "月"), ("1日あたりの日当は？", "日"),
     ("What is the overtime limit per year?", "年"),
@@ -538,3 +546,21 @@ def test_an_amount_is_the_whole_sum_and_a_question_amount_is_a_premise():
                                             ("何分の一を支給するの？", None)])
 def test_minutes_and_percentages_are_asked_units(question, unit):
     assert asked_unit(question) == unit
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("What is the maximum number of days of telework per week?", "日"),
+    ("How many hours of overtime are allowed?", "時間"),
+    ("What is the number of members of the committee?", None),  # members: no unit of its own
+])
+def test_an_english_number_of_days_asks_in_days(question, unit):
+    assert asked_unit(question) == unit
+
+
+def test_a_number_stated_per_a_span_across_a_parenthetical_is_bolded():
+    # "…per week?": 一週間（…をいう。）につき三日 states 三日 per week, and 一週間 is the span (session 48)
+    text = "実施することができる日数は、合わせて一週間（日曜日から土曜日までをいう。以下同じ。）につき三日を上限とする。"
+    start, end = value_span(A.QUANTITY, text, per_span="週")
+    assert text[start:end] == "三日"
+    start, end = value_span(A.QUANTITY, text)
+    assert text[start:end] == "三日"
