@@ -21,6 +21,7 @@ def answer(services, text):
     ("テレワークは週何日まで？", "telework.md", "第七条"),
     ("パワハラの相談窓口はどこ？", "harassment.md", "第九条"),
     ("How many days of annual leave do I get?", "kinmu-jikan.md", "第十四条"),
+    ("年休の残りは来年に持ち越せる？", "kinmu-jikan.md", "第十五条"),  # 持ち越す is 繰り越す (synonyms.yaml)
 ])
 def test_common_questions_cite_the_right_article(samples, question, doc, article):
     result = answer(samples, question)
@@ -109,3 +110,13 @@ def test_a_value_question_quotes_the_paragraph_that_states_it(samples, question,
     result = answer(samples, question)
     assert (result.citations[0].passage.article, result.citations[0].paragraph) == (article, paragraph), result.text
     assert value in result.text, result.text
+
+
+@pytest.mark.parametrize("question, shown", [
+    ("出張の日当っていくら？", ["**千百円**", "**二千二百円**", "近接地内の旅行"]),
+    ("忌引は何日もらえる？", ["配偶者　**十日**", "父母　**七日**"]),
+])
+def test_a_value_that_depends_on_the_case_is_answered_with_every_case(samples, question, shown):
+    result = answer(samples, question)
+    for part in shown:
+        assert part in result.text, result.text
