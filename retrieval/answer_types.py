@@ -9,6 +9,7 @@ sentence that states the value. Rules are general question words, never one ques
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -591,7 +592,7 @@ _TIME_UNITS = frozenset({"日", "月", "年", "週", "時間", "分"})
 
 
 def value_span(kind: AnswerType, text: str, unit: str | None = None,
-               given: frozenset[tuple[int, str]] = frozenset(), topic: str | None = None,
+               given: frozenset[tuple[int, str]] = frozenset(), topic: str | Sequence[str] | None = None,
                per_span: str | None = None, bound: str | None = None) -> tuple[int, int] | None:
     """Where in `text` the value of `kind` is stated (for bold), or None. A number in the asked
     unit (`unit`: 日 for 何日) comes first, then a number said of the question's `topic` (休憩時間は
@@ -606,6 +607,8 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
              AnswerType.QUANTITY: (AnswerType.QUANTITY, AnswerType.DEADLINE)}.get(kind, (kind,))
     numeric, markers = [], []
     asides = top_level_parentheticals(text)
+    # the topic phrase of a Japanese question, or the Japanese words an English one was translated into
+    topics = [topic] if isinstance(topic, str) else [phrase for phrase in topic or () if phrase]
     for order, candidate in enumerate(kinds):
         for match in _values(candidate, text):
             found = match.group(0)
@@ -627,7 +630,7 @@ def value_span(kind: AnswerType, text: str, unit: str | None = None,
                 # 何日 asks how long: 六月 answers in another unit of time, 三回 (a count of times) not at all
                 timeless = unit in _TIME_UNITS and _NO_PERIOD.search(found) is not None
                 # 一時間の休憩時間: the number the sentence gives the asked-about thing itself
-                of_topic = bool(topic) and text.startswith(f"の{topic}", match.end())
+                of_topic = any(text.startswith(f"の{phrase}", match.end()) for phrase in topics)
                 # 一年について三百六十時間: the number counted over the span the question asks per
                 over_span = per_span is not None and _counted_over(text, match.start(), per_span)
                 # 最大で？ is answered by the 六月以下 of 一日以上六月以下, not by its 一日

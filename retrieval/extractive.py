@@ -317,7 +317,9 @@ class ExtractiveAnswerer:
             asked_about = without_references(question.text, {p.passage.title for p in passages})
             located[0] = _covering_definition(asked_about, chosen[0].passage) or located[0]
         chosen, located = self._relevant_quotes(chosen, located, terms, several=compares(question.text))
-        asked_topic = topic_phrase(asked_text)  # what a bold number may be said of (一時間の休憩時間)
+        # what a bold number may be said of (一時間の休憩時間): the topic of a Japanese question, the
+        # words an English one was translated into ("How long is the lunch break?" -> 休憩)
+        asked_topic = topic_phrase(asked_text) if question.language == "ja" else tuple(concepts)
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
             citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
                                 paragraph=_paragraph_label(scored.passage, place,
@@ -576,7 +578,8 @@ def _without_parentheticals(sentence: str) -> str:
 LabelledValue = tuple[str, str]
 
 
-def _bold_value(quote: str, intent: QuestionIntent, topic: str | None = None) -> tuple[str, tuple[LabelledValue, ...]]:
+def _bold_value(quote: str, intent: QuestionIntent,
+                topic: str | Sequence[str] | None = None) -> tuple[str, tuple[LabelledValue, ...]]:
     """(the quote with the asked-for value in **bold**, ((item label, that value),)) — the quote
     unchanged and no value when no value was asked for or the quote states none. A list of cases
     after its lead (_VALUE_BY_CASE) has each item's value in bold, each with its item's label."""

@@ -264,6 +264,9 @@ def test_value_span_bolds_the_number_said_of_what_the_question_asks_about():
     assert text[start:end] == "一日"
     start, end = value_span(A.QUANTITY, "一日の勤務時間は、七時間四十五分とする。", "時間", topic="勤務時間")
     assert "一日の勤務時間は、七時間四十五分とする。"[start:end].startswith("七時間")
+    # an English question's topic is the Japanese words it was translated into (lunch break -> 休憩)
+    start, end = value_span(A.QUANTITY, text, None, topic=("昼食", "休憩"))
+    assert text[start:end] == "一時間"
 
 
 @pytest.mark.parametrize("bound, value", [("max", "六月"), ("min", "一日"), (None, "一日")])
