@@ -48,7 +48,8 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                          # where to report / whom to call is asked as どこに連絡 is (not a smartphone)
                          r"\bwhere (?:do|can|should|shall|must) (?:i|we|staff|employees) "
                          r"(?:report|call|ask|consult|go)\b|"
-                         r"\bwho (?:do|should|can) (?:i|we) (?:call|ask|consult|report to)\b"),
+                         r"\bwho (?:do|should|can) (?:i|we) "
+                         r"(?:call|ask|consult|report to|talk to|speak to|speak with)\b"),
     # 誰 / どなた asks who, whatever noun the question is about: 費用は誰が負担する？ or 保存期間って、
     # 誰が決める？ asks for a person or body, not an amount or a period (the topic nouns below). Not
     # 誰でも / 誰も / 誰か (anyone, no one, someone), nor beside a question word of its own (誰がいつ…).

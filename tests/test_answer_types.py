@@ -53,6 +53,7 @@ A = AnswerType
     ("故障の相談は、どちらの係のどなたに連絡すればよいでしょうか。", A.CONTACT),  # whom to call, too
     ("異動のことは誰に相談すればいい？", A.CONTACT),
     ("Where do I report harassment?", A.CONTACT),  # where to report, as どこに連絡 (session 47)
+    ("Who should I talk to about sexual harassment?", A.CONTACT),  # whom to talk to (session 48)
     ("What is the phone number of the help desk?", A.CONTACT),
     ("Can I use my personal smartphone for work?", A.PERMISSION),  # a smartphone is no phone number
     # person / body
