@@ -913,6 +913,12 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         if places[i] == places[i - 1] and _CONTINUES.match(strip_labels(sentences[i])):
             term_sets[i] = term_sets[i] | term_sets[i - 1]
 
+    leads = _item_leads(sentences, places)
+    # Leads whose items state the asked value case by case (_VALUE_BY_CASE): such a lead states the value
+    # as its items do (宿泊料の上限はいくら？ -> ただし、…当該各号に定める額を上限とする。 一　甲地　一万三千円 …,
+    # not the exception that adds 五千円 to the caps). Tune pool and samples unchanged.
+    case_leads = {lead for lead in set(leads.values()) if kind is not None and _case_list(kind, sentences, leads, lead)}
+
     def states_asked_bound(sentence: str) -> bool:
         # 上限は？ is answered by the cap, which a statute often states as the exception to its rule
         # (…必要最小限度の期間とする。ただし、…連続して九十日を超えることはできない。)
@@ -979,6 +985,8 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
             # less than one that gives a new value
             stated = STATED_VALUE if states_value(kind, sentence, given) else (
                 GIVEN_VALUE_ONLY if states_value(kind, sentence) else 0.0)
+            if not stated and index in case_leads:
+                stated = STATED_VALUE  # 当該各号に定める額とする: its items state the value, case by case
             if stated and kind is AnswerType.DEADLINE and not states_number(kind, sentence):
                 stated = min(stated, MARKER_ONLY_VALUE)
             if stated and intent is not None and intent.value_unit and states_in_unit(intent.value_unit, sentence):
@@ -1000,14 +1008,13 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         similarity = tie_break([captions.get(i, "") + sentences[i] for i in tied])
         if similarity is not None:
             best = tied[max(range(len(tied)), key=lambda j: similarity[j])]
-    leads = _item_leads(sentences, places)
     lead = leads.get(best, best)  # an item stands for its list too: どのような方法？ asks for them all
     if intent is not None and _asks_for_items(intent, sentences[lead]):
         items = [i for i, of in leads.items() if of == lead]
         if items:  # どのような事項を？ asked, 次に掲げる事項 found: the items are the answer
             return _with_items(unwrap(strip_labels(sentences[lead])),
                                [unwrap(sentences[i]) for i in items]), places[lead]
-    if kind is not None and _VALUE_BY_CASE.search(sentences[lead]):
+    if lead in case_leads:
         # 日当っていくら？: a lead that gives each of its items its own value (次の各号に掲げる旅行の区分に
         # 応じ、当該各号に定める額とする) says the value depends on the case, and one item's value would
         # answer for every case: the lead and all its items are the answer. An item that shares a
@@ -1016,7 +1023,7 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # article); untouched sets: blind24 citation precision .286 -> .321.
         items = [i for i, of in leads.items() if of == lead]
         chosen_by_case = best != lead and bool(term_sets[best] - term_sets[lead])
-        if sum(states_value(kind, sentences[i]) for i in items) >= 2 and not chosen_by_case:
+        if not chosen_by_case:
             return _with_items(unwrap(strip_labels(sentences[lead])),
                                [_case_item(unwrap(sentences[i])) for i in items],
                                item_chars=CASE_ITEM_CHARS), places[lead]
@@ -1086,6 +1093,13 @@ ITEM_CHARS = 60  # of each item listed after its lead; the lead itself gets at m
 # A lead whose items each state their own value: 次の各号に掲げる…の区分に応じ、当該各号に定める額とする.
 _VALUE_BY_CASE = re.compile(r"区分に応じ|当該各号に定める")
 CASE_ITEM_CHARS = 100  # an item of a case list: its case, then its value at the end
+
+
+def _case_list(kind: AnswerType, sentences: Sequence[str], leads: Mapping[int, int], lead: int) -> bool:
+    """Whether the sentence `lead` introduces a list of cases, two or more of whose items state a
+    value of `kind` (次の各号に掲げる旅行の区分に応じ、当該各号に定める額とする。一　…千百円 …)."""
+    return (_VALUE_BY_CASE.search(sentences[lead]) is not None
+            and sum(states_value(kind, sentences[i]) for i, of in leads.items() if of == lead) >= 2)
 
 
 def _case_item(item: str) -> str:

@@ -73,6 +73,18 @@ def test_a_question_naming_no_case_gets_the_list_of_cases(answerer):
         assert case in result.text
 
 
+def test_a_lead_whose_items_state_the_value_states_it_too(answerer):
+    # 宿泊料の上限はいくら？ quoted the exception's +五千円 (it states an amount and says 上限); the caps
+    # are the items of 第一項's ただし lead, which states no amount of its own
+    text = ("（宿泊料）\n第十三条　宿泊料の額は、一夜につき、現に支払った宿泊料金の額とする。ただし、次の各号に"
+            "掲げる宿泊地の区分に応じ、当該各号に定める額を上限とする。\n一　甲地　一万三千円\n二　乙地　一万一千円\n"
+            "２　前項の規定にかかわらず、宿泊料金が著しく高騰している場合には、同項に定める額に五千円を加えた額を"
+            "上限とすることができる。")
+    result = answer(answerer, "宿泊料の上限はいくら？", text, "第十三条")
+    assert "甲地　**一万三千円**" in result.text and "乙地　**一万一千円**" in result.text
+    assert "五千円" not in result.text
+
+
 def test_a_single_rule_is_still_one_sentence(answerer):
     # no 区分に応じ: an item list whose lead gives no value per item is not a case list
     text = ("（年次休暇）\n第十四条　年次休暇の日数は、一の年において二十日とする。\n"
