@@ -316,13 +316,14 @@ def value_in_english(phrase: str, context: str = "") -> str | None:
 
 
 # What follows …を超え when a statute caps a number: it may not be exceeded.
-_MAY_NOT = ("ることはでき", "ることができない", "てはならない", "ないこと", "ない")
+_MAY_NOT = ("ることはでき", "ることができない", "てはならない", "ない")
 
 
 def _forbids_exceeding(phrase: str, context: str) -> bool:
     """Whether the sentence `context` goes on after `phrase` (…日を超え) to forbid exceeding it."""
-    at = unicodedata.normalize("NFKC", context).find(phrase)
-    return at >= 0 and unicodedata.normalize("NFKC", context).startswith(_MAY_NOT, at + len(phrase))
+    sentence = unicodedata.normalize("NFKC", context)
+    at = sentence.find(phrase)
+    return at >= 0 and sentence.startswith(_MAY_NOT, at + len(phrase))
 
 
 def _percent(match: re.Match[str]) -> str | None:
