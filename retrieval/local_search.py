@@ -70,6 +70,11 @@ class RankWeights:
     # the askers are a city's staff, so unless the question speaks of the national service, the
     # local law is the one meant.
     national_counterpart: float = -0.2
+    # A question about a private employer's staff (外郭団体, 指定管理者, 委託先の会社, a contractor) is
+    # not answered by the laws of the public service (地方公務員法, 人事院規則, the ward's 職員… rules),
+    # which the words of a staff question otherwise favour: labour law (労基法, 育介法) applies there.
+    # Tune pool MRR half A .6110 -> .6166 (-0.4 .6138; -0.8 and -1.0 as -0.6), half B .6176 -> .6232.
+    public_service_law: float = -0.6
     # A 目的/趣旨 article names every topic of its law and answers almost no staff question,
     # unless the question asks what a law is for.
     purpose_article: float = -0.3
@@ -492,6 +497,9 @@ class LocalSearcher:
         score += w.other_version * self._other_version(matrix, plan)
         if w.national_counterpart and not plan.laws and not _NATIONAL.search(plan.text):
             score += w.national_counterpart * _national_counterparts(matrix)
+        if w.public_service_law and _PRIVATE_EMPLOYER.search(plan.text) and not _PUBLIC_SERVANT.search(plan.text):
+            score += w.public_service_law * _rows_matching(matrix, "public_service_rows", lambda p: bool(
+                _PUBLIC_SERVICE_TITLE.search(p.title)))
         if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
             score += w.purpose_article * _rows_matching(matrix, "purpose_rows", lambda p: bool(
                 p.caption and _PURPOSE_CAPTION.match(p.caption)))
@@ -1212,6 +1220,16 @@ def _occurrences(term: str, text: str) -> Iterable[int]:
 
 # The question speaks of the national service (国家公務員, 国の職員, 人事院, 各省各庁).
 _NATIONAL = re.compile(r"国家|国[のでは]|人事院|各省|省庁|national", re.I)
+
+
+# The question is about a private employer or its staff, and not about public servants. (A part-timer,
+# パート / バイト, may be the ward's own 会計年度任用職員; "private" alone is often 私用: private phone.)
+_PRIVATE_EMPLOYER = re.compile(r"民間|会社|社員|外郭団体|第三セクター|指定管理|委託先|委託して|委託業者|事業主|"
+                               r"\bcompan(?:y|ies)\b|\bcontractors?\b|\bprivate (?:compan|sector|employer|business|firm)", re.I)
+_PUBLIC_SERVANT = re.compile(r"公務員|civil servant|public servant", re.I)
+# Laws and rules of the public service by their titles: 地方公務員法, 人事院規則…, 一般職の職員の給与…,
+# a ward's 職員の勤務時間…条例.
+_PUBLIC_SERVICE_TITLE = re.compile(r"公務員|人事院|職員")
 
 
 def _national_counterparts(matrix: TermMatrix) -> np.ndarray:

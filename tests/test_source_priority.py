@@ -230,3 +230,39 @@ def test_a_national_law_gives_way_to_its_local_counterpart_unless_the_national_s
     # the national service asked about, or the law named
     for asked in ("国家公務員を本人の意に反して休職にできる？", "国公法で本人の意に反して休職にできる？"):
         assert prior(pair_index, asked, ("国家公務員法", "第七十九条")) == pytest.approx(0.0)
+
+
+WARD_LEAVE = """# 職員の休暇に関する条例
+（年次休暇）
+第二条　職員の年次休暇は、一の年において二十日とする。
+"""
+LABOUR_LEAVE = """# 労働基準法
+（年次有給休暇）
+第三十九条　使用者は、六箇月間継続勤務し全労働日の八割以上出勤した労働者に対して、十労働日の有給休暇を与えなければならない。
+"""
+
+
+@pytest.fixture(scope="module")
+def employer_index(tmp_path_factory):
+    return build_index(tmp_path_factory.mktemp("employer"), {"ward.md": WARD_LEAVE, "labour.md": LABOUR_LEAVE})
+
+
+def scope_prior(index, question, row):
+    return round(ranked(index, question)[row] - ranked(index, question, RankWeights(public_service_law=0.0))[row], 5)
+
+
+def test_a_question_about_a_private_employers_staff_sets_the_public_service_rules_aside(employer_index):
+    weight = RankWeights().public_service_law
+    assert weight < 0
+    ward, labour = ("職員の休暇に関する条例", "第二条"), ("労働基準法", "第三十九条")
+    for question in ("委託先の会社の社員って年休は何日もらえるの？", "外郭団体で雇った人の有給休暇は何日？",
+                     "指定管理者のスタッフの年休は何日？"):
+        assert scope_prior(employer_index, question, ward) == pytest.approx(weight), question
+        assert scope_prior(employer_index, question, labour) == pytest.approx(0.0), question
+    # an English question's scores are scaled otherwise; the rule still sets the ward's rule back
+    assert scope_prior(employer_index, "How many days of paid leave do a contractor's staff get?", ward) < 0
+    assert next(iter(ranked(employer_index, "委託先の会社の社員って年休は何日もらえるの？"))) == labour
+    # the asker's own leave, a public servant's, or "private" meaning personal: no private employer
+    for question in ("年休は何日もらえるの？", "民間から来た公務員の年休は何日？", "Can I use my private phone on paid leave?",
+                     "アパートに住んでいる職員の年休は何日？"):
+        assert scope_prior(employer_index, question, ward) == pytest.approx(0.0), question
