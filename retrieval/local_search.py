@@ -1225,7 +1225,8 @@ _NATIONAL = re.compile(r"国家|国[のでは]|人事院|各省|省庁|national"
 # The question is about a private employer or its staff, and not about public servants. (A part-timer,
 # パート / バイト, may be the ward's own 会計年度任用職員; "private" alone is often 私用: private phone.)
 _PRIVATE_EMPLOYER = re.compile(r"民間|会社|社員|外郭団体|第三セクター|指定管理|委託先|委託して|委託業者|事業主|"
-                               r"\bcompan(?:y|ies)\b|\bcontractors?\b|\bprivate (?:compan|sector|employer|business|firm)", re.I)
+                               r"\bcompan(?:y|ies)\b|\bcontractors?\b|"
+                               r"\bprivate (?:compan|sector|employer|business|firm)", re.I)
 _PUBLIC_SERVANT = re.compile(r"公務員|civil servant|public servant", re.I)
 # Laws and rules of the public service by their titles: 地方公務員法, 人事院規則…, 一般職の職員の給与…,
 # a ward's 職員の勤務時間…条例.
