@@ -70,6 +70,10 @@ class RankWeights:
     # the askers are a city's staff, so unless the question speaks of the national service, the
     # local law is the one meant.
     national_counterpart: float = -0.2
+    # And the other way round: a question about the national service (国家公務員, 国の機関, 人事院) is
+    # not answered by the 地方公務員… law of such a pair. Tune pool MRR half A .6166 -> .6193 (one
+    # question, b4-41; -0.2 and -0.4 alike), half B unchanged (.6232).
+    local_counterpart: float = -0.2
     # A question about a private employer's staff (外郭団体, 指定管理者, 委託先の会社, a contractor) is
     # not answered by the laws of the public service (地方公務員法, 人事院規則, the ward's 職員… rules),
     # which the words of a staff question otherwise favour: labour law (労基法, 育介法) applies there.
@@ -497,7 +501,10 @@ class LocalSearcher:
         score += w.other_version * self._other_version(matrix, plan)
         if w.national_counterpart and not plan.laws and not _NATIONAL.search(plan.text):
             score += w.national_counterpart * _national_counterparts(matrix)
-        if w.public_service_law and _PRIVATE_EMPLOYER.search(plan.text) and not _PUBLIC_SERVANT.search(plan.text):
+        if w.local_counterpart and not plan.laws and _NATIONAL_SERVICE.search(plan.text):
+            score += w.local_counterpart * _local_counterparts(matrix)
+        if (w.public_service_law and _PRIVATE_EMPLOYER.search(plan.text)
+                and not _PUBLIC_SERVANT.search(plan.text) and not _OUTSIDE_WORK.search(plan.text)):
             score += w.public_service_law * _rows_matching(matrix, "public_service_rows", lambda p: bool(
                 _PUBLIC_SERVICE_TITLE.search(p.title)))
         if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
@@ -1228,9 +1235,23 @@ _PRIVATE_EMPLOYER = re.compile(r"民間|会社|社員|外郭団体|第三セク�
                                r"\bcompan(?:y|ies)\b|\bcontractors?\b|"
                                r"\bprivate (?:compan|sector|employer|business|firm)", re.I)
 _PUBLIC_SERVANT = re.compile(r"公務員|civil servant|public servant", re.I)
+# A staff member's own work for a company (兼業, 会社の役員を兼ねる, a side job) is a matter of the
+# public-service rules (地方公務員法第三十八条), however much the question speaks of the company.
+_OUTSIDE_WORK = re.compile(r"兼業|副業|兼職|兼ね|兼務|役員|営利|従事|アルバイト|バイト|"
+                           r"side (?:job|business|work)|second job|moonlight|outside work|board of", re.I)
 # Laws and rules of the public service by their titles: 地方公務員法, 人事院規則…, 一般職の職員の給与…,
 # a ward's 職員の勤務時間…条例.
 _PUBLIC_SERVICE_TITLE = re.compile(r"公務員|人事院|職員")
+
+
+# Narrower than _NATIONAL (国の alone may be the country's law): the national civil service itself.
+_NATIONAL_SERVICE = re.compile(r"国家公務員|国の(?:機関|職員|役所|出先機関)|人事院|各省|省庁|national civil", re.I)
+
+
+def _local_counterparts(matrix: TermMatrix) -> np.ndarray:
+    """1 for passages of a 地方公務員… law whose 国家公務員… counterpart is indexed too."""
+    return _rows_matching(matrix, "local_counterparts", lambda p: "地方公務員" in p.title and bool(
+        matrix.title_rows(p.title.replace("地方公務員", "国家公務員"))))
 
 
 def _national_counterparts(matrix: TermMatrix) -> np.ndarray:

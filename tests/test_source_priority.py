@@ -232,6 +232,24 @@ def test_a_national_law_gives_way_to_its_local_counterpart_unless_the_national_s
         assert prior(pair_index, asked, ("国家公務員法", "第七十九条")) == pytest.approx(0.0)
 
 
+
+def test_a_question_about_the_national_service_sets_the_local_counterpart_aside(pair_index):
+    weight = RankWeights().local_counterpart
+    assert weight < 0
+
+    def local_prior(question, row):
+        return round(ranked(pair_index, question)[row] - ranked(
+            pair_index, question, RankWeights(local_counterpart=0.0))[row], 5)
+
+    for question in ("国家公務員を本人の意に反して休職にできる？", "国の機関の職員って本人の意に反して休職にできる？",
+                     "Can a national civil servant be put on leave against their will?"):
+        assert local_prior(question, ("地方公務員法", "第二十八条")) < 0, question
+        assert local_prior(question, ("国家公務員法", "第七十九条")) == pytest.approx(0.0), question
+    assert local_prior("国家公務員を本人の意に反して休職にできる？", ("地方公務員法", "第二十八条")) == pytest.approx(weight)
+    # a city's staff asking of their own service, or the law named: nothing set aside
+    for question in ("病気で長く休む職員を本人の意に反して休職にできる？", "国家公務員法と地公法、休職の規定はどう違う？"):
+        assert local_prior(question, ("地方公務員法", "第二十八条")) == pytest.approx(0.0), question
+
 WARD_LEAVE = """# 職員の休暇に関する条例
 （年次休暇）
 第二条　職員の年次休暇は、一の年において二十日とする。
@@ -262,7 +280,9 @@ def test_a_question_about_a_private_employers_staff_sets_the_public_service_rule
     # an English question's scores are scaled otherwise; the rule still sets the ward's rule back
     assert scope_prior(employer_index, "How many days of paid leave do a contractor's staff get?", ward) < 0
     assert next(iter(ranked(employer_index, "委託先の会社の社員って年休は何日もらえるの？"))) == labour
-    # the asker's own leave, a public servant's, or "private" meaning personal: no private employer
+    # the asker's own leave, a public servant's, "private" meaning personal, or the asker's own work for a
+    # company (兼業 is a matter of the public-service rules): no private employer
     for question in ("年休は何日もらえるの？", "民間から来た公務員の年休は何日？", "Can I use my private phone on paid leave?",
-                     "アパートに住んでいる職員の年休は何日？"):
+                     "アパートに住んでいる職員の年休は何日？", "民間企業で副業して年休を使ってもいい？",
+                     "会社の役員を兼ねても年休はもらえる？", "Can I take a side job at a company while on paid leave?"):
         assert scope_prior(employer_index, question, ward) == pytest.approx(0.0), question
