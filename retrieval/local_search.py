@@ -1237,8 +1237,10 @@ _PRIVATE_EMPLOYER = re.compile(r"民間|会社|社員|外郭団体|第三セク�
 _PUBLIC_SERVANT = re.compile(r"公務員|civil servant|public servant", re.I)
 # A staff member's own work for a company (兼業, 会社の役員を兼ねる, a side job) is a matter of the
 # public-service rules (地方公務員法第三十八条), however much the question speaks of the company.
+# Nor is the asker's family's employer (夫は会社員だけど、私も育休取れる？): the asker's own rules answer.
 _OUTSIDE_WORK = re.compile(r"兼業|副業|兼職|兼ね|兼務|役員|営利|従事|アルバイト|バイト|"
-                           r"side (?:job|business|work)|second job|moonlight|outside work|board of", re.I)
+                           r"side (?:job|business|work)|second job|moonlight|outside work|board of|"
+                           r"夫|妻|配偶者|家族|両親|父親|母親|\b(?:spouse|husband|wife|partner|parents?)\b", re.I)
 # Laws and rules of the public service by their titles: 地方公務員法, 人事院規則…, 一般職の職員の給与…,
 # a ward's 職員の勤務時間…条例.
 _PUBLIC_SERVICE_TITLE = re.compile(r"公務員|人事院|職員")

@@ -280,9 +280,10 @@ def test_a_question_about_a_private_employers_staff_sets_the_public_service_rule
     # an English question's scores are scaled otherwise; the rule still sets the ward's rule back
     assert scope_prior(employer_index, "How many days of paid leave do a contractor's staff get?", ward) < 0
     assert next(iter(ranked(employer_index, "委託先の会社の社員って年休は何日もらえるの？"))) == labour
-    # the asker's own leave, a public servant's, "private" meaning personal, or the asker's own work for a
-    # company (兼業 is a matter of the public-service rules): no private employer
+    # the asker's own leave, a public servant's, "private" meaning personal, the asker's own work for a
+    # company (兼業 is a matter of the public-service rules) or their family's employer: no private employer
     for question in ("年休は何日もらえるの？", "民間から来た公務員の年休は何日？", "Can I use my private phone on paid leave?",
                      "アパートに住んでいる職員の年休は何日？", "民間企業で副業して年休を使ってもいい？",
-                     "会社の役員を兼ねても年休はもらえる？", "Can I take a side job at a company while on paid leave?"):
+                     "会社の役員を兼ねても年休はもらえる？", "Can I take a side job at a company while on paid leave?",
+                     "夫は会社員だけど、私の年休は何日？"):
         assert scope_prior(employer_index, question, ward) == pytest.approx(0.0), question
