@@ -500,9 +500,9 @@ class LocalSearcher:
             score += w.guidance * _guidance_rows(matrix)
         score += w.other_version * self._other_version(matrix, plan)
         if w.national_counterpart and not plan.laws and not _NATIONAL.search(plan.text):
-            score += w.national_counterpart * _national_counterparts(matrix)
+            score += w.national_counterpart * _counterparts(matrix, "国家公務員", "地方公務員")
         if w.local_counterpart and not plan.laws and _NATIONAL_SERVICE.search(plan.text):
-            score += w.local_counterpart * _local_counterparts(matrix)
+            score += w.local_counterpart * _counterparts(matrix, "地方公務員", "国家公務員")
         if (w.public_service_law and _PRIVATE_EMPLOYER.search(plan.text)
                 and not _PUBLIC_SERVANT.search(plan.text) and not _OUTSIDE_WORK.search(plan.text)):
             score += w.public_service_law * _rows_matching(matrix, "public_service_rows", lambda p: bool(
@@ -1250,16 +1250,11 @@ _PUBLIC_SERVICE_TITLE = re.compile(r"公務員|人事院|職員")
 _NATIONAL_SERVICE = re.compile(r"国家公務員|国の(?:機関|職員|役所|出先機関)|人事院|各省|省庁|national civil", re.I)
 
 
-def _local_counterparts(matrix: TermMatrix) -> np.ndarray:
-    """1 for passages of a 地方公務員… law whose 国家公務員… counterpart is indexed too."""
-    return _rows_matching(matrix, "local_counterparts", lambda p: "地方公務員" in p.title and bool(
-        matrix.title_rows(p.title.replace("地方公務員", "国家公務員"))))
-
-
-def _national_counterparts(matrix: TermMatrix) -> np.ndarray:
-    """1 for passages of a 国家公務員… law whose 地方公務員… counterpart is indexed too."""
-    return _rows_matching(matrix, "national_counterparts", lambda p: "国家公務員" in p.title and bool(
-        matrix.title_rows(p.title.replace("国家公務員", "地方公務員"))))
+def _counterparts(matrix: TermMatrix, service: str, other: str) -> np.ndarray:
+    """1 for passages of a law of one service (国家公務員… / 地方公務員…) whose counterpart of the other
+    service (the same title with `other` for `service`) is indexed too."""
+    return _rows_matching(matrix, f"{service}_counterparts", lambda p: service in p.title and bool(
+        matrix.title_rows(p.title.replace(service, other))))
 
 
 def _doc_ids(matrix: TermMatrix) -> np.ndarray:
