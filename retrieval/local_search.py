@@ -504,7 +504,7 @@ class LocalSearcher:
         if w.local_counterpart and not plan.laws and _NATIONAL_SERVICE.search(plan.text):
             score += w.local_counterpart * _counterparts(matrix, "地方公務員", "国家公務員")
         if (w.public_service_law and _PRIVATE_EMPLOYER.search(plan.text)
-                and not _PUBLIC_SERVANT.search(plan.text) and not _OUTSIDE_WORK.search(plan.text)):
+                and not _PUBLIC_SERVANT.search(plan.text) and not _ASKERS_OWN_MATTER.search(plan.text)):
             score += w.public_service_law * _rows_matching(matrix, "public_service_rows", lambda p: bool(
                 _PUBLIC_SERVICE_TITLE.search(p.title)))
         if w.purpose_article and not _ASKS_PURPOSE.search(plan.text):
@@ -1238,9 +1238,9 @@ _PUBLIC_SERVANT = re.compile(r"公務員|civil servant|public servant", re.I)
 # A staff member's own work for a company (兼業, 会社の役員を兼ねる, a side job) is a matter of the
 # public-service rules (地方公務員法第三十八条), however much the question speaks of the company.
 # Nor is the asker's family's employer (夫は会社員だけど、私も育休取れる？): the asker's own rules answer.
-_OUTSIDE_WORK = re.compile(r"兼業|副業|兼職|兼ね|兼務|役員|営利|従事|アルバイト|バイト|"
-                           r"side (?:job|business|work)|second job|moonlight|outside work|board of|"
-                           r"夫|妻|配偶者|家族|両親|父親|母親|\b(?:spouse|husband|wife|partner|parents?)\b", re.I)
+_ASKERS_OWN_MATTER = re.compile(r"兼業|副業|兼職|兼ね|兼務|役員|営利|従事|アルバイト|バイト|"
+                                r"side (?:job|business|work)|second job|moonlight|outside work|board of|"
+                                r"夫|妻|配偶者|家族|両親|父親|母親|\b(?:spouse|husband|wife|partner|parents?)\b", re.I)
 # Laws and rules of the public service by their titles: 地方公務員法, 人事院規則…, 一般職の職員の給与…,
 # a ward's 職員の勤務時間…条例.
 _PUBLIC_SERVICE_TITLE = re.compile(r"公務員|人事院|職員")
