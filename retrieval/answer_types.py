@@ -86,8 +86,12 @@ _RULES: tuple[tuple[AnswerType, re.Pattern], ...] = tuple((kind, re.compile(patt
                           r"^when\b|\bwhen (?:is|are|do|does|can|must|should|will)\b|"
                           r"until when|deadline|by when|how soon|"
                           r"what is the (?:\w+ )?period"),
+    # "who" asks where it opens a clause (Who pays? / If it is cancelled, who pays? / tell me who
+    # approves it / who to notify), not as a relative pronoun after its noun (Can a contractor dismiss
+    # an employee who is off work? asks for a permission)
     (AnswerType.PERSON, r"誰|だれ|どなた|どこ(?:が|に)(?:決め|判断|承認|許可)|承認権者|決裁権者|"
-                        r"\bwho\b|which (?:body|office|authority)"),
+                        r"(?:^|[,.;:!?]\s*|\b(?:me|us|know|ask|decides?|tell|and|or|but|then)\s+)who\b|"
+                        r"\bwho to\b|\bwhom\b|which (?:body|office|authority)"),
     (AnswerType.PROCEDURE, r"どうすれば|どうしたら|どうやって|手続|方法|やり方|申請方法|流れ|どこに(?:出|提出)|"
                            r"how (?:do|can|should) (?:i|we)|how to|procedure|process\b|apply"),
     (AnswerType.LIST, r"種類|何があ|どんなものがあ|どういったものがあ|\bwhat (?:kinds|types|sorts)\b|"

@@ -66,6 +66,14 @@ A = AnswerType
     ("誰にいくら払えばいい？", A.AMOUNT),  # いくら asks the amount
     ("旅費はいつまでに誰に出せばいい？", A.DEADLINE),  # いつまで asks when
     ("費用は誰でも請求できますか", A.AMOUNT),  # 誰でも is anyone, not who
+    # "who" asks where it opens a clause, not as a relative pronoun after its noun (session 50)
+    ("If the hotel charges a cancellation fee, who pays?", A.PERSON),
+    ("The survey is next week. Who is allowed to carry it out?", A.PERSON),
+    ("Can you tell me who approves leave?", A.PERSON),
+    ("To whom do I report a lost staff ID?", A.PERSON),
+    ("If the person who opened the shop leaves, who has to manage it?", A.PERSON),
+    ("Can a contractor dismiss an employee who is off work after an injury?", A.PERMISSION),
+    ("Do staff who handle My Number files have to keep a log?", A.OTHER),  # a yes/no question
     # procedure
     ("兼業の許可はどうすれば取れますか", A.PROCEDURE),
     ("旅費の精算の手続を教えてください", A.PROCEDURE),
