@@ -1062,17 +1062,19 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
         # (.398 -> .393): a value's sentence is answer enough. The citation names both 項
         # (_last_paragraph_quoted).
         return unwrap(strip_labels(sentences[best])) + unwrap(strip_labels(sentences[best + 1])), places[best]
-    # (A penalty asked for keeps its lead verbatim: the answer shows the punished act after it, see
-    # ExtractiveAnswerer._punished_item.)
-    item = None if intent is not None and intent.answer_type is AnswerType.PENALTY else (
+    # A penalty asked for keeps its lead verbatim: the answer shows the punished act after it (see
+    # ExtractiveAnswerer._punished_item).
+    # An English question's words are translations, loose ones among them (live -> 生活): an item
+    # "naming" one is no sign it is the case asked about, so its lead stands alone.
+    item = None if concepts or (intent is not None and intent.answer_type is AnswerType.PENALTY) else (
         _item_named(best, leads, term_sets, scores))
     if item is not None:
         # A lead that introduces a list rules on its items, and the one item that names what was asked
         # is the case the question is about (…次に掲げる行為をしてはならない。 二　利害関係者から…贈与を
         # 受けること。); the lead alone would leave the asker to find it. Only where the lead scored
         # best: an item that outscores its lead is quoted alone, as before. Tune pool: citations right
-        # half A unchanged (.392), half B .353 -> .358 (b12-06 now shows its 在職期間 band); F1 flat on
-        # both (.449 / .410: eight answers gain their item, four of them closer to the expected
+        # half A unchanged (.392), half B .353 -> .358 (b12-06 now shows its 在職期間 band); F1 .449 ->
+        # .450 and .410 flat (seven answers gain their item, four of them closer to the expected
         # answer); samples-dev and samples-blind unchanged.
         return _with_items(unwrap(strip_labels(sentences[best])), [unwrap(sentences[item])],
                            item_chars=CASE_ITEM_CHARS), places[best]

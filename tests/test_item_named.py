@@ -61,3 +61,17 @@ def test_asking_which_things_still_lists_every_item(answerer):
     result = answer(answerer, "職員がしてはならない行為にはどのようなものがありますか")
     quote = result.citations[0].quote
     assert "秘密を漏らすこと" in quote and "贈与" in quote and "備品" in quote
+
+
+def test_an_english_question_keeps_the_lead_alone():
+    """Its words are translations, loose ones among them: an item one of them names is no sign
+    that it is the case asked about."""
+    analyzer = Analyzer()
+    concepts = ((("職員",),), (("勤務", "時間"),), (("行為",),), (("贈与",), ("物品",)))
+    english = ExtractiveAnswerer(analyzer=analyzer, translations=lambda question: concepts)
+    passage = Passage(doc="rules.md", seq=0, title="みどり区職員服務規程", text=CONDUCT, article="第九条")
+    result = english.compose(Question("Is there anything staff must not do, on or off duty, such as taking gifts?",
+                                      "en"), [ScoredPassage(passage, 10.0, confidence=0.9)])
+    quote = result.citations[0].quote
+    assert quote.startswith("職員は、勤務時間の内外を問わず、次に掲げる行為をしてはならない。")
+    assert "贈与" not in quote
