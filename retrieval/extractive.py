@@ -1083,8 +1083,9 @@ def located_best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wan
 
 def _item_named(best: int, leads: Mapping[int, int], term_sets: Sequence[set[str]],
                 scores: Sequence[float]) -> int | None:
-    """The one item of the list `best` introduces that names a question word the lead lacks, the
-    best scored of those; None when `best` introduces no list or no item names such a word."""
+    """The item of the list `best` introduces that names a question word the lead lacks, the best
+    scored of those; None when `best` introduces no list, no item names such a word, or the best
+    such items tie (no one case is asked about)."""
     naming = [i for i, of in leads.items() if of == best and term_sets[i] - term_sets[best]]
     if not naming:
         return None
