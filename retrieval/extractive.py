@@ -78,6 +78,7 @@ MAX_QUOTE_CHARS = 220
 TAIL_CHARS = 70  # of a quote too long to show whole, the close kept (where the rule is stated); 50 and 100 score alike
 TAIL_SLACK = 25  # how far the close may move to start after a 、
 BOLD_CONTEXT_AFTER = 20  # characters kept after a bold value the quote is re-centred on
+BOLD_CONTEXT_BEFORE = 10  # and before it, in a citation's quote (cited_window)
 GIVEN_VALUE_ONLY = 1.5  # sentence score for stating only values the question itself gave
 STATED_VALUE = 2.5  # sentence score for stating a value of the kind asked for
 # ...when the only deadline it states is a bare marker (速やかに, から起算): いつまで？ is answered by
@@ -336,12 +337,12 @@ class ExtractiveAnswerer:
         # words an English one was translated into ("How long is the lunch break?" -> 休憩)
         asked_topic = topic_phrase(asked_text) if question.language == "ja" else tuple(concepts)
         for position, (scored, (sentence, place)) in enumerate(zip(chosen, located, strict=True), start=1):
-            citation = Citation(position=position, passage=scored.passage, quote=truncated(sentence),
+            shown, values = _bold_value(sentence, intent, asked_topic)
+            citation = Citation(position=position, passage=scored.passage, quote=cited_window(shown),
                                 paragraph=_paragraph_label(scored.passage, place,
                                                            through=_last_paragraph_quoted(scored.passage,
                                                                                           place, sentence)))
             citations.append(citation)
-            shown, values = _bold_value(sentence, intent, asked_topic)
             shown = truncated_around_bold(self._abridged(shown, terms))
             if intent.answer_type is AnswerType.PENALTY:
                 item = self._punished_item(scored.passage, sentence, place, terms)
@@ -752,6 +753,29 @@ def truncated_around_bold(text: str) -> str:
     start = min(opening, max(0, closing - width + BOLD_CONTEXT_AFTER))
     end = start + width
     return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def cited_window(bolded: str) -> str:
+    """A citation's quote: the sentence verbatim, at most MAX_QUOTE_CHARS. Like `truncated`, it
+    keeps the close, where a statute states its rule; but when the **bold** value asked for lies
+    in the middle `truncated` drops, the opening gives way instead: the quote runs from shortly
+    before the value, and the close follows it (…三年を超えない範囲内において条例で定める期間、…承認
+    することができる。), so the citation shows both the value and the rule."""
+    text = bolded.replace("**", "")
+    opening = bolded.find("**")
+    closing = bolded.find("**", opening + 2) - 2 if opening >= 0 else -1
+    if len(text) <= MAX_QUOTE_CHARS or opening < 0 or closing < opening:
+        return truncated(text)
+    head_end, tail_start = _kept_ends(text)
+    if closing <= head_end or opening >= tail_start:
+        return truncated(text)  # the value lies in the opening or the close that are kept
+    start = max(0, opening - BOLD_CONTEXT_BEFORE)
+    if len(text) - start <= MAX_QUOTE_CHARS - 1:
+        return "…" + text[start:]
+    room = MAX_QUOTE_CHARS - 2 - (len(text) - tail_start)  # between the two "…", before the close
+    if closing - start > room:
+        return truncated(text)  # the value and the close do not both fit
+    return "…" + text[start:start + room] + "…" + text[tail_start:]
 
 
 def best_sentence(text: str, terms: set[str], analyzer: Analyzer, *, wants_number: bool = False,
