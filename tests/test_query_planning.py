@@ -256,6 +256,20 @@ def test_one_wording_of_a_concept_covers_it_fully_for_confidence():
     assert np.allclose(share, [1.0, 1.0, 0.0])  # either wording is the whole concept; none is nothing
 
 
+def test_concepts_all_weighted_zero_share_nothing_rather_than_fail():
+    # RankWeights.loose_concept = 0 with every concept a JMdict translation weighs them all 0: the
+    # share is none, not a ZeroDivisionError in the middle of ranking (a weight sweep hit it).
+    import numpy as np
+
+    from retrieval.local_search import _concept_share
+    from retrieval.term_matrix import TermMatrix
+
+    passages = [Passage(doc="a", seq=0, title="t", text="x"), Passage(doc="b", seq=0, title="t", text="y")]
+    matrix = TermMatrix(passages, [("年次 休暇", "", ""), ("給与", "", "")])
+    share = _concept_share(matrix, ((("年次", "休暇"),), (("給与",),)), weights=[0.0, 0.0])
+    assert np.allclose(share, [0.0, 0.0])
+
+
 def test_a_missing_entry_is_not_a_leak():
     assert "漏洩" in PLANNER.plan("個人情報が漏れたらどうする？").expansions
     assert "漏洩" not in PLANNER.plan("申請書の記入漏れがあったらどうなる？").expansions
