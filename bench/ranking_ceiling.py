@@ -12,13 +12,13 @@ the same pools as bench/untouched_report.py) and, for comparison, the tune pool,
 2. **An upper bound on re-weighting**: `--random` joint perturbations of every ranking weight
    (as bench/rank_search.py --random), each scored on *the pool itself*, and the best MRR@10 any of
    them reaches; then `--coordinate` passes of coordinate ascent from the defaults (each weight in
-   turn set to 0, halved or doubled, the best kept), a stronger search. Choosing weights on the very questions they are scored on is not a result; it is
-   the most that re-weighting the present signals could give, so a target above it needs a new
-   signal, not tuning. Only pooled figures are printed, never a question or a winning setting, so
+   turn set to 0, halved or doubled, the best kept), a stronger search. Weights chosen on the very
+   questions they are scored on are not a result; they are the most that re-weighting the present
+   signals could give, so a target above that needs a new signal, not tuning. Only pooled figures are printed, never a question or a winning setting, so
    running it does not turn an untouched set into a tuned one (nothing here is adopted).
 
 Needs the ja eval index (`app.py eval` on ja-regulations builds it) and REIKI_DENSE=auto for the
-figures the product gives. About 2 minutes for the first pass plus ~3 s per random setting.
+figures the product gives. About 3 minutes for the first pass, then 1-6 s per setting and pool.
 """
 from __future__ import annotations
 

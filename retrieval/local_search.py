@@ -1071,7 +1071,7 @@ def _concept_share(matrix: TermMatrix, concepts, *, weights: Sequence[float] | N
     if weights is None:
         weights = [max((matrix.idf(t) for alt in concept for t in alt), default=0.0) or 1.0 for concept in concepts]
     total = sum(weights)
-    if not total:  # every concept weighted 0 (an expansion weight set to 0): nothing to share
+    if not total:  # every concept weighted 0 (RankWeights.loose_concept = 0): nothing to share
         return share
     for concept, weight in zip(concepts, weights):
         best = np.zeros(matrix.size, dtype=np.float32)
