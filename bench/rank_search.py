@@ -68,15 +68,18 @@ class TunePool:
         """Each question's first gold rank in the top K (None: not there) under these weights."""
         self.searcher.weights, self.searcher.rerank_weights = self.defaults
         with_weights(self.searcher, overrides)
-        out = {}
-        for key, (q, question) in self.items:
-            results = self.searcher.rank(question, K)
-            # The ranked list alone, in the contract `app.py eval` scores: no answer, no citation.
-            response = answer_to_dict(Answer(text="", citations=(), passages=tuple(results), abstained=False,
-                                             language=question.language))
-            metrics = score_question(q, normalize_response(response, k=K), k=K, equivalents=self.equivalents)
-            out[key] = metrics.get("first_hit_rank")
-        return out
+        return {key: first_gold_rank(self.searcher, q, question, K, self.equivalents)[0]
+                for key, (q, question) in self.items}
+
+
+def first_gold_rank(searcher, q, question, k: int, equivalents) -> tuple[int | None, list]:
+    """(first gold rank in the top k or None, the ranked results) of one eval question: the ranked
+    list alone, scored in the contract `app.py eval` scores (no answer, no citation)."""
+    results = searcher.rank(question, k)
+    response = answer_to_dict(Answer(text="", citations=(), passages=tuple(results), abstained=False,
+                                     language=question.language))
+    metrics = score_question(q, normalize_response(response, k=k), k=k, equivalents=equivalents)
+    return metrics.get("first_hit_rank"), results
 
 
 def half_figures(ranks: dict[str, int | None], half: str) -> tuple[float, float]:

@@ -34,16 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import retrieval.passage_vectors as passage_vectors  # noqa: E402
 from app import default_eval_index  # noqa: E402
 from bench.halves_eval import DATASETS, with_weights  # noqa: E402
-from bench.rank_search import PERTURBED  # noqa: E402
+from bench.rank_search import PERTURBED, first_gold_rank  # noqa: E402
 from bench.tune_report import bot_question, pool_questions  # noqa: E402
 from bench.untouched_report import SETS as UNTOUCHED_SETS  # noqa: E402
 from eval.cli import default_equivalents_path  # noqa: E402
-from eval.contract import normalize_response  # noqa: E402
 from eval.matching import Equivalents, load_equivalents, normalize_doc  # noqa: E402
-from eval.metrics import score_question  # noqa: E402
 from eval.questions import load_questions  # noqa: E402
-from retrieval.models import Answer  # noqa: E402
-from retrieval.serialize import answer_to_dict  # noqa: E402
 from services import build_services  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -96,12 +92,8 @@ class Pools:
         with_weights(self.searcher, dict(overrides))
         ranks, documents = [], []
         for q, question in self.pools[name]:
-            results = self.searcher.rank(question, depth)
-            response = answer_to_dict(Answer(text="", citations=(), passages=tuple(results), abstained=False,
-                                             language=question.language))
-            metrics = score_question(q, normalize_response(response, k=depth), k=depth,
-                                     equivalents=self.equivalents)
-            ranks.append(metrics.get("first_hit_rank"))
+            rank, results = first_gold_rank(self.searcher, q, question, depth, self.equivalents)
+            ranks.append(rank)
             documents.append(first_in_gold_document([r.passage.doc for r in results],
                                                     [s.doc for s in q.sources], self.equivalents))
         return ranks, documents
